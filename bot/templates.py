@@ -1,0 +1,97 @@
+"""Reviewed reply templates, loaded from packaged YAML and checked on load."""
+from __future__ import annotations
+
+import re
+import string
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import RulesError
+from bot.ids import Cause, Triage
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "templates.yaml"
+_REQUIRED = (
+    "disclaimer", "greeting", "invite", "thanks", "empty", "too_long", "unreadable", "off_topic",
+    "nothing_found", "passages_intro", "back_to_question", "start_over", "start_over_care", "forgotten",
+    "no_memory", "memory_intro", "memory_item", "memory_flags", "memory_storage", "acknowledge",
+    "dont_know", "why_intro", "why_none", "screen_question", "screen_which", "screen_why",
+    "confirm_intro", "escalate", "escalate_banner", "escalate_because", "escalate_screen",
+    "escalate_still", "escalate_reminder", "escalate_source", "summary_intro", "summary_also",
+    "summary_unclear", "summary_because", "summary_advice", "summary_nerve", "summary_when_care",
+    "summary_more", "cause_labels", "finding_labels", "flag_labels", "citation_line", "store_failed",
+)
+_ESCALATING = {str(t) for t in Triage if t is not Triage.SELF_CARE}
+
+
+class Templates:
+    """The reviewed wording, looked up by key and filled with reviewed labels."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Templates:
+        """Load and validate the template file."""
+        path = path or DEFAULT_PATH
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise RulesError(f"{path}: cannot read templates: {exc}") from exc
+        if not isinstance(data, dict):
+            raise RulesError(f"{path}: templates must be a mapping")
+        missing = [k for k in _REQUIRED if k not in data]
+        if missing:
+            raise RulesError(f"{path}: missing template(s) {', '.join(missing)}")
+        for key in ("escalate", "escalate_banner"):
+            if set(data[key]) != _ESCALATING:
+                raise RulesError(f"{path}: {key} must have exactly the levels {sorted(_ESCALATING)}")
+        causes = {str(c) for c in Cause}
+        unknown = set(data["cause_labels"]) ^ causes
+        if unknown:
+            raise RulesError(f"{path}: cause_labels must name exactly {sorted(causes)}; got {sorted(unknown)}")
+        return cls(data)
+
+    def __call__(self, key: str, **values: str) -> str:
+        """The template `key` with placeholders filled."""
+        node: Any = self.data
+        for part in key.split("."):
+            node = node[part]
+        return str(node).format(**values) if values else str(node)
+
+    def cause(self, cause: str) -> str:
+        """The reviewed label of a cause id."""
+        return str(self.data["cause_labels"][cause])
+
+    def finding(self, slot: str, value: str) -> str | None:
+        """The reviewed label of a finding, or None when it has none."""
+        labels = self.data["finding_labels"].get(slot) or {}
+        label = labels.get(value)
+        return None if label is None else str(label)
+
+    def patterns(self) -> list[re.Pattern[str]]:
+        """One regex per template line, placeholders as wildcards, for grounding checks."""
+        return _patterns(tuple(_leaves(self.data)))
+
+
+def _leaves(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [leaf for v in node.values() for leaf in _leaves(v)]
+    if isinstance(node, list):
+        return [leaf for v in node for leaf in _leaves(v)]
+    return [node] if isinstance(node, str) else []
+
+
+@cache
+def _patterns(leaves: tuple[str, ...]) -> list[re.Pattern[str]]:
+    out = []
+    for leaf in leaves:
+        parts = []
+        for literal, field, _, _ in string.Formatter().parse(leaf):
+            parts.append(re.escape(literal))
+            if field is not None:
+                parts.append(".+?")
+        out.append(re.compile("".join(parts), re.S))
+    return out
