@@ -1,0 +1,33 @@
+# Two entry points for a fresh machine (see README): `make web` and `make test`. Both are idempotent.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.kneebot-installed
+
+.PHONY: setup web test lint bench system-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# The CPU wheel of torch, first: a bare "torch" requirement would pull a multi-GB CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[web,discord,test]'
+	touch $@
+
+setup: $(STAMP)
+
+web: setup
+	$(BIN)/kneebot web
+
+system-deps:
+	bash scripts/system-deps.sh
+
+lint: setup
+	$(BIN)/ruff check bot ui tests benchmarks
+	$(BIN)/mypy
+
+test: setup system-deps lint
+	bash scripts/run-tests.sh
+
+bench: setup
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -1,0 +1,80 @@
+"""The assembled assistant: everything a channel needs, built once."""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from bot.config import Settings
+from bot.dialogue import Conversation
+from bot.embedding import Embedder, load_embedder
+from bot.errors import StoreError
+from bot.evidence import EvidenceModel
+from bot.findings import FindingExtractor
+from bot.index import ensure_index
+from bot.red_flags import RuleSet
+from bot.reply import Citation
+from bot.retrieval import Retriever
+from bot.store import AuditEntry, Store
+from bot.templates import Templates
+
+__all__ = ["Assistant", "Conversation"]
+log = logging.getLogger(__name__)
+
+
+class Assistant:
+    """Rules, retrieval, symptom reasoning, templates and the store, loaded once and shared."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever, store: Store) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.retriever = retriever
+        self.store = store
+        self.rules = RuleSet.load()
+        self.findings = FindingExtractor.load()
+        self.evidence = EvidenceModel.load()
+        self.templates = Templates.load()
+
+    @classmethod
+    def load(cls, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None, *,
+             settings: Settings | None = None, embedder: Embedder | None = None,
+             store: Store | None = None, progress=None) -> Assistant:  # type: ignore[no-untyped-def]
+        """Build the assistant from corpus/ and index/, rebuilding a missing or stale index."""
+        settings = settings or Settings()
+        if corpus_dir is not None:
+            settings = replace(settings, corpus_dir=Path(corpus_dir))
+        if index_dir is not None:
+            settings = replace(settings, index_dir=Path(index_dir))
+        embedder = embedder or load_embedder(settings.model_dir)
+        index = ensure_index(settings.corpus_dir, settings.index_dir, embedder, progress=progress)
+        retriever = Retriever(index, embedder)
+        store = store or Store(settings.db_path, transcripts=settings.transcripts)
+        assistant = cls(settings, embedder, retriever, store)
+        try:
+            store.purge(settings.retention_days)
+        except StoreError:
+            log.exception("could not apply the retention period")
+        return assistant
+
+    def conversation(self, conversation_id: str | None = None) -> Conversation:
+        """A new conversation, or the stored one with this id."""
+        return Conversation(self, conversation_id)
+
+    def search(self, query: str, k: int = 5) -> list[Citation]:
+        """The corpus passages that answer a query, best first; empty when nothing does."""
+        return self.retriever.search(query, k=k)
+
+    def forget(self, conversation_id: str) -> None:
+        """Delete everything stored about a conversation."""
+        self.store.forget(conversation_id)
+
+    def audit(self, entries: list[AuditEntry]) -> None:
+        """Write red-flag decisions to the audit log; a storage failure never blocks a reply."""
+        try:
+            self.store.audit(entries)
+        except StoreError:
+            log.exception("could not write the safety audit log")
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()

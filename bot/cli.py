@@ -1,0 +1,196 @@
+"""The `kneebot` command: the only place in bot/ that talks to a terminal."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.errors import KneebotError
+
+EPILOG = """environment: KNEEBOT_CORPUS, KNEEBOT_INDEX, KNEEBOT_DB, KNEEBOT_MODEL, KNEEBOT_TRANSCRIPTS,
+KNEEBOT_RETENTION_DAYS, KNEEBOT_MAX_MESSAGE_CHARS, KNEEBOT_HOST, KNEEBOT_PORT, KNEEBOT_ROOT_PATH,
+KNEEBOT_AUTH (user:password), DISCORD_TOKEN. kneebot offers guidance, not a diagnosis."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    for attr in ("corpus_dir", "index_dir", "db_path", "model_dir"):
+        value = getattr(args, attr, None)
+        if value is not None:
+            settings = replace(settings, **{attr: Path(value)})
+    return settings
+
+
+def _progress() -> Any:
+    """A tqdm progress callback when stdout is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc="embedding chunks", unit="chunk")
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar.pop("bar").close()
+
+    return update
+
+
+def _assistant(args: argparse.Namespace) -> Any:
+    from bot.assistant import Assistant
+
+    return Assistant.load(settings=_settings(args), progress=_progress())
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Chat in the terminal."""
+    from ui.terminal import run_terminal
+
+    return run_terminal(_assistant(args))
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    """Serve the web page."""
+    from ui.web import build_app, launch
+
+    assistant = _assistant(args)
+    auth = args.auth or os.environ.get("KNEEBOT_AUTH")
+    launch(build_app(assistant), host=args.host or os.environ.get("KNEEBOT_HOST", "127.0.0.1"),
+           port=int(args.port or os.environ.get("KNEEBOT_PORT", "7860")),
+           root_path=args.root_path or os.environ.get("KNEEBOT_ROOT_PATH"),
+           auth=tuple(auth.split(":", 1)) if auth else None, share=args.share)
+    return 0
+
+
+def cmd_discord(args: argparse.Namespace) -> int:
+    """Run the Discord bot."""
+    from ui.discord_bot import main as discord_main
+
+    token = os.environ.get("DISCORD_TOKEN")
+    if not token:
+        print("kneebot: DISCORD_TOKEN is not set; create a bot token in the Discord Developer Portal "
+              "(see docs/discord.md) and export it.", file=sys.stderr)
+        return 2
+    return int(discord_main(_assistant(args), token))
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Build index/ from corpus/."""
+    import time
+
+    from bot.embedding import load_embedder
+    from bot.index import build_index
+
+    settings = _settings(args)
+    embedder = load_embedder(settings.model_dir)
+    started = time.perf_counter()
+    index = build_index(settings.corpus_dir, settings.index_dir, embedder, progress=_progress())
+    print(f"indexed {len(index.chunks)} chunks from {settings.corpus_dir} into {settings.index_dir} "
+          f"in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Print the passages retrieval returns for a question."""
+    from bot.retrieval_eval import format_passages
+
+    hits = _assistant(args).retriever.search(args.question, k=args.k)
+    if not hits:
+        print("Nothing in the guidance answers this.")
+        return 0
+    print(format_passages(hits))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run test dialogues; non-zero exit when any fails."""
+    from bot import evaluation
+
+    dialogues = evaluation.collect(args.paths)
+    if not dialogues:
+        print("kneebot: no dialogues found in " + ", ".join(args.paths), file=sys.stderr)
+        return 2
+    assistant = _assistant(args)
+    results = evaluation.run(dialogues, assistant.conversation)
+    print(evaluation.format_report(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(evaluation.to_json(results), indent=2), encoding="utf-8")
+    return 0 if all(r.passed for r in results) else 1
+
+
+def cmd_eval_retrieval(args: argparse.Namespace) -> int:
+    """Recall@k and MRR of the dense, BM25 and hybrid retrievers on labelled queries."""
+    from bot import retrieval_eval
+
+    queries = retrieval_eval.load_queries(Path(args.file))
+    results = retrieval_eval.evaluate(queries, _assistant(args).retriever)
+    print(retrieval_eval.format_table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `kneebot`."""
+    parser = argparse.ArgumentParser(prog="kneebot", description="Guidance chat for knee pain during "
+                                     "hamstring stretches, grounded in a reviewed article.", epilog=EPILOG)
+    parser.add_argument("--corpus", dest="corpus_dir", help="corpus folder (default corpus/)")
+    parser.add_argument("--index", dest="index_dir", help="index folder (default index/)")
+    parser.add_argument("--db", dest="db_path", help="SQLite store (default state/kneebot.sqlite3)")
+    parser.add_argument("--model", dest="model_dir", help="sentence-transformers model folder "
+                        "(default: the bundled all-MiniLM-L6-v2)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("chat", help="terminal conversation").set_defaults(func=cmd_chat)
+    web = sub.add_parser("web", help="Gradio page on http://127.0.0.1:7860")
+    web.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    web.add_argument("--port", type=int, help="port (default 7860)")
+    web.add_argument("--root-path", help="URL prefix when served behind a reverse proxy")
+    web.add_argument("--auth", help="basic auth as user:password")
+    web.add_argument("--share", action="store_true", help="ask Gradio for a public share link (off by default)")
+    web.set_defaults(func=cmd_web)
+    sub.add_parser("discord", help="Discord bot; token from DISCORD_TOKEN").set_defaults(func=cmd_discord)
+    sub.add_parser("index", help="(re)build index/ from corpus/").set_defaults(func=cmd_index)
+    ask = sub.add_parser("ask", help="the passages retrieval returns, with scores")
+    ask.add_argument("question")
+    ask.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
+    ask.set_defaults(func=cmd_ask)
+    ev = sub.add_parser("eval", help="run test dialogues; non-zero exit when any fails")
+    ev.add_argument("paths", nargs="+", metavar="PATH", help="dialogue files or folders")
+    ev.add_argument("--json", metavar="FILE", help="write machine-readable results")
+    ev.set_defaults(func=cmd_eval)
+    er = sub.add_parser("eval-retrieval", help="recall@k and MRR of the retrievers on labelled queries")
+    er.add_argument("file", metavar="FILE")
+    er.add_argument("--json", metavar="OUT", help="write the figures as JSON")
+    er.set_defaults(func=cmd_eval_retrieval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `kneebot` console script."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except KneebotError as exc:
+        print(f"kneebot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

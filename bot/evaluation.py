@@ -1,0 +1,249 @@
+"""Running SPEC-format test dialogues through the assistant and scoring them."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import DialogueFileError
+from bot.ids import Cause, RedFlag, Triage
+from bot.reply import Reply
+
+EXPECT_KEYS = {"red_flags", "no_red_flags", "triage", "asks", "cites", "says", "not_says", "top_cause",
+               "causes_include"}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One user message and what must hold of the reply."""
+
+    user: str
+    expect: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """A test dialogue from a file."""
+
+    id: str
+    turns: tuple[Turn, ...]
+    source: str
+    description: str = ""
+
+
+@dataclass
+class TurnResult:
+    """How one turn went."""
+
+    user: str
+    expect: dict[str, Any]
+    reply: Reply
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Whether every expectation held."""
+        return not self.failures
+
+
+@dataclass
+class DialogueResult:
+    """How one dialogue went."""
+
+    dialogue: Dialogue
+    turns: list[TurnResult]
+
+    @property
+    def passed(self) -> bool:
+        """Whether every turn passed."""
+        return all(t.passed for t in self.turns)
+
+
+def _fail(path: Path, node: yaml.Node | None, message: str) -> DialogueFileError:
+    line = f":{node.start_mark.line + 1}" if node is not None else ""
+    return DialogueFileError(f"{path}{line}: {message}")
+
+
+def _mapping_get(node: yaml.MappingNode, key: str) -> yaml.Node | None:
+    for k, v in node.value:
+        if k.value == key:
+            return v
+    return None
+
+
+def load_dialogues(path: Path) -> list[Dialogue]:
+    """Parse one dialogue file, with errors that name the line and key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DialogueFileError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise DialogueFileError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("dialogues"), list):
+        raise _fail(path, root, "expected a top-level 'dialogues:' list")
+    assert isinstance(root, yaml.MappingNode)
+    list_node = _mapping_get(root, "dialogues")
+    out = []
+    for i, (item, node) in enumerate(zip(data["dialogues"], list_node.value, strict=True)):  # type: ignore[union-attr]
+        if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("turns"), list):
+            raise _fail(path, node, f"dialogue #{i + 1} needs 'id' and a 'turns' list")
+        unknown = set(item) - {"id", "description", "turns"}
+        if unknown:
+            raise _fail(path, node, f"dialogue {item['id']!r}: unknown key(s) {sorted(unknown)}")
+        turns_node = _mapping_get(node, "turns")
+        turns = []
+        for j, (turn, tnode) in enumerate(zip(item["turns"], turns_node.value, strict=True)):  # type: ignore[union-attr]
+            where = f"dialogue {item['id']!r} turn {j + 1}"
+            if not isinstance(turn, dict) or not isinstance(turn.get("user"), str):
+                raise _fail(path, tnode, f"{where}: needs 'user' (a string)")
+            expect = turn.get("expect") or {}
+            if not isinstance(expect, dict):
+                raise _fail(path, tnode, f"{where}: 'expect' must be a mapping")
+            bad = set(expect) - EXPECT_KEYS
+            if bad:
+                raise _fail(path, tnode, f"{where}: unknown expect key(s) {sorted(bad)}; "
+                                         f"allowed: {sorted(EXPECT_KEYS)}")
+            _check_ids(path, tnode, where, expect)
+            turns.append(Turn(turn["user"], expect))
+        out.append(Dialogue(str(item["id"]), tuple(turns), str(path), str(item.get("description", ""))))
+    return out
+
+
+def _check_ids(path: Path, node: yaml.Node, where: str, expect: dict[str, Any]) -> None:
+    flags, causes, levels = {str(f) for f in RedFlag}, {str(c) for c in Cause}, {str(t) for t in Triage}
+    for flag in expect.get("red_flags", []):
+        if flag not in flags:
+            raise _fail(path, node, f"{where}: unknown red flag {flag!r}; must be one of {sorted(flags)}")
+    for cause in list(expect.get("causes_include", [])) + ([expect["top_cause"]] if "top_cause" in expect else []):
+        if cause not in causes:
+            raise _fail(path, node, f"{where}: unknown cause {cause!r}; must be one of {sorted(causes)}")
+    if "triage" in expect and expect["triage"] not in levels:
+        raise _fail(path, node, f"{where}: unknown triage {expect['triage']!r}; must be one of {sorted(levels)}")
+
+
+def collect(paths: Iterable[Path | str]) -> list[Dialogue]:
+    """Dialogues from files and folders (*.yaml, *.yml), in a stable order."""
+    dialogues: list[Dialogue] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files = sorted([*p.rglob("*.yaml"), *p.rglob("*.yml")])
+        elif p.exists():
+            files = [p]
+        else:
+            raise DialogueFileError(f"{p}: no such file or folder")
+        for f in files:
+            dialogues.extend(load_dialogues(f))
+    return dialogues
+
+
+def check(expect: dict[str, Any], reply: Reply) -> list[str]:
+    """The expectations that do not hold of a reply, each as a readable line."""
+    failures = []
+    text = reply.text.lower()
+    cited = [c.text.lower() for c in reply.citations]
+    causes = [c for c, _ in reply.causes]
+    if missing := [f for f in expect.get("red_flags", []) if f not in reply.red_flags]:
+        failures.append(f"red_flags: expected {missing}, got {list(reply.red_flags)}")
+    if expect.get("no_red_flags") and reply.red_flags:
+        failures.append(f"no_red_flags: got {list(reply.red_flags)}")
+    if "triage" in expect and str(reply.triage) != expect["triage"]:
+        failures.append(f"triage: expected {expect['triage']}, got {reply.triage}")
+    if "asks" in expect and (reply.question is not None) != bool(expect["asks"]):
+        failures.append(f"asks: expected {expect['asks']}, got question={reply.question!r}")
+    for phrase in expect.get("cites", []):
+        if not any(phrase.lower() in c for c in cited):
+            failures.append(f"cites: no citation contains {phrase!r}")
+    for phrase in expect.get("says", []):
+        if phrase.lower() not in text:
+            failures.append(f"says: reply does not contain {phrase!r}")
+    for phrase in expect.get("not_says", []):
+        if phrase.lower() in text:
+            failures.append(f"not_says: reply contains {phrase!r}")
+    if "top_cause" in expect and (not causes or causes[0] != expect["top_cause"]):
+        failures.append(f"top_cause: expected {expect['top_cause']}, got {causes[:3]}")
+    if missing := [c for c in expect.get("causes_include", []) if c not in causes]:
+        failures.append(f"causes_include: expected {missing}, got {causes}")
+    return failures
+
+
+def run(dialogues: list[Dialogue], new_conversation: Callable[[], Any]) -> list[DialogueResult]:
+    """Play each dialogue in a fresh conversation and check every turn."""
+    results = []
+    for dialogue in dialogues:
+        chat = new_conversation()
+        turns = []
+        for turn in dialogue.turns:
+            reply = chat.send(turn.user)
+            turns.append(TurnResult(turn.user, turn.expect, reply, check(turn.expect, reply)))
+        results.append(DialogueResult(dialogue, turns))
+    return results
+
+
+def summarise(results: list[DialogueResult]) -> dict[str, Any]:
+    """Figures over all turns: pass rates, red-flag recall and false alarms, citation hit rate."""
+    turns = [t for r in results for t in r.turns]
+    flag_turns = [t for t in turns if t.expect.get("red_flags")]
+    quiet_turns = [t for t in turns if t.expect.get("no_red_flags")]
+    cite_turns = [t for t in turns if t.expect.get("cites")]
+    caught = sum(all(f in t.reply.red_flags for f in t.expect["red_flags"]) for t in flag_turns)
+    cause_dialogues = [r for r in results if any("top_cause" in t.expect for t in r.turns)]
+    cause_right = sum(all(not any(f.startswith("top_cause") for f in t.failures) for t in r.turns)
+                      for r in cause_dialogues)
+
+    def rate(n: int, d: int) -> float | None:
+        return round(n / d, 4) if d else None
+
+    return {
+        "dialogues": len(results),
+        "dialogues_passed": sum(r.passed for r in results),
+        "turns": len(turns),
+        "turns_passed": sum(t.passed for t in turns),
+        "turn_pass_rate": rate(sum(t.passed for t in turns), len(turns)),
+        "red_flag_turns": len(flag_turns),
+        "red_flag_recall": rate(caught, len(flag_turns)),
+        "silent_turns": len(quiet_turns),
+        "false_alarms": sum(bool(t.reply.red_flags) for t in quiet_turns),
+        "citation_turns": len(cite_turns),
+        "citation_hit_rate": rate(sum(not any(f.startswith("cites") for f in t.failures) for t in cite_turns),
+                                  len(cite_turns)),
+        "cause_dialogues": len(cause_dialogues),
+        "cause_accuracy": rate(cause_right, len(cause_dialogues)),
+    }
+
+
+def to_json(results: list[DialogueResult]) -> dict[str, Any]:
+    """The SPEC's machine-readable shape."""
+    return {
+        "summary": summarise(results),
+        "dialogues": [
+            {"id": r.dialogue.id, "passed": r.passed,
+             "turns": [{"user": t.user, "passed": t.passed, "failures": t.failures, "reply": t.reply.to_dict()}
+                       for t in r.turns]}
+            for r in results
+        ],
+    }
+
+
+def format_report(results: list[DialogueResult]) -> str:
+    """A per-dialogue pass/fail table, every failed expectation, and the summary figures."""
+    lines = []
+    width = max((len(r.dialogue.id) for r in results), default=10)
+    for r in results:
+        lines.append(f"{'PASS' if r.passed else 'FAIL'}  {r.dialogue.id:<{width}}  "
+                     f"{sum(t.passed for t in r.turns)}/{len(r.turns)} turns")
+        for n, t in enumerate(r.turns, start=1):
+            for failure in t.failures:
+                lines.append(f"      turn {n} {t.user[:60]!r}: {failure}")
+    s = summarise(results)
+    lines.append("")
+    lines.append(
+        f"{s['dialogues_passed']}/{s['dialogues']} dialogues passed; turn pass rate {s['turn_pass_rate']}; "
+        f"red-flag recall {s['red_flag_recall']} over {s['red_flag_turns']} turns; "
+        f"false alarms {s['false_alarms']}/{s['silent_turns']}; citation hit rate {s['citation_hit_rate']}; "
+        f"cause accuracy {s['cause_accuracy']} over {s['cause_dialogues']} dialogues")
+    return "\n".join(lines)

@@ -1,0 +1,241 @@
+"""Assembling a reply from reviewed templates and verbatim, cited corpus passages."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.ids import RedFlag, Triage
+from bot.reply import Citation, Reply
+from bot.state import DialogueState
+
+if TYPE_CHECKING:
+    from bot.assistant import Assistant
+
+log = logging.getLogger(__name__)
+
+# Passages the advice rests on, found by a phrase that occurs verbatim in the owner's article.
+ADVICE_PHRASES = ("keep a micro-bend in the knee joint", "gentle pulling sensation in the muscle belly")
+POSTURE_PHRASE = "hinging at the pelvis while maintaining a straight back"
+NERVE_PHRASE = "nerve gliding exercises"
+WHEN_CARE_PHRASE = "Persistent pain that fails to improve"
+SAFE_SECTION = "Safe Stretching Techniques and Modifications"
+PASSAGES_SHOWN = 2
+
+
+class ReplyBuilder:
+    """Collects the lines and citations of one reply; `finish` makes the Reply."""
+
+    def __init__(self, assistant: Assistant, state: DialogueState) -> None:
+        self.assistant = assistant
+        self.t = assistant.templates
+        self.state = state
+        self.lines: list[str] = []
+        self.citations: list[Citation] = []
+        self.question: str | None = None
+        self.kind = "answer"
+        self.forgotten = False
+        self._reminded = False
+
+    # --- plain template lines -------------------------------------------------------------
+    def say(self, key: str, **values: str) -> None:
+        """Add one template line."""
+        self.lines.append(self.t(key, **values))
+
+    def quote(self, citation: Citation) -> None:
+        """Add a verbatim passage with its section and source, once per reply."""
+        if any(c.chunk_id == citation.chunk_id for c in self.citations):
+            return
+        self.citations.append(citation)
+        self.lines.append("> " + citation.text.replace("\n", "\n> "))
+        self.lines.append("> " + self.t("citation_line", section=citation.section, source=citation.source))
+
+    def passage(self, phrase: str) -> Citation | None:
+        """The corpus passage containing a phrase, quoted; None if the corpus lacks it."""
+        try:
+            citation = self.assistant.retriever.passage(phrase)
+        except KeyError:
+            log.warning("no corpus passage contains %r", phrase)
+            return None
+        self.quote(citation)
+        return citation
+
+    def ask(self, key: str, **values: str) -> None:
+        """Ask a question from a template; it becomes the reply's question."""
+        self.question = self.t(key, **values)
+        self.lines.append(self.question)
+        self.kind = "question"
+
+    # --- safety -----------------------------------------------------------------------------
+    def remind(self) -> None:
+        """Keep an escalation visible on every reply while triage is raised."""
+        if self._reminded or self.state.level is Triage.SELF_CARE:
+            return
+        self._reminded = True
+        self.say("escalate_reminder", banner=self.t(f"escalate_banner.{self.state.level}"))
+
+    def escalate(self, flags: list[RedFlag]) -> None:
+        """Lead with what to do, why, and the passage behind it."""
+        self._reminded = True
+        self.kind = "escalation"
+        self.lines.insert(0, self.t(f"escalate.{self.state.level}"))
+        for flag in flags:
+            self.say("escalate_because", reason=self.t(f"flag_labels.{flag}"))
+        self.say("escalate_source")
+        for flag in flags:
+            self.passage(self.assistant.rules.rule(flag).cite)
+        if self.state.level.rank >= Triage.SEEK_CARE.rank:
+            self.say("escalate_still")
+
+    def escalate_screen(self) -> None:
+        """Escalate on a positive answer to the safety screen."""
+        self._reminded = True
+        self.kind = "escalation"
+        self.lines.insert(0, self.t(f"escalate.{self.state.level}"))
+        self.say("escalate_screen")
+        self.say("escalate_source")
+        self.passage("certain symptoms are considered")
+        self.say("escalate_still")
+
+    def confirm(self, flag: RedFlag) -> None:
+        """Ask the direct yes/no question for an uncertain red flag."""
+        self.kind = "confirm"
+        self.question = f"{self.t('confirm_intro')} {self._rule_question(flag)}"
+        self.lines.append(self.t("confirm_intro"))
+        self.lines.append(self._rule_question(flag))
+
+    def _rule_question(self, flag: RedFlag) -> str:
+        question = self.assistant.rules.rule(flag).question
+        return question.removeprefix(self.t("confirm_intro")).strip()
+
+    # --- questions --------------------------------------------------------------------------
+    def ask_slot(self, slot: str) -> None:
+        """Ask the clarifying question of a symptom slot."""
+        self.question = self.assistant.evidence.question(slot)
+        self.lines.append(self.question)
+        self.kind = "question"
+
+    def repeat_pending(self) -> None:
+        """Repeat the pending question so the conversation carries on where it was."""
+        s = self.state
+        if s.pending is None:
+            return
+        self.say("back_to_question")
+        if s.pending_kind == "slot":
+            self.ask_slot(s.pending_arg or "")
+        elif s.pending_kind == "confirm":
+            self.confirm(RedFlag(s.pending_arg))
+        elif s.pending_kind == "screen":
+            self.ask("screen_question")
+        else:
+            self.ask("screen_which")
+
+    def why(self) -> None:
+        """Explain what the pending question is trying to tell apart, with its passage."""
+        s = self.state
+        self.remind()
+        if s.pending_kind == "slot" and s.pending_arg:
+            evidence = self.assistant.evidence
+            self.say("why_intro", options=self._join([self.t.cause(c) for c in evidence.separates(s.pending_arg)]))
+            for phrase in evidence.why_cites(s.pending_arg):
+                self.passage(phrase)
+            self.repeat_pending()
+        elif s.pending is not None:
+            self.say("screen_why")
+            self.passage("certain symptoms are considered")
+            self.repeat_pending()
+        else:
+            self.say("why_none")
+
+    def passages_for(self, query: str) -> bool:
+        """Answer a question about the guidance with the passages that answer it."""
+        hits = self.assistant.search(query, k=PASSAGES_SHOWN + 2)
+        if self.state.level.rank >= Triage.SEEK_CARE.rank:
+            hits = [h for h in hits if h.section != SAFE_SECTION]
+        if not hits:
+            return False
+        self.kind = "passages"
+        self.say("passages_intro")
+        for hit in hits[:PASSAGES_SHOWN]:
+            self.quote(hit)
+        return True
+
+    # --- memory and summary -----------------------------------------------------------------
+    def memory(self) -> None:
+        """What the conversation has noted about the person."""
+        s = self.state
+        self.remind()
+        labels = [lbl for slot, value in s.known.items() if (lbl := self.t.finding(slot, value))]
+        if not labels and not s.red_flags:
+            self.say("no_memory")
+        else:
+            self.say("memory_intro")
+            for label in labels:
+                self.say("memory_item", label=label)
+            if s.red_flags:
+                self.say("memory_flags", labels="; ".join(self.t(f"flag_labels.{f}") for f in s.red_flags))
+        self.say("memory_storage")
+        self.repeat_pending()
+
+    def summary(self) -> None:
+        """Name the likely cause(s) and why, quote the passages, give the guidance's advice."""
+        s = self.state
+        evidence = self.assistant.evidence
+        causes = evidence.scores(s.known)
+        self.kind = "summary"
+        if causes:
+            top = causes[0][0]
+            self.say("summary_intro", cause=self.t.cause(top))
+            links = evidence.support(top, s.known)
+            said = [lbl for link in links if (lbl := self.t.finding(link.slot, link.value))]
+            if said:
+                self.say("summary_because", findings=self._join(said))
+            for link in links[:2]:
+                self.passage(link.cite)
+            if len(causes) > 1 and causes[1][1] >= 0.2:
+                self.say("summary_also", cause=self.t.cause(causes[1][0]))
+        else:
+            self.say("summary_unclear")
+        top_id = causes[0][0] if causes else None
+        self.say("summary_advice")
+        for phrase in ADVICE_PHRASES:
+            self.passage(phrase)
+        if top_id == "technique":
+            self.passage(POSTURE_PHRASE)
+        if top_id == "sciatic_nerve_tension":
+            self.say("summary_nerve")
+            self.passage(NERVE_PHRASE)
+        self.say("summary_when_care")
+        self.passage(WHEN_CARE_PHRASE)
+        self.say("summary_more")
+
+    @staticmethod
+    def _join(items: list[str]) -> str:
+        items = list(dict.fromkeys(items))
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    # --- the result -------------------------------------------------------------------------
+    def with_note(self, key: str) -> Reply:
+        """The finished reply with one more template line (e.g. a storage failure)."""
+        self.say(key)
+        return self._reply()
+
+    def finish(self) -> Reply:
+        """The Reply, with the once-per-conversation disclaimer on the first reply."""
+        if not self.state.disclaimer_shown and not self.forgotten:
+            self.state.disclaimer_shown = True
+            self.say("disclaimer")
+        return self._reply()
+
+    def _reply(self) -> Reply:
+        s = self.state
+        level = s.level
+        return Reply(
+            text="\n".join(self.lines),
+            triage=level,
+            red_flags=tuple(s.red_flags),
+            question=self.question,
+            citations=tuple(self.citations),
+            causes=tuple(self.assistant.evidence.scores(s.known)),
+            kind=self.kind,
+            escalation=None if level is Triage.SELF_CARE else self.t(f"escalate_banner.{level}"),
+        )

@@ -1,0 +1,20 @@
+import pytest
+
+from bot.intents import Intent, classify
+
+CASES = [
+    ("start over", Intent.START_OVER), ("Let's start again!", Intent.START_OVER), ("restart", Intent.START_OVER),
+    ("forget me", Intent.FORGET), ("please forget everything", Intent.FORGET),
+    ("what do you know about me?", Intent.MEMORY), ("What have I told you", Intent.MEMORY),
+    ("why?", Intent.WHY), ("why do you ask", Intent.WHY),
+    ("hi", Intent.GREETING), ("Hello there!", Intent.GREETING),
+    ("thanks", Intent.THANKS), ("thank you so much", Intent.THANKS),
+    ("what is a baker's cyst?", Intent.QUESTION), ("does pointing my toes help", Intent.QUESTION),
+    ("I feel a pull behind my knee", Intent.STATEMENT), ("why does it hurt behind my knee", Intent.QUESTION),
+    ("hi, my knee hurts when I stretch", Intent.STATEMENT), ("I don't want to start over", Intent.STATEMENT),
+]
+
+
+@pytest.mark.parametrize("text,intent", CASES, ids=[c[0] for c in CASES])
+def test_classify(text, intent):
+    assert classify(text) is intent

@@ -1,0 +1,30 @@
+"""Terminal chat: a thin loop over Conversation.send."""
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+
+def format_reply(reply: Any) -> str:
+    """The reply as terminal text, the escalation banner first while triage is raised."""
+    lines = []
+    if reply.escalation:
+        lines.append(f"!! {reply.escalation}")
+    lines.append(reply.text)
+    return "\n".join(lines)
+
+
+def run_terminal(assistant: Any, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Chat until end of input or "quit"; returns an exit code."""
+    chat = assistant.conversation()
+    interactive = stdin.isatty()
+    print("kneebot: guidance for knee pain during hamstring stretches, not a diagnosis. "
+          "Type \"quit\" to leave.", file=stdout)
+    while True:
+        if interactive:
+            print("you> ", end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line or line.strip().lower() in {"quit", "exit"}:
+            break
+        print(format_reply(chat.send(line.rstrip("\n"))) + "\n", file=stdout, flush=True)
+    return 0
