@@ -27,7 +27,7 @@ class Settings:
     max_message_chars: int = 4000
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Settings from KNEEBOT_* environment variables, defaults elsewhere."""
         env = dict(os.environ if env is None else env)
         s = cls()

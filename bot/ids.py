@@ -17,7 +17,7 @@ class Triage(StrEnum):
         """Position in the ordering, 0 for self_care."""
         return list(Triage).index(self)
 
-    def raised_to(self, other: "Triage") -> "Triage":
+    def raised_to(self, other: Triage) -> Triage:
         """The more urgent of the two: triage only ever moves up."""
         return other if other.rank > self.rank else self
 
