@@ -1,0 +1,1 @@
+"""Channels: thin adapters that carry a conversation to people (web page, Discord, terminal)."""

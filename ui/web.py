@@ -1,0 +1,286 @@
+"""The Gradio web page: a thin adapter from a browser to `Conversation.send`.
+
+Each browser holds a random key in its own storage; the store maps that key (channel "web") to a
+conversation id, so the conversation survives a reload. The visible messages live in the same
+browser storage rather than on the server, because the server keeps no raw text unless the operator
+turns transcripts on. `build_app` constructs the page without serving it; `launch` serves it.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from bot.errors import KneebotError
+from bot.ids import Triage
+from bot.reply import Citation, Reply
+
+if TYPE_CHECKING:
+    from bot.assistant import Assistant, Conversation
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "web"
+API_CHANNEL = "web-api"
+CSS_PATH = Path(__file__).parent / "assets" / "web.css"
+# The core answers over-long messages politely itself; this only stops absurd payloads reaching it.
+PAYLOAD_LIMIT = 50_000
+STORAGE_KEY = "kneebot-web"
+
+EXAMPLES = (
+    "I feel a pull behind my knee when I stretch",
+    "The front of my knee hurts when I touch my toes",
+    "Burning behind my knee that goes into my calf",
+    "What is a Baker's cyst?",
+)
+
+BANNER_HEADINGS = {
+    Triage.EMERGENCY: "Emergency",
+    Triage.SEEK_CARE: "Warning sign: get checked",
+    Triage.BOOK_ASSESSMENT: "Book an assessment",
+}
+BANNER_DEFAULTS = {
+    Triage.EMERGENCY: "Call emergency services or go to an emergency department now.",
+    Triage.SEEK_CARE: ("Stop stretching that leg and get evaluated promptly by a physician"
+                       " or physical therapist."),
+    Triage.BOOK_ASSESSMENT: "Keep modifying the stretch, and book an assessment to find the specific cause.",
+}
+
+INTRO = """# Knee pain when you stretch your hamstrings
+Describe what you feel behind, above or around your knee. kneebot checks for warning signs first,
+asks a few questions, and shows the passages of its guidance that each answer rests on."""
+
+FOOTER = """**Guidance, not a diagnosis.** kneebot answers only from a reviewed article on knee pain during
+hamstring stretches: technique, likely causes, and when to get checked. It cannot examine you and does
+not replace a physician or physical therapist. If you have sudden severe pain, cannot put weight on the
+leg, or have chest pain or breathlessness, get medical help now."""
+
+SORRY = ("Sorry, something went wrong on our side and your message was not processed. "
+         "Please try again, or start a new conversation.")
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def as_text(text: str) -> str:
+    """Escape a person's message so the chat shows it literally: no HTML, no markdown."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def clean_message(message: Any) -> str:
+    """A message as the core should see it: a string, control characters gone, absurd length cut."""
+    if not isinstance(message, str):
+        message = "" if message is None else str(message)
+    return _CONTROL.sub("", message)[:PAYLOAD_LIMIT].strip()
+
+
+def citation_html(citation: Citation) -> str:
+    """One cited passage, collapsed under its section title."""
+    section = html.escape(citation.section or "Passage")
+    body = "<br>".join(html.escape(line) for line in citation.text.splitlines() if line.strip())
+    source = html.escape(citation.source)
+    return (f'<details class="kb-citation"><summary>{section}</summary>'
+            f'<blockquote>{body}</blockquote><span class="kb-source-name">From: {source}</span></details>')
+
+
+def reply_markdown(reply: Reply) -> str:
+    """A reply as chat markdown: its text, then its sources, each collapsible."""
+    text = html.escape(reply.text, quote=False)
+    if not reply.citations:
+        return text
+    # No blank lines inside the HTML block, or the markdown renderer would end it early.
+    sources = "".join(citation_html(c) for c in reply.citations)
+    return f'{text}\n\n<div class="kb-sources"><p>What this is based on:</p>{sources}</div>'
+
+
+def banner_html(triage: str | None, escalation: str | None) -> str:
+    """The triage banner in words with an ARIA role; empty while no care is recommended."""
+    try:
+        level = Triage(triage) if triage else Triage.SELF_CARE
+    except ValueError:
+        level = Triage.SELF_CARE
+    if level is Triage.SELF_CARE or (level is Triage.BOOK_ASSESSMENT and not escalation):
+        return ""
+    role = "alert" if level.rank >= Triage.SEEK_CARE.rank else "status"
+    statement = html.escape(escalation or BANNER_DEFAULTS[level])
+    return (f'<div class="kb-banner kb-{level.value}" role="{role}" data-triage="{level.value}">'
+            f"<strong>{BANNER_HEADINGS[level]}</strong>{statement}</div>")
+
+
+def _fresh_state() -> dict[str, Any]:
+    return {"key": secrets.token_urlsafe(18), "messages": [], "triage": None, "escalation": None}
+
+
+def _browser_state(value: Any) -> dict[str, Any]:
+    """The browser's stored value, or a fresh one when it is missing or not ours."""
+    if (isinstance(value, dict) and isinstance(value.get("key"), str) and len(value["key"]) >= 16
+            and isinstance(value.get("messages"), list)):
+        return value
+    return _fresh_state()
+
+
+class WebChannel:
+    """The page's and the API's handlers: session key -> conversation -> reply -> chat messages."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+
+    def _conversation(self, channel: str, key: str) -> tuple[Conversation, bool]:
+        """The conversation bound to a key (resumed), or a new bound one; True when new."""
+        store = self.assistant.store
+        cid = store.bound(channel, key)
+        if cid is not None:
+            try:
+                return self.assistant.conversation(cid), False
+            except (KneebotError, LookupError):
+                log.info("conversation %s could not be resumed; starting a new one", cid)
+        chat = self.assistant.conversation()
+        store.bind(channel, key, chat.id)
+        return chat, True
+
+    def send(self, channel: str, key: str, text: str) -> tuple[Reply, bool]:
+        """Send one message on the conversation bound to `key`; True when that conversation is new."""
+        chat, new = self._conversation(channel, key)
+        before = chat.id
+        reply = chat.send(text)
+        if chat.id != before or self.assistant.store.bound(channel, key) != chat.id:
+            # "start over" or "forget me" inside the core: follow the conversation it now holds.
+            self.assistant.store.bind(channel, key, chat.id)
+            new = True
+        return reply, new
+
+    def load(self, stored: Any) -> tuple[Any, ...]:
+        """Page (re)load: the stored messages, unless the server no longer has their conversation."""
+        state = _browser_state(stored)
+        if state["messages"] and self.assistant.store.bound(CHANNEL, state["key"]) is None:
+            # Forgotten or past retention: don't show what the server no longer holds.
+            state = _fresh_state()
+        return (*_view(state), state)
+
+    def message(self, message: Any, stored: Any) -> tuple[Any, ...]:
+        """A message typed in the page: the cleared textbox, the chat, banner, examples and state."""
+        state = _browser_state(stored)
+        text = clean_message(message)
+        if not text:
+            return (gr.update(), *_view(state), state)
+        try:
+            reply, new = self.send(CHANNEL, state["key"], text)
+        except Exception:  # a person gets words, never a stack trace; the operator gets the log
+            log.exception("web message failed")
+            answer = SORRY
+        else:
+            if new:
+                state = {**state, "messages": [], "triage": None, "escalation": None}
+            answer = reply_markdown(reply)
+            state = {**state, "triage": str(reply.triage), "escalation": reply.escalation}
+        state["messages"] = [*state["messages"], {"role": "user", "content": as_text(text)},
+                             {"role": "assistant", "content": answer}]
+        return ("", *_view(state), state)
+
+    def example(self, stored: Any, evt: gr.EventData) -> tuple[Any, ...]:
+        """An example opener clicked: send its text."""
+        return self.message(getattr(evt.target, "value", ""), stored)
+
+    def new(self, stored: Any = None) -> tuple[Any, ...]:
+        """The "New conversation" button: a new browser key, so the next message starts a new conversation."""
+        state = _fresh_state()  # the old conversation is left to the retention purge
+        return ("", *_view(state), state)
+
+    def api(self, message: str, request: gr.Request) -> dict[str, Any]:
+        """Send a message on this API client's conversation; returns the reply and its escalation."""
+        text = clean_message(message)
+        if not text:
+            raise gr.Error("Please send a message describing what you feel.", print_exception=False)
+        if not request.session_hash:
+            raise gr.Error("This client has no session; reconnect and try again.", print_exception=False)
+        try:
+            reply, _ = self.send(API_CHANNEL, request.session_hash, text)
+        except Exception:
+            log.exception("api message failed")
+            raise gr.Error(SORRY, print_exception=False) from None
+        return {**reply.to_dict(), "escalation": reply.escalation}
+
+
+def _view(state: dict[str, Any]) -> tuple[list[dict[str, str]], str, Any]:
+    """Chat messages, banner and example row for a browser state."""
+    return (state["messages"], banner_html(state["triage"], state["escalation"]),
+            gr.update(visible=not state["messages"]))
+
+
+def build_app(assistant: Assistant, *, concurrency_limit: int = 4, max_queue: int = 256,
+              storage_secret: str = "kneebot-web-page", title: str = "kneebot") -> gr.Blocks:
+    """The web page for `assistant`, built but not served.
+
+    `concurrency_limit` is how many messages are processed at once (the queue holds up to
+    `max_queue` more). `storage_secret` keys the browser-storage encryption; it reaches the page,
+    so it only obscures, and it is fixed so that a browser's conversation survives a server restart.
+    """
+    channel = WebChannel(assistant)
+    private: dict[str, Any] = {"api_visibility": "private"}
+    with gr.Blocks(title=title, analytics_enabled=False, fill_width=False) as app:
+        stored = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=storage_secret)
+        with gr.Column(elem_id="kb-page"):
+            banner = gr.HTML("", elem_id="kb-banner", js_on_load=None, container=False)
+            gr.Markdown(INTRO, elem_id="kb-intro")
+            chatbot = gr.Chatbot(
+                label="Conversation", elem_id="kb-chat", height="min(62vh, 640px)",
+                latex_delimiters=[], sanitize_html=True, allow_tags=False, feedback_options=None,
+                buttons=["copy"], placeholder="Your conversation will appear here.",
+            )
+            with gr.Row(elem_id="kb-examples") as examples:
+                example_buttons = [gr.Button(text, size="sm", variant="secondary", elem_classes="kb-example")
+                                   for text in EXAMPLES]
+            message = gr.Textbox(
+                label="Your message", elem_id="kb-message", lines=1, max_lines=6,
+                placeholder="Describe what you feel, e.g. a pull behind the knee when I stretch",
+            )
+            with gr.Row():
+                send = gr.Button("Send", variant="primary", elem_id="kb-send")
+                new = gr.Button("New conversation", variant="secondary", elem_id="kb-new")
+            gr.Markdown(FOOTER, elem_id="kb-footer")
+
+        view = [chatbot, banner, examples, stored]
+        app.load(channel.load, inputs=[stored], outputs=view, **private)
+        message.submit(channel.message, inputs=[message, stored], outputs=[message, *view], **private)
+        send.click(channel.message, inputs=[message, stored], outputs=[message, *view], **private)
+        # The chat's own clear (bin) icon means the same as "New conversation".
+        for event in (new.click, chatbot.clear):
+            event(channel.new, inputs=[stored], outputs=[message, *view], **private)
+        for button in example_buttons:
+            button.click(channel.example, inputs=[stored], outputs=[message, *view], **private)
+        gr.api(channel.api, api_name="chat")
+    app.queue(default_concurrency_limit=concurrency_limit, max_size=max_queue)
+    return app
+
+
+def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, root_path: str | None = None,
+           auth: str | tuple[str, str] | None = None, share: bool = False, block: bool = True) -> gr.Blocks:
+    """Serve a built page.
+
+    host: interface to bind (127.0.0.1 by default; "0.0.0.0" to expose it on the network).
+    port: TCP port (7860 by default). root_path: the public path prefix when served behind a reverse
+    proxy (e.g. "/kneebot"). auth: optional basic auth as "user:password" or (user, password).
+    share: ask Gradio for a public share link; off unless explicitly wanted. block: False returns once
+    the server is up (for tests); True serves until interrupted.
+    """
+    credentials: tuple[str, str] | None = None
+    if isinstance(auth, str):
+        user, sep, password = auth.partition(":")
+        if not sep or not user or not password:
+            raise ValueError("auth must look like USER:PASSWORD")
+        credentials = (user, password)
+    elif auth is not None:
+        credentials = (auth[0], auth[1])
+    app.launch(
+        server_name=host, server_port=port, root_path=root_path, auth=credentials, share=share,
+        prevent_thread_lock=not block, show_error=False, quiet=not block, inbrowser=False,
+        css=CSS_PATH.read_text(encoding="utf-8"), theme=gr.themes.Default(primary_hue="blue"),
+        footer_links=["api"],
+        enable_monitoring=False, ssr_mode=False, pwa=False, mcp_server=False,
+    )
+    return app
