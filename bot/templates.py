@@ -1,9 +1,6 @@
 """Reviewed reply templates, loaded from packaged YAML and checked on load."""
 from __future__ import annotations
 
-import re
-import string
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +48,8 @@ class Templates:
         causes = {str(c) for c in Cause}
         unknown = set(data["cause_labels"]) ^ causes
         if unknown:
-            raise RulesError(f"{path}: cause_labels must name exactly {sorted(causes)}; got {sorted(unknown)}")
+            raise RulesError(f"{path}: cause_labels must name exactly {sorted(causes)}; "
+                             f"got {sorted(unknown)}")
         return cls(data)
 
     def __call__(self, key: str, **values: str) -> str:
@@ -71,27 +69,11 @@ class Templates:
         label = labels.get(value)
         return None if label is None else str(label)
 
-    def patterns(self) -> list[re.Pattern[str]]:
-        """One regex per template line, placeholders as wildcards, for grounding checks."""
-        return _patterns(tuple(_leaves(self.data)))
 
-
-def _leaves(node: Any) -> list[str]:
+def leaves(node: Any) -> list[str]:
+    """Every string in a nested template structure."""
     if isinstance(node, dict):
-        return [leaf for v in node.values() for leaf in _leaves(v)]
+        return [leaf for v in node.values() for leaf in leaves(v)]
     if isinstance(node, list):
-        return [leaf for v in node for leaf in _leaves(v)]
+        return [leaf for v in node for leaf in leaves(v)]
     return [node] if isinstance(node, str) else []
-
-
-@cache
-def _patterns(leaves: tuple[str, ...]) -> list[re.Pattern[str]]:
-    out = []
-    for leaf in leaves:
-        parts = []
-        for literal, field, _, _ in string.Formatter().parse(leaf):
-            parts.append(re.escape(literal))
-            if field is not None:
-                parts.append(".+?")
-        out.append(re.compile("".join(parts), re.S))
-    return out
