@@ -1,0 +1,142 @@
+"""The conversation as a person meets it, through the real assistant (hash embedder for speed)."""
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+from bot import Triage
+
+PULL = "I feel a pull behind my knee when I stretch"
+RED = "my knee gave way and I can't put weight on it"
+
+
+def test_first_symptom_gets_the_safety_screen_before_any_advice(fast_assistant):
+    reply = fast_assistant.conversation().send(PULL)
+    assert reply.question is not None and "safety check" in reply.question
+    assert reply.triage is Triage.SELF_CARE and reply.red_flags == ()
+    assert "not a diagnosis" in reply.text
+
+
+def test_disclaimer_is_said_once(fast_assistant):
+    chat = fast_assistant.conversation()
+    texts = [chat.send(m).text for m in (PULL, "no", "behind the knee")]
+    assert sum("not a diagnosis" in t for t in texts) == 1
+
+
+def test_red_flag_overrides_and_stays(fast_assistant):
+    chat = fast_assistant.conversation()
+    first = chat.send(RED)
+    assert first.triage is Triage.SEEK_CARE
+    assert {"knee_instability", "cannot_bear_weight"} <= set(first.red_flags)
+    assert first.text.startswith("Please stop stretching")
+    assert any("giving way" in c.text for c in first.citations)
+    later = chat.send("ok thanks, what about pointing my toes?")
+    assert later.triage is Triage.SEEK_CARE and set(first.red_flags) <= set(later.red_flags)
+    assert later.escalation and "Stop stretching" in later.escalation
+    assert "micro-bend" not in later.text
+
+
+def test_screen_then_questions_then_summary(fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.send("burning behind my knee when I touch my toes")
+    reply = chat.send("no")
+    asked = 0
+    answers = iter(["yes, pointing my toes down eases it", "yes I have a bad lower back", "burning",
+                    "behind the knee and into the calf", "don't know", "skip"])
+    while reply.question is not None and asked < 6:
+        reply = chat.send(next(answers))
+        asked += 1
+    assert reply.question is None, "the bot should stop asking and summarise"
+    assert reply.causes and reply.causes[0][0] == "sciatic_nerve_tension"
+    assert "nerve" in reply.text.lower()
+
+
+def test_why_explains_the_pending_question(fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.send(PULL)
+    chat.send("no")
+    reply = chat.send("why?")
+    assert "I ask because" in reply.text and reply.citations
+    assert reply.question is not None
+
+
+def test_guidance_question_then_carries_on(fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.send(PULL)
+    asked = chat.send("no").question
+    reply = chat.send("what is a Baker's cyst?")
+    assert any("Baker" in c.text for c in reply.citations)
+    assert reply.question == asked
+
+
+def test_off_topic_gets_the_scope_statement(fast_assistant):
+    reply = fast_assistant.conversation().send("what's the weather like tomorrow?")
+    assert "I can only help with" in reply.text and not reply.citations
+
+
+def test_start_over_and_forget(fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.send(PULL)
+    reply = chat.send("start over")
+    assert "Starting a new conversation" in reply.text and reply.causes == ()
+    chat.send(PULL)
+    gone = chat.send("forget me")
+    assert "deleted" in gone.text
+    assert fast_assistant.store.load(chat.id) is None
+
+
+def test_memory_lists_what_was_said(fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.send("sharp pain behind my knee when I stretch")
+    reply = chat.send("what do you know about me?")
+    assert "Here is what I have noted" in reply.text
+
+
+def test_every_reply_line_is_grounded(fast_assistant, grounding):
+    chat = fast_assistant.conversation()
+    for message in [PULL, "why?", "no", "what is a baker's cyst?", "the back of the knee", "pulling",
+                    "I lock my knee straight", "don't know", "skip", "what do you know about me",
+                    RED, "thanks", "hi", "", "x" * 5000, "<b>bold</b> **md**", "膝が痛い", "start over"]:
+        reply = chat.send(message)
+        assert grounding.ungrounded(reply.text) == [], message
+
+
+def test_two_conversations_do_not_leak(fast_assistant):
+    a, b = fast_assistant.conversation(), fast_assistant.conversation()
+    a.send(RED)
+    reply_b = b.send(PULL)
+    assert reply_b.red_flags == () and reply_b.triage is Triage.SELF_CARE
+    assert fast_assistant.conversation(a.id).send("hello").triage is Triage.SEEK_CARE
+
+
+def test_conversation_resumes_in_a_new_process(fast_settings, fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.send(PULL)
+    chat.send("no")
+    before = fast_assistant.store.load(chat.id)
+    script = textwrap.dedent(f"""
+        import json
+        from bot import Assistant
+        from bot.config import Settings
+        from bot.embedding import HashEmbedder
+        from pathlib import Path
+        s = Settings(corpus_dir=Path({str(fast_settings.corpus_dir)!r}), index_dir=Path({str(fast_settings.index_dir)!r}),
+                     db_path=Path({str(fast_settings.db_path)!r}))
+        a = Assistant.load(settings=s, embedder=HashEmbedder())
+        r = a.conversation({chat.id!r}).send("my knee gave way")
+        print(json.dumps(r.to_dict()))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    reply = json.loads(out.strip().splitlines()[-1])
+    after = fast_assistant.store.load(chat.id)
+    assert after["known"] == before["known"] and after["turn"] == before["turn"] + 1
+    assert "knee_instability" in reply["red_flags"]
+
+
+def test_no_raw_text_reaches_the_database(fast_assistant):
+    chat = fast_assistant.conversation()
+    secret = "my zanzibar knee gave way during yoga"
+    chat.send(secret)
+    dump = "\n".join(sqlite3.connect(fast_assistant.store.path).iterdump())
+    assert "zanzibar" not in dump and "yoga" not in dump
