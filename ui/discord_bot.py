@@ -1,0 +1,464 @@
+"""kneebot on Discord: direct messages, a thread per @mention, and slash commands.
+
+A DM (key: the user) and a bot-opened thread (key: the thread and the person who opened it) each
+map to one conversation id in the store under channel "discord", so a restart resumes them and
+nobody else's messages in a public thread reach that person's conversation. The core blocks, so
+every call into it runs on one worker thread: the event loop never waits on it, turns reach the
+core one at a time, and the store's per-thread SQLite connection is closed on that same thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+import sys
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, suppress
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.reply import Reply
+from ui.discord_format import Outgoing, flag_label, format_reply, notice
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CHANNEL = "discord"
+THREAD_ARCHIVE_MINUTES = 1440
+
+GREETING = ("Hi, I'm kneebot. Tell me what you feel around your knee when you stretch your hamstrings, "
+            "and I'll ask a few questions and show you what the guidance says. "
+            "I give guidance, not a diagnosis.")
+ABOUT = (
+    "**kneebot** helps with pain behind, above or around the knee during hamstring stretches. "
+    "It answers only from its guidance documents, shows the passages it relies on, and checks every "
+    "message for warning signs that need a doctor or physical therapist. "
+    "It gives guidance, not a diagnosis.\n"
+    "**Where:** send me a direct message, or mention me in a channel to open a thread for your conversation; "
+    "I answer the person who opened the thread there without further mentions.\n"
+    "**Commands:** `/knee` starts or continues your private conversation (only you see it in a server); "
+    "`/reset` starts over; `/forget` deletes what is stored about the conversation; `/about` shows this.\n"
+    "**Privacy:** I keep your conversation's state so I can pick it up again, deleted after {days} days "
+    "without use or at once with `/forget`. Messages in a thread are public on this server; for privacy "
+    "use DMs or `/knee`."
+)
+THROTTLED = ("You're sending messages faster than I can answer them carefully, so I didn't read "
+             "that last one. Please wait about {seconds} seconds and send it again.")
+NOT_YOURS = ("I'm not following a conversation of yours in this thread. To start one, mention me "
+             "in a channel or send me a direct message.")
+NO_THREAD = ("I couldn't open a thread here: I need the Create Public Threads and Send Messages in Threads "
+             "permissions in this channel. You can send me a direct message instead.")
+FAILED = "Something went wrong on my side and I couldn't answer that. Please try again in a moment."
+RESET_DONE = "I've started a new conversation. Tell me what you feel when you stretch."
+FORGET_DONE = "I've deleted what I stored about this conversation."
+FORGET_THREAD = " Messages already posted in this thread stay on Discord until you delete them."
+FORGET_NONE = "I have nothing stored for this conversation."
+
+_MENTION = re.compile(r"<@!?(\d+)>")
+
+
+def dm_key(user_id: int) -> str:
+    """The store key of a person's private conversation (DMs and /knee in servers)."""
+    return f"dm:{user_id}"
+
+
+def thread_key(thread_id: int, user_id: int) -> str:
+    """The store key of the conversation a person opened in a thread."""
+    return f"thread:{thread_id}:{user_id}"
+
+
+def strip_mentions(text: str, user_id: int) -> str:
+    """The message without mentions of the bot."""
+    return _MENTION.sub(lambda m: "" if int(m.group(1)) == user_id else m.group(0), text).strip()
+
+
+class Throttle:
+    """Per-user token buckets: `burst` messages at once, refilled at one per `refill_seconds`."""
+
+    def __init__(self, burst: int = 5, refill_seconds: float = 3.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst, self.refill_seconds, self.clock = burst, refill_seconds, clock
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._warned: set[int] = set()
+
+    def take(self, user_id: int) -> float:
+        """Spend a token: 0.0 when allowed, else the seconds until the next one."""
+        now = self.clock()
+        tokens, then = self._buckets.get(user_id, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) / self.refill_seconds)
+        if tokens >= 1.0:
+            self._buckets[user_id] = (tokens - 1.0, now)
+            self._warned.discard(user_id)
+            return 0.0
+        self._buckets[user_id] = (tokens, now)
+        return (1.0 - tokens) * self.refill_seconds
+
+    def first_warning(self, user_id: int) -> bool:
+        """True once per throttled stretch, so the polite notice does not itself flood."""
+        if user_id in self._warned:
+            return False
+        self._warned.add(user_id)
+        return True
+
+
+class KneeBot(discord.Client):
+    """The Discord adapter: maps DMs and threads to conversations and shows their replies."""
+
+    def __init__(self, assistant: Any, *, intents: discord.Intents | None = None,
+                 throttle: Throttle | None = None, sync_commands: bool = True) -> None:
+        if intents is None:
+            intents = discord.Intents.default()
+            intents.message_content = True  # follow-ups in a thread come without a mention
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        self.assistant = assistant
+        self.throttle = throttle or Throttle()
+        self.sync_commands = sync_commands
+        self.tree = app_commands.CommandTree(self)
+        self._core = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kneebot-core")
+        self._core_closed = False
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._register_commands()
+
+    # --- the core, off the event loop -----------------------------------------------------------
+    async def core(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call into the core on the worker thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._core, fn, *args)
+
+    def _turn(self, key: str, text: str) -> Reply:
+        store = self.assistant.store
+        cid = store.bound(CHANNEL, key)
+        chat = self.assistant.conversation(cid) if cid else self.assistant.conversation()
+        if cid is None:
+            store.bind(CHANNEL, key, chat.id)  # before send, so "forget me" as a first message unbinds it
+        reply = chat.send(text)
+        if cid is not None and chat.id != cid:
+            store.bind(CHANNEL, key, chat.id)
+        return reply
+
+    def _restart(self, key: str) -> str:
+        chat = self.assistant.conversation()
+        self.assistant.store.bind(CHANNEL, key, chat.id)
+        return chat.id
+
+    def _forget(self, key: str) -> bool:
+        cid = self.assistant.store.bound(CHANNEL, key)
+        if cid is None:
+            return False
+        self.assistant.forget(cid)
+        return True
+
+    def _label(self, flag: str) -> str:
+        templates = getattr(self.assistant, "templates", None)
+        try:
+            return str(templates(f"flag_labels.{flag}")) if templates else flag_label(flag)
+        except Exception:  # a missing label must never stop an escalation from showing
+            return flag_label(flag)
+
+    def render(self, reply: Reply) -> list[Outgoing]:
+        """The Discord messages for one reply."""
+        return format_reply(reply, labels=self._label)
+
+    async def converse(self, key: str, text: str) -> list[Outgoing]:
+        """One turn of the conversation behind `key`, as messages to send."""
+        try:
+            reply = await self.core(self._turn, key, text)
+        except Exception:
+            log.exception("a turn failed for %s", key)
+            return notice(FAILED)
+        return self.render(reply)
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    # --- messages --------------------------------------------------------------------------------
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer DMs, open a thread on a mention, and answer follow-ups in our threads."""
+        if message.author.bot or message.webhook_id is not None or self.user is None:
+            return
+        if message.guild is None:
+            await self.on_direct_message(message)
+        elif isinstance(message.channel, discord.Thread):
+            await self.on_thread_message(message)
+        elif self.user in message.mentions:
+            await self.on_mention(message)
+
+    async def on_direct_message(self, message: discord.Message) -> None:
+        """A DM continues the person's private conversation."""
+        await self._answer(message.channel, message.author, dm_key(message.author.id), message.content)
+
+    async def on_mention(self, message: discord.Message) -> None:
+        """A mention in a server channel opens a public thread for a new conversation."""
+        assert self.user is not None
+        if not await self._allowed(message.channel, message.author):
+            return
+        name = f"kneebot · {message.author.display_name}"[:100]
+        try:
+            thread = await message.create_thread(name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+        except (discord.Forbidden, discord.HTTPException, ValueError):
+            log.warning("could not open a thread in channel %s", message.channel.id)
+            await self._send(message.channel, notice(NO_THREAD))
+            return
+        key = thread_key(thread.id, message.author.id)
+        text = strip_mentions(message.content, self.user.id)
+        async with self._lock(key):
+            try:
+                await self.core(self._restart, key)
+            except Exception:
+                log.exception("could not start a conversation for %s", key)
+                await self._send(thread, notice(FAILED))
+                return
+            if not text:
+                await self._send(thread, notice(GREETING))
+                return
+            async with typing(thread):
+                out = await self.converse(key, text)
+            await self._send(thread, out)
+
+    async def on_thread_message(self, message: discord.Message) -> None:
+        """In a thread, answer the person whose conversation it holds; point anyone else elsewhere."""
+        assert self.user is not None
+        key = thread_key(message.channel.id, message.author.id)
+        mentioned = self.user in message.mentions
+        if await self.core(self.assistant.store.bound, CHANNEL, key) is None:
+            if mentioned:
+                await self._send(message.channel, notice(NOT_YOURS))
+            return
+        text = strip_mentions(message.content, self.user.id)
+        await self._answer(message.channel, message.author, key, text)
+
+    async def _answer(self, channel: discord.abc.Messageable, user: discord.abc.User, key: str,
+                      text: str) -> None:
+        if not await self._allowed(channel, user):
+            return
+        async with self._lock(key):
+            async with typing(channel):
+                out = await self.converse(key, text)
+            await self._send(channel, out)
+
+    async def _allowed(self, channel: discord.abc.Messageable, user: discord.abc.User) -> bool:
+        wait = self.throttle.take(user.id)
+        if wait and self.throttle.first_warning(user.id):
+            await self._send(channel, notice(THROTTLED.format(seconds=max(1, round(wait)))))
+        return not wait
+
+    async def _send(self, channel: discord.abc.Messageable, out: Sequence[Outgoing]) -> None:
+        for item in out:
+            await channel.send(**_payload(item))
+
+    # --- slash commands --------------------------------------------------------------------------
+    def _register_commands(self) -> None:
+        @self.tree.command(name="knee", description="Start or continue your private kneebot conversation")
+        @app_commands.describe(message="What you feel, or your answer to my last question")
+        async def knee(interaction: discord.Interaction, message: str) -> None:
+            await self.knee_command(interaction, message)
+
+        @self.tree.command(name="reset", description="Start a new conversation")
+        async def reset(interaction: discord.Interaction) -> None:
+            await self.reset_command(interaction)
+
+        @self.tree.command(name="forget", description="Delete what kneebot stored about this conversation")
+        async def forget(interaction: discord.Interaction) -> None:
+            await self.forget_command(interaction)
+
+        @self.tree.command(name="about", description="What kneebot is, how to use it, what it stores")
+        async def about(interaction: discord.Interaction) -> None:
+            await self.about_command(interaction)
+
+    async def knee_command(self, interaction: discord.Interaction, message: str) -> None:
+        """/knee: a turn of the person's private conversation, ephemeral in servers."""
+        ephemeral = interaction.guild is not None
+        wait = self.throttle.take(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(THROTTLED.format(seconds=max(1, round(wait))),
+                                                    ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        key = dm_key(interaction.user.id)
+        async with self._lock(key):
+            out = await self.converse(key, message)
+            await self._followup(interaction, out, ephemeral)
+
+    async def _command_key(self, interaction: discord.Interaction) -> str:
+        """The thread's conversation when the person owns it here, else their private one."""
+        channel = interaction.channel
+        if isinstance(channel, discord.Thread):
+            key = thread_key(channel.id, interaction.user.id)
+            if await self.core(self.assistant.store.bound, CHANNEL, key) is not None:
+                return key
+        return dm_key(interaction.user.id)
+
+    async def reset_command(self, interaction: discord.Interaction) -> None:
+        """/reset: a new conversation in place of the current one."""
+        ephemeral = interaction.guild is not None
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        key = await self._command_key(interaction)
+        async with self._lock(key):
+            try:
+                await self.core(self._restart, key)
+                out = notice(RESET_DONE)
+            except Exception:
+                log.exception("reset failed for %s", key)
+                out = notice(FAILED)
+            await self._followup(interaction, out, ephemeral)
+
+    async def forget_command(self, interaction: discord.Interaction) -> None:
+        """/forget: delete what is stored about the current conversation."""
+        ephemeral = interaction.guild is not None
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        key = await self._command_key(interaction)
+        async with self._lock(key):
+            try:
+                forgotten = await self.core(self._forget, key)
+                text = FORGET_DONE + (FORGET_THREAD if key.startswith("thread:") else "") if forgotten \
+                    else FORGET_NONE
+                out = notice(text)
+            except Exception:
+                log.exception("forget failed for %s", key)
+                out = notice(FAILED)
+            await self._followup(interaction, out, ephemeral)
+
+    async def about_command(self, interaction: discord.Interaction) -> None:
+        """/about: what kneebot is, how to use it and what it stores."""
+        settings = getattr(self.assistant, "settings", None)
+        days = getattr(settings, "retention_days", 30)
+        embed = discord.Embed(title="About kneebot", description=ABOUT.format(days=days),
+                              colour=discord.Colour.blurple())
+        await interaction.response.send_message(embed=embed, ephemeral=interaction.guild is not None)
+
+    async def _followup(self, interaction: discord.Interaction, out: Sequence[Outgoing],
+                        ephemeral: bool) -> None:
+        for item in out:
+            await interaction.followup.send(**_payload(item), ephemeral=ephemeral)
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        """Register the slash commands with Discord."""
+        if self.sync_commands:
+            try:
+                await self.tree.sync()
+            except discord.HTTPException:
+                log.warning("could not register the slash commands; messages still work", exc_info=True)
+
+    async def on_ready(self) -> None:
+        """Say where the bot is connected."""
+        log.info("connected to Discord as %s in %d servers", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        """Disconnect, then close the store on the worker thread that used it."""
+        try:
+            await super().close()
+        finally:
+            await self.close_core()
+
+    async def close_core(self) -> None:
+        """Let the turn in progress finish, then close the store and stop the worker."""
+        if self._core_closed:
+            return
+        self._core_closed = True
+        store = self.assistant.store
+        with suppress(Exception):
+            await asyncio.get_running_loop().run_in_executor(self._core, store.close)
+        self._core.shutdown(wait=False)
+        store.close()
+
+
+@asynccontextmanager
+async def typing(channel: discord.abc.Messageable) -> AsyncIterator[None]:
+    """Show "kneebot is typing…" while the core works; a failure to show it never stops the answer."""
+    indicator = channel.typing()
+    try:
+        await indicator.__aenter__()
+    except (discord.HTTPException, AttributeError, RuntimeError):
+        log.debug("no typing indicator in channel %s", getattr(channel, "id", "?"))
+        yield
+        return
+    try:
+        yield
+    finally:
+        await indicator.__aexit__(None, None, None)
+
+
+def _payload(item: Outgoing) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    if item.content is not None:
+        payload["content"] = item.content
+    if item.embed is not None:
+        payload["embed"] = item.embed
+    return payload
+
+
+def build_bot(assistant: Any, *, intents: discord.Intents | None = None, throttle: Throttle | None = None,
+              sync_commands: bool = True) -> KneeBot:
+    """The bot over a loaded assistant, not yet connected."""
+    return KneeBot(assistant, intents=intents, throttle=throttle, sync_commands=sync_commands)
+
+
+async def serve(bot: KneeBot, token: str) -> None:
+    """Connect and answer until SIGTERM or Ctrl-C, then close the bot and the store."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or Windows: Ctrl-C still cancels asyncio.run
+    try:
+        async with bot:
+            runner = asyncio.create_task(bot.start(token))
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if runner in done:
+                runner.result()  # a rejected token or a fatal gateway error ends the bot here
+            else:
+                log.info("shutting down")
+                await bot.close()
+                with suppress(asyncio.CancelledError):
+                    await runner
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await bot.close_core()
+
+
+def run_bot(assistant: Any, token: str, **options: Any) -> None:
+    """Serve the assistant on Discord until stopped; raises discord.LoginFailure for a rejected token."""
+    asyncio.run(serve(build_bot(assistant, **options), token))
+
+
+def main(assistant: Any, token: str | None) -> int:
+    """What `kneebot discord` runs: serve until stopped and return an exit code, worded errors on stderr."""
+    token = (token or "").strip()
+    if not token:
+        print("kneebot discord: no bot token. Set DISCORD_TOKEN to the token from the Bot page of your "
+              "application in the Discord Developer Portal (see docs/discord.md).", file=sys.stderr)
+        return 2
+    if not logging.getLogger().handlers:
+        discord.utils.setup_logging(level=logging.INFO)
+    try:
+        run_bot(assistant, token)
+    except discord.LoginFailure:
+        print("kneebot discord: Discord rejected the bot token in DISCORD_TOKEN. Copy a fresh one from "
+              "Bot > Reset Token in the Discord Developer Portal (see docs/discord.md).", file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print("kneebot discord: Discord refused the Message Content intent. Turn on 'Message Content Intent' "
+              "on the Bot page of the Developer Portal (see docs/discord.md).", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with suppress(Exception):
+            assistant.store.close()
+    return 0
