@@ -28,6 +28,10 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 # A pattern that already carries its own negation ("doesn't help") means the negative; the context's
 # negation then belongs to the pattern, not to the finding.
 _OWN_NEGATION = re.compile(r"\b(?:no|not|never|nothing|without)\b|n't\b")
+# A question about the guidance that says nothing about the person ("can a baker's cyst cause throbbing?")
+# reports no finding, even where the context rules' trigger overlaps the finding itself.
+_GENERAL_QUESTION = re.compile(
+    r"(?:^|[.!?]\s*)(?:what|why|how|can|could|does|do|is|are|will|would|should)\b(?:(?!\b(?:i|i'm|i've|i'd|me|my|mine)\b)[^.!?])*\?")
 _ADDITIVE = re.compile(r"\b(?:also|too|as well|plus|and also|on top of that)\b")
 _YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|yea|ya|sure|correct|right|true|definitely|absolutely)\b")
 _NO = re.compile(r"^\W*(?:no|nope|nah|not|never|none)\b")
@@ -233,6 +237,8 @@ class FindingExtractor:
                     taken.append((s, e))
                     said = m.group("v") if slot.kind == "free" else value
                     raw.append((slot, said, s, e, m.group()))
+        asked = [m.span() for m in _GENERAL_QUESTION.finditer(norm)]
+        raw = [r for r in raw if not any(qs <= r[2] and r[3] <= qe for qs, qe in asked)]
         shadows = [(s, e, slot.suppresses) for slot, _, s, e, _ in raw if slot.suppresses]
         found: list[Finding] = []
         for slot, value, s, e, matched in raw:
