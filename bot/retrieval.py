@@ -1,0 +1,221 @@
+"""Hybrid retrieval: dense (FAISS) and BM25 rankings fused by reciprocal rank fusion.
+
+A relevance floor on the dense similarity of the best passage decides whether the guidance
+answers the question at all; below it `search` returns [] rather than weak passages.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from bot.corpus import Chunk
+from bot.embedding import Embedder
+from bot.index import LoadedIndex
+from bot.reply import Citation
+
+Method = Literal["dense", "bm25", "hybrid"]
+METHODS: tuple[Method, ...] = ("dense", "bm25", "hybrid")
+Ranked = tuple[int, float, tuple[str, ...]]  # chunk position, score, retrievers that found it
+
+_STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have
+having he her here hers him his how i if in into is it its itself just me more most my myself no nor
+not now of off on once only or other our out over own same she should so some such than that the their
+them then there these they this those through to too under until up very was we were what when where
+which while who whom why will with would you your yours yourself im ive dont cant get got feel feels
+""".split())
+# People describe symptoms in everyday words; the guidance uses clinical ones. BM25 queries are
+# expanded with the guidance's terms for common lay phrasings (dense search needs no help here).
+LAY_TERMS: dict[str, str] = {
+    "wobbly": "unstable", "unsteady": "unstable", "buckle": "unstable giving way",
+    "buckled": "unstable giving way", "gives out": "giving way", "gave out": "giving way",
+    "give way": "giving way", "gave way": "giving way",
+    "swollen": "swelling", "swell": "swelling", "swelled": "swelling", "puffy": "swelling",
+    "puffed": "swelling", "ballooned": "swelling",
+    "lump": "cyst", "bump": "cyst", "bulge": "cyst",
+    "checked": "assessed evaluation", "check": "assessed evaluation",
+    "doctor": "physician", "gp": "physician", "physio": "physical therapist",
+    "physiotherapist": "physical therapist",
+    "sciatica": "sciatic nerve", "tingling": "nerve", "tingle": "nerve", "pins and needles": "nerve",
+    "numb": "nerve", "electric": "nerve", "shooting": "nerve",
+    "twist": "rotating", "twisted": "rotating", "twisting": "rotating", "turned": "rotating",
+    "turns out": "rotating outward", "turns in": "rotating inward", "turned out": "rotating outward",
+    "towel": "strap", "band": "strap", "belt": "strap", "rope": "strap",
+    "sit bone": "ischial tuberosity", "sitting bone": "ischial tuberosity", "sit bones": "ischial tuberosity",
+    "straighten": "extended extension", "straightening": "extended extension", "straight": "extended",
+    "hyperextend": "hyperextended", "lock out": "locked", "locking out": "locked",
+    "hollow": "popliteal fossa", "crease": "popliteal fossa",
+    "touch my toes": "hamstring stretch", "touch your toes": "hamstring stretch",
+    "toe touch": "hamstring stretch",
+    "hurt": "pain", "hurts": "pain", "sore": "pain", "painful": "pain", "aching": "ache",
+    "catches": "catching", "catch": "catching", "stuck": "locking catching", "clunk": "clicking",
+    "popping": "clicking", "clicks": "clicking", "locks up": "locking", "locks": "locking",
+    "torn": "tear", "ripped": "tear", "rupture": "tear",
+    "put weight": "bear weight", "stand on": "bear weight", "walk on": "bear weight", "limp": "bear weight",
+    "stabbing": "sharp", "push": "forcing aggressive", "force": "forcing aggressive", "hard": "aggressive",
+    "better": "improve relieve reduce", "ease": "relieve reduce", "eases": "relieve reduce",
+    "relief": "relieve", "worse": "aggravate", "flare": "aggravate",
+    "warning": "red flags", "danger": "red flags", "serious": "red flags serious",
+    "thigh": "hamstring", "bad back": "lower back", "spine": "back",
+}
+_LAY = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(LAY_TERMS, key=len, reverse=True))) + r")\b")
+_WORD = re.compile(r"[a-z0-9]+")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'"})
+
+
+def normalise(text: str) -> str:
+    """Case-folded text with typographic quotes made plain and whitespace collapsed."""
+    return " ".join(text.translate(_QUOTES).casefold().split())
+
+
+def stem(word: str) -> str:
+    """A light suffix-stripping stemmer: enough to match stretch/stretches/stretching."""
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            if suffix == "es" and not word.endswith(("ches", "shes", "sses", "xes")):
+                continue
+            word = word[: len(word) - len(suffix)] + keep
+            if suffix in ("ing", "ed") and len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # stopped -> stop, but swelling -> swell
+            return word
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed content words (possessive 's dropped, stopwords removed)."""
+    text = normalise(text).replace("'s ", " ").replace("'", "")
+    return [stem(w) for w in _WORD.findall(text) if w not in _STOPWORDS]
+
+
+def expand_query(query: str) -> str:
+    """The query followed by the guidance's terms for any everyday phrasings it uses."""
+    extra = [LAY_TERMS[m.group(0)] for m in _LAY.finditer(normalise(query))]
+    return " ".join([query, *extra])
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """Fusion constant and depth, and the relevance floor.
+
+    A query is answerable when the best passage's cosine reaches min_similarity, or reaches
+    min_similarity_with_word while the query shares a distinctive word with the guidance. A passage is
+    shown when its cosine reaches min_result_similarity or it contains such a word.
+    """
+
+    rrf_k: int = 10
+    candidates: int = 20
+    min_similarity: float = 0.45
+    min_similarity_with_word: float = 0.10
+    min_result_similarity: float = 0.20
+
+
+DEFAULT_RETRIEVAL = RetrievalSettings()
+
+
+class Retriever:
+    """Searches a loaded index with dense, BM25 or fused rankings."""
+
+    def __init__(self, index: LoadedIndex, embedder: Embedder,
+                 settings: RetrievalSettings = DEFAULT_RETRIEVAL):
+        from bot.index import embed_text
+
+        self.index, self.embedder, self.settings = index, embedder, settings
+        self.chunks: tuple[Chunk, ...] = index.chunks
+        self._bm25 = BM25Okapi([tokenize(embed_text(c)) for c in self.chunks])
+        self._normalised = [normalise(c.text) for c in self.chunks]
+        self._words = [set(tokenize(embed_text(c))) for c in self.chunks]
+        self._df = Counter(w for words in self._words for w in words)
+        self._common = max(1, len(self.chunks) // 2)
+
+    def _dense(self, query: str) -> tuple[list[int], np.ndarray]:
+        """Chunk positions by descending cosine, and the cosine of every chunk."""
+        vector = self.embedder.encode([query])
+        n = len(self.chunks)
+        scores, ids = self.index.vectors.search(vector, n)  # type: ignore[attr-defined]
+        sims = np.zeros(n, dtype=np.float32)
+        sims[ids[0]] = scores[0]
+        return [int(i) for i in ids[0] if i >= 0], sims
+
+    def _bm25_ranking(self, query: str) -> tuple[list[int], np.ndarray]:
+        tokens = tokenize(expand_query(query))
+        scores = self._bm25.get_scores(tokens) if tokens else np.zeros(len(self.chunks))
+        order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
+        return order, scores
+
+    def _rank(self, query: str, method: Method) -> tuple[list[Ranked], np.ndarray]:
+        """(chunk position, score, found_by) best first, plus the dense cosines (zeros for bm25)."""
+        if method not in METHODS:
+            raise ValueError(f"unknown retrieval method {method!r}; must be one of {', '.join(METHODS)}")
+        n = len(self.chunks)
+        if n == 0:
+            return [], np.zeros(0)
+        if method == "bm25":
+            order, scores = self._bm25_ranking(query)
+            return [(i, float(scores[i]), ("bm25",)) for i in order], np.zeros(n)
+        dense, sims = self._dense(query)
+        if method == "dense":
+            return [(i, float(sims[i]), ("dense",)) for i in dense], sims
+        bm25, _ = self._bm25_ranking(query)
+        c, depth = self.settings.rrf_k, self.settings.candidates
+        fused: dict[int, float] = {}
+        found: dict[int, list[str]] = {}
+        for name, ranking in (("dense", dense[:depth]), ("bm25", bm25[:depth])):
+            for rank, i in enumerate(ranking):
+                fused[i] = fused.get(i, 0.0) + 1.0 / (c + rank + 1)
+                found.setdefault(i, []).append(name)
+        best = 2.0 / (c + 1)  # first in both rankings: a fused score of 1.0
+        order = sorted(fused, key=lambda i: (-fused[i], -sims[i]))
+        return [(i, fused[i] / best, tuple(found[i])) for i in order], sims
+
+    def _citation(self, i: int, score: float | None, found_by: tuple[str, ...]) -> Citation:
+        chunk = self.chunks[i]
+        return Citation(chunk.id, chunk.source, chunk.section, chunk.text,
+                        None if score is None else round(score, 4), found_by)
+
+    def search_by(self, query: str, k: int = 5, method: Method = "hybrid") -> list[Citation]:
+        """The top k passages by one method, with no relevance floor (for evaluation)."""
+        ranked, _ = self._rank(query, method)
+        return [self._citation(i, s, f) for i, s, f in ranked[:k]]
+
+    def _distinctive_hits(self, query: str) -> set[int]:
+        """Chunks sharing a distinctive word (in at most half the chunks) with the expanded query."""
+        terms = {t for t in tokenize(expand_query(query)) if 0 < self._df.get(t, 0) <= self._common}
+        return {i for i, words in enumerate(self._words) if words & terms}
+
+    def _answerable(self, sims: np.ndarray, hits: set[int]) -> bool:
+        best = float(sims.max()) if len(sims) else -1.0
+        s = self.settings
+        return best >= s.min_similarity or (bool(hits) and best >= s.min_similarity_with_word)
+
+    def relevant(self, query: str) -> bool:
+        """Whether anything in the guidance is close enough to the query to answer it."""
+        if not tokenize(query) or not self.chunks:
+            return False
+        return self._answerable(self._dense(query)[1], self._distinctive_hits(query))
+
+    def search(self, query: str, k: int = 5) -> list[Citation]:
+        """The best k passages by fused ranking, or [] when nothing in the guidance answers the query."""
+        if not tokenize(query) or not self.chunks:
+            return []
+        ranked, sims = self._rank(query, "hybrid")
+        hits = self._distinctive_hits(query)
+        if not self._answerable(sims, hits):
+            return []
+        kept = [r for r in ranked if sims[r[0]] >= self.settings.min_result_similarity or r[0] in hits]
+        return [self._citation(i, s, f) for i, s, f in kept[:k]]
+
+    def passage(self, phrase: str) -> Citation:
+        """The first chunk containing the phrase verbatim (case- and quote-insensitive); KeyError if none."""
+        needle = normalise(phrase)
+        for i, text in enumerate(self._normalised):
+            if needle and needle in text:
+                return self._citation(i, None, ())
+        raise KeyError(f"no passage contains {phrase!r}")
