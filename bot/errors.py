@@ -5,6 +5,7 @@
     ├── CorpusError          the corpus folder or one of its files cannot be used
     ├── ModelError           the embedding model is missing or its weights fail the checksum
     ├── IndexCorruptError    index/ exists but cannot be read
+    ├── IndexBuildError      index/ is missing or stale and cannot be (re)built there (e.g. read-only)
     ├── RulesError           a packaged data file (rules, templates, evidence) is invalid
     ├── StoreError           the SQLite store cannot be read or written
     └── DialogueFileError    a test-dialogue or query file is malformed
@@ -30,6 +31,10 @@ class ModelError(KneebotError):
 
 class IndexCorruptError(KneebotError):
     """The built index cannot be read."""
+
+
+class IndexBuildError(KneebotError):
+    """The index cannot be written where it belongs."""
 
 
 class RulesError(KneebotError):
