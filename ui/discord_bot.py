@@ -18,19 +18,19 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.reply import Reply
-from ui.discord_format import Outgoing, flag_label, format_reply, notice
+from ui.discord_format import Outgoing, embed_as_text, flag_label, format_reply, notice
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CHANNEL = "discord"
-THREAD_ARCHIVE_MINUTES = 1440
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages
 
 GREETING = ("Hi, I'm kneebot. Tell me what you feel around your knee when you stretch your hamstrings, "
             "and I'll ask a few questions and show you what the guidance says. "
@@ -55,10 +55,10 @@ NOT_YOURS = ("I'm not following a conversation of yours in this thread. To start
 NO_THREAD = ("I couldn't open a thread here: I need the Create Public Threads and Send Messages in Threads "
              "permissions in this channel. You can send me a direct message instead.")
 FAILED = "Something went wrong on my side and I couldn't answer that. Please try again in a moment."
-RESET_DONE = "I've started a new conversation. Tell me what you feel when you stretch."
-FORGET_DONE = "I've deleted what I stored about this conversation."
-FORGET_THREAD = " Messages already posted in this thread stay on Discord until you delete them."
-FORGET_NONE = "I have nothing stored for this conversation."
+FORGET_THREAD = "Messages already posted in this thread stay on Discord until you delete them."
+# The SPEC's own phrases, so /reset and /forget behave exactly as typing them does.
+START_OVER = "start over"
+FORGET_ME = "forget me"
 
 _MENTION = re.compile(r"<@!?(\d+)>")
 
@@ -146,13 +146,6 @@ class KneeBot(discord.Client):
         self.assistant.store.bind(CHANNEL, key, chat.id)
         return chat.id
 
-    def _forget(self, key: str) -> bool:
-        cid = self.assistant.store.bound(CHANNEL, key)
-        if cid is None:
-            return False
-        self.assistant.forget(cid)
-        return True
-
     def _label(self, flag: str) -> str:
         templates = getattr(self.assistant, "templates", None)
         try:
@@ -186,7 +179,7 @@ class KneeBot(discord.Client):
             return
         if message.guild is None:
             await self.on_direct_message(message)
-        elif isinstance(message.channel, discord.Thread):
+        elif isinstance(message.channel, (discord.Thread, discord.PartialMessageable)):  # uncached: a thread
             await self.on_thread_message(message)
         elif self.user in message.mentions:
             await self.on_mention(message)
@@ -251,8 +244,12 @@ class KneeBot(discord.Client):
         return not wait
 
     async def _send(self, channel: discord.abc.Messageable, out: Sequence[Outgoing]) -> None:
-        for item in out:
-            await channel.send(**_payload(item))
+        embeds = _can_embed(channel)
+        try:
+            for item in out:
+                await channel.send(**_payload(item, embeds))
+        except discord.Forbidden:
+            log.warning("not allowed to send messages in channel %s", getattr(channel, "id", "?"))
 
     # --- slash commands --------------------------------------------------------------------------
     def _register_commands(self) -> None:
@@ -297,33 +294,21 @@ class KneeBot(discord.Client):
         return dm_key(interaction.user.id)
 
     async def reset_command(self, interaction: discord.Interaction) -> None:
-        """/reset: a new conversation in place of the current one."""
-        ephemeral = interaction.guild is not None
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        key = await self._command_key(interaction)
-        async with self._lock(key):
-            try:
-                await self.core(self._restart, key)
-                out = notice(RESET_DONE)
-            except Exception:
-                log.exception("reset failed for %s", key)
-                out = notice(FAILED)
-            await self._followup(interaction, out, ephemeral)
+        """/reset: start over, as the core does for "start over" (earlier advice to get checked stands)."""
+        await self._command_turn(interaction, START_OVER)
 
     async def forget_command(self, interaction: discord.Interaction) -> None:
-        """/forget: delete what is stored about the current conversation."""
+        """/forget: delete what is stored about the current conversation, as "forget me" does."""
+        await self._command_turn(interaction, FORGET_ME, thread_note=FORGET_THREAD)
+
+    async def _command_turn(self, interaction: discord.Interaction, text: str, thread_note: str = "") -> None:
         ephemeral = interaction.guild is not None
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
         key = await self._command_key(interaction)
         async with self._lock(key):
-            try:
-                forgotten = await self.core(self._forget, key)
-                text = FORGET_DONE + (FORGET_THREAD if key.startswith("thread:") else "") if forgotten \
-                    else FORGET_NONE
-                out = notice(text)
-            except Exception:
-                log.exception("forget failed for %s", key)
-                out = notice(FAILED)
+            out = await self.converse(key, text)
+            if thread_note and key.startswith("thread:"):
+                out = [*out, *notice(thread_note)]
             await self._followup(interaction, out, ephemeral)
 
     async def about_command(self, interaction: discord.Interaction) -> None:
@@ -336,8 +321,10 @@ class KneeBot(discord.Client):
 
     async def _followup(self, interaction: discord.Interaction, out: Sequence[Outgoing],
                         ephemeral: bool) -> None:
+        permissions = getattr(interaction, "app_permissions", None)
+        embeds = permissions is None or permissions.embed_links
         for item in out:
-            await interaction.followup.send(**_payload(item), ephemeral=ephemeral)
+            await interaction.followup.send(**_payload(item, embeds), ephemeral=ephemeral)
 
     # --- lifecycle -------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -387,8 +374,18 @@ async def typing(channel: discord.abc.Messageable) -> AsyncIterator[None]:
         await indicator.__aexit__(None, None, None)
 
 
-def _payload(item: Outgoing) -> dict[str, Any]:
+def _can_embed(channel: discord.abc.Messageable) -> bool:
+    guild = getattr(channel, "guild", None)
+    if guild is None or guild.me is None:
+        return True
+    return channel.permissions_for(guild.me).embed_links  # type: ignore[attr-defined]
+
+
+def _payload(item: Outgoing, embeds: bool = True) -> dict[str, Any]:
+    """Keyword arguments for send; without Embed Links an escalation still shows, as bold text."""
     payload: dict[str, Any] = {}
+    if item.embed is not None and not embeds:
+        return {"content": "\n\n".join(filter(None, [embed_as_text(item.embed), item.content]))}
     if item.content is not None:
         payload["content"] = item.content
     if item.embed is not None:

@@ -84,6 +84,14 @@ def escalation_embed(reply: Reply, labels: Callable[[str], str] = flag_label) ->
     return embed
 
 
+def embed_as_text(embed: discord.Embed) -> str:
+    """An embed as bold text, for channels where the bot may not embed links (embeds would not show)."""
+    parts = [f"**{embed.title}**"] if embed.title else []
+    if embed.description:
+        parts.append(embed.description)
+    return "\n".join(parts)
+
+
 def _unquote(line: str) -> str:
     return re.sub(r"^>\s?", "", line).strip()
 

@@ -22,12 +22,15 @@ from ui.discord_bot import KneeBot, Throttle, build_bot
 REPO = Path(__file__).resolve().parents[2]
 RED_FLAG = "my knee gave way and I can't put weight on it"
 SYMPTOM = "I feel a pull behind my knee when I stretch"
+# What docs/discord.md asks the operator to grant, plus Embed Links (on by default in servers).
+BOT_PERMISSIONS = {"send_messages": True, "create_public_threads": True, "send_messages_in_threads": True,
+                   "use_application_commands": True, "embed_links": True}
 
 
 @pytest.fixture(scope="session")
-def discord_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One index for the session, built from the real corpus with the hash embedder."""
-    return tmp_path_factory.mktemp("discord-index")
+def discord_index_dir(fast_settings: Settings) -> Path:
+    """The session's hash-embedder index (root conftest), built once and shared."""
+    return fast_settings.index_dir
 
 
 def load_assistant(index_dir: Path, db_path: Path) -> Any:
@@ -52,6 +55,8 @@ async def _start_thread_with_message(self: backend.FakeHttp, channel_id: int, me
                                      reason: str | None = None) -> dict[str, Any]:
     """What Discord does for Message.create_thread: a public thread whose id is the message's."""
     channel = self.state.get_channel(channel_id)
+    if not channel.permissions_for(channel.guild.me).create_public_threads:
+        raise discord.Forbidden(backend.FakeRequest(403, "Missing Permissions"), "Missing Permissions")
     data: dict[str, Any] = {
         "id": message_id, "type": discord.ChannelType.public_thread.value, "guild_id": channel.guild.id,
         "parent_id": channel_id, "owner_id": self.state.user.id, "name": name, "last_message_id": None,
@@ -73,11 +78,21 @@ async def knee_bot(discord_assistant: Any, monkeypatch: pytest.MonkeyPatch) -> A
     await bot._async_setup_hook()
     dpytest.configure(bot, members=["alice", "bob"])
     bot._connection.loop = asyncio.get_running_loop()  # dpytest's state predates discord.py 2.7's loop field
+    grant(**BOT_PERMISSIONS)
     await dpytest.empty_queue()
     yield bot
     await dpytest.empty_queue()
     bot.ws = None  # dpytest's fake socket cannot report whether it is open
     await bot.close()
+
+
+def grant(**permissions: bool) -> None:
+    """Set what everyone, the bot included, may do in the server (dpytest's member overrides are
+    ignored by discord.py 2.7, and its default role predates threads)."""
+    guild = dpytest.get_config().guilds[0]
+    value = guild.default_role.permissions
+    value.update(**permissions)
+    backend.update_role(guild.default_role, permissions=value.value)
 
 
 def sent() -> list[discord.Message]:

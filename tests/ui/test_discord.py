@@ -27,6 +27,7 @@ try:  # tests/ui is a plain folder of modules, or a package
         discord_assistant,
         discord_index_dir,
         dm,
+        grant,
         knee_bot,
         load_assistant,
         member,
@@ -42,6 +43,7 @@ except ImportError:
         discord_assistant,
         discord_index_dir,
         dm,
+        grant,
         knee_bot,
         load_assistant,
         member,
@@ -180,6 +182,38 @@ async def test_the_thread_handler_called_directly_continues_the_conversation(kne
     assert escalations(sent())
 
 
+async def test_without_embed_links_the_escalation_still_shows_in_words(knee_bot: KneeBot) -> None:
+    alice, channel = member("alice"), text_channel()
+    grant(embed_links=False)
+    await dpytest.message(f"<@{knee_bot.user.id}> {RED_FLAG}", channel=channel, member=alice)
+    out = sent()
+
+    core = knee_bot.assistant.conversation().send(RED_FLAG)
+    assert not any(m.embeds for m in out)
+    assert out[0].content.startswith(f"**{escalation_embed(core).title}**")
+
+
+async def test_without_thread_permission_the_mention_gets_a_clear_answer(knee_bot: KneeBot) -> None:
+    grant(create_public_threads=False)
+    await dpytest.message(f"<@{knee_bot.user.id}> {SYMPTOM}", channel=text_channel(), member=member("alice"))
+    (note,) = sent()
+    assert "Create Public Threads" in note.content and "direct message" in note.content
+    assert not text_channel().guild.threads
+
+
+async def test_the_core_runs_off_the_event_loop(knee_bot: KneeBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[str] = []
+    turn = knee_bot._turn
+
+    def spy(key: str, text: str) -> Reply:
+        threads.append(threading.current_thread().name)
+        return turn(key, text)
+    monkeypatch.setattr(knee_bot, "_turn", spy)
+    await dm(SYMPTOM, member("alice"))
+    assert threads and threads[0].startswith("kneebot-core")
+    assert threading.current_thread().name != threads[0]
+
+
 # --- formatting ------------------------------------------------------------------------------------
 
 def long_reply() -> Reply:
@@ -292,16 +326,24 @@ async def test_knee_continues_the_same_conversation_as_direct_messages(knee_bot:
     assert interaction.sent()[0]["embed"].title.startswith("⚠️")
 
 
-async def test_reset_starts_a_new_conversation(knee_bot: KneeBot) -> None:
+def interaction_text(interaction: FakeInteraction) -> str:
+    return "\n".join(kw["content"] for kw in interaction.sent() if kw.get("content"))
+
+
+async def test_reset_starts_over_as_the_core_does(knee_bot: KneeBot) -> None:
+    chat = knee_bot.assistant.conversation()
+    chat.send(RED_FLAG)
+    expected = chat.send("start over")
     alice = member("alice")
     await dm(RED_FLAG, alice)
-    old = bound(knee_bot, dm_key(alice.id))
+    cid = bound(knee_bot, dm_key(alice.id))
     interaction = FakeInteraction(user=alice, channel=text_channel(), guild=alice.guild)
     await command(knee_bot, "reset")(interaction)
 
     assert interaction.names()[0] == "defer"
-    new = bound(knee_bot, dm_key(alice.id))
-    assert new and new != old
+    assert all(kw["ephemeral"] for kw in interaction.sent())
+    assert squash(interaction_text(interaction)) == squash(expected.text)
+    assert bound(knee_bot, dm_key(alice.id)) == cid
     assert not escalations(await dm(SYMPTOM, alice))
 
 
@@ -313,7 +355,7 @@ async def test_forget_deletes_the_conversation_and_its_binding(knee_bot: KneeBot
     await command(knee_bot, "forget")(interaction)
 
     assert interaction.names()[0] == "defer"
-    assert "deleted" in interaction.sent()[0]["content"]
+    assert "deleted" in interaction_text(interaction)
     assert bound(knee_bot, dm_key(alice.id)) is None
     assert knee_bot.assistant.store.load(cid) is None
     await dm(SYMPTOM, alice)
@@ -326,12 +368,15 @@ async def test_forget_in_a_thread_forgets_that_threads_conversation(knee_bot: Kn
     sent()
     thread = channel.guild.threads[0]
     cid = bound(knee_bot, thread_key(thread.id, alice.id))
+    await dm(SYMPTOM, alice)
+    private = bound(knee_bot, dm_key(alice.id))
     interaction = FakeInteraction(user=alice, channel=thread, guild=alice.guild)
     await command(knee_bot, "forget")(interaction)
 
     assert knee_bot.assistant.store.load(cid) is None
     assert bound(knee_bot, thread_key(thread.id, alice.id)) is None
-    assert "stay on Discord" in interaction.sent()[0]["content"]
+    assert bound(knee_bot, dm_key(alice.id)) == private, "only the thread's conversation is forgotten"
+    assert "stay on Discord" in interaction_text(interaction)
 
 
 async def test_about_answers_at_once(knee_bot: KneeBot) -> None:
