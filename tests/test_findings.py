@@ -42,6 +42,7 @@ SENTENCES = [
     ("pointing my toes down makes no difference", None, {"toes_pointing_eases": "no"}),
     ("pointing my toes doesnt help", None, {"toes_pointing_eases": "no"}),
     ("no difference when i point my toes", None, {"toes_pointing_eases": "no"}),
+    ("I point my toes and it still burns", None, {"toes_pointing_eases": "no", "sensation": "burning"}),
     ("pulling my toes up towards me makes it worse", None, {"toes_pointing_eases": "yes"}),
     # technique
     ("I lock my knee out when I stretch", None, {"technique": "locked"}),
@@ -75,6 +76,7 @@ SENTENCES = [
     ("it's not tender to touch", None, {"insertion_tender": "no"}),
     ("it builds up the more I stretch", None, {"repetition_worse": "yes"}),
     ("worse after a few sets", None, {"repetition_worse": "yes"}),
+    ("I stretch every day after running", None, {"repetition_worse": None}),
     # onset and duration
     ("it started last week", None, {"onset": "last week"}),
     ("began about two weeks ago", None, {"onset": "about two weeks ago"}),
