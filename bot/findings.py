@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from bot.answers import Answer, read_answer
 from bot.context import assess
 from bot.errors import RulesError
 
@@ -33,10 +34,6 @@ _OWN_NEGATION = re.compile(r"\b(?:no|not|never|nothing|without)\b|n't\b")
 _GENERAL_QUESTION = re.compile(
     r"(?:^|[.!?]\s*)(?:what|why|how|can|could|does|do|is|are|will|would|should)\b(?:(?!\b(?:i|i'm|i've|i'd|me|my|mine)\b)[^.!?])*\?")
 _ADDITIVE = re.compile(r"\b(?:also|too|as well|plus|and also|on top of that)\b")
-_YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|yea|ya|sure|correct|right|true|definitely|absolutely)\b")
-_NO = re.compile(r"^\W*(?:no|nope|nah|not|never|none)\b")
-_UNSURE = re.compile(
-    r"\b(?:not sure|unsure|no idea|don't know|do not know|dunno|not certain|can't tell|maybe|skip)\b")
 
 
 @dataclass(frozen=True)
@@ -264,12 +261,18 @@ class FindingExtractor:
         return found
 
     def _short_answer(self, norm: str, slot: Slot) -> str | None:
-        """A bare yes/no-ish answer to a yes/no question ("yes", "a bit", "not really")."""
-        if slot.kind != "yes_no" or _UNSURE.search(norm):
+        """A bare answer to a yes/no question: "yes", "nope", or a hedge such as "a bit" or "kind of"."""
+        if slot.kind != "yes_no":
             return None
-        if _NO.search(norm) or any(rx.search(norm) for rx in self.partial_no):
+        answer = read_answer(norm)
+        if answer in (Answer.YES, Answer.NO):
+            return str(answer)
+        if answer in (Answer.SKIP, Answer.DONT_KNOW):
+            return None
+        # Unsure or something else: a hedged yes ("kind of") still answers a symptom question.
+        if any(rx.search(norm) for rx in self.partial_no):
             return "no"
-        if _YES.search(norm) or any(rx.search(norm) for rx in self.partial_yes):
+        if any(rx.search(norm) for rx in self.partial_yes):
             return "yes"
         return None
 

@@ -96,6 +96,8 @@ SENTENCES = [
     ("yes", "toes_pointing_eases", {"toes_pointing_eases": "yes"}),
     ("nope", "toes_pointing_eases", {"toes_pointing_eases": "no"}),
     ("a bit", "back_trouble", {"back_trouble": "yes"}),
+    ("kinda", "repetition_worse", {"repetition_worse": "yes"}),
+    ("maybe", "rotation_worse", {"rotation_worse": None}),
     ("not really", "lump_behind_knee", {"lump_behind_knee": "no"}),
     ("it helps a little", "toes_pointing_eases", {"toes_pointing_eases": "yes"}),
     ("same as before", "toes_pointing_eases", {"toes_pointing_eases": "no"}),
