@@ -65,7 +65,8 @@ def grounding(fast_assistant):
 
     a = fast_assistant
     chunks = a.retriever.index.chunks
-    extra = [a.rules.rule(f).question for f in a.rules.ids()] + a.evidence.questions()
+    questions = a.evidence.questions.values()
+    extra = [r.question for r in a.rules.rules] + [q.text for q in questions] + [q.why for q in questions]
     extra += sorted({c.section for c in chunks} | {c.source for c in chunks})
     texts = [p.read_text(encoding="utf-8") for p in sorted(Path(a.settings.corpus_dir).iterdir())
              if p.suffix in {".txt", ".md"}]

@@ -16,8 +16,8 @@ from bot.answers import Answer, read_answer
 from bot.errors import StoreError
 from bot.ids import RedFlag, Triage
 from bot.intents import Intent, classify
-from bot.reply import Reply
 from bot.replies import ReplyBuilder
+from bot.reply import Reply
 from bot.state import DialogueState
 from bot.store import AuditEntry
 

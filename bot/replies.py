@@ -135,6 +135,7 @@ class ReplyBuilder:
         self.remind()
         if s.pending_kind == "slot" and s.pending_arg:
             evidence = self.assistant.evidence
+            self.lines.append(evidence.why(s.pending_arg))
             self.say("why_intro", options=self._join([self.t.cause(c) for c in evidence.separates(s.pending_arg)]))
             for phrase in evidence.why_cites(s.pending_arg):
                 self.passage(phrase)
@@ -164,7 +165,7 @@ class ReplyBuilder:
         """What the conversation has noted about the person."""
         s = self.state
         self.remind()
-        labels = [lbl for slot, value in s.known.items() if (lbl := self.t.finding(slot, value))]
+        labels = [lbl for slot, value in s.known.items() for lbl in self.t.finding(slot, value)]
         if not labels and not s.red_flags:
             self.say("no_memory")
         else:
@@ -186,7 +187,7 @@ class ReplyBuilder:
             top = causes[0][0]
             self.say("summary_intro", cause=self.t.cause(top))
             links = evidence.support(top, s.known)
-            said = [lbl for link in links if (lbl := self.t.finding(link.slot, link.value))]
+            said = [lbl for link in links for lbl in self.t.finding(link.slot, link.value)]
             if said:
                 self.say("summary_because", findings=self._join(said))
             for link in links[:2]:

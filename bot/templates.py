@@ -63,11 +63,10 @@ class Templates:
         """The reviewed label of a cause id."""
         return str(self.data["cause_labels"][cause])
 
-    def finding(self, slot: str, value: str) -> str | None:
-        """The reviewed label of a finding, or None when it has none."""
+    def finding(self, slot: str, value: str) -> list[str]:
+        """The reviewed labels of a finding (a multi-value slot holds "a+b")."""
         labels = self.data["finding_labels"].get(slot) or {}
-        label = labels.get(value)
-        return None if label is None else str(label)
+        return [str(labels[v]) for v in value.split("+") if v in labels]
 
 
 def leaves(node: Any) -> list[str]:

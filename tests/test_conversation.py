@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from bot import Triage
 
 PULL = "I feel a pull behind my knee when I stretch"
@@ -70,8 +72,9 @@ def test_guidance_question_then_carries_on(fast_assistant):
     assert reply.question == asked
 
 
-def test_off_topic_gets_the_scope_statement(fast_assistant):
-    reply = fast_assistant.conversation().send("what's the weather like tomorrow?")
+@pytest.mark.slow
+def test_off_topic_gets_the_scope_statement(real_assistant):
+    reply = real_assistant.conversation().send("what's the weather like tomorrow?")
     assert "I can only help with" in reply.text and not reply.citations
 
 
@@ -121,8 +124,8 @@ def test_conversation_resumes_in_a_new_process(fast_settings, fast_assistant):
         from bot.config import Settings
         from bot.embedding import HashEmbedder
         from pathlib import Path
-        s = Settings(corpus_dir=Path({str(fast_settings.corpus_dir)!r}), index_dir=Path({str(fast_settings.index_dir)!r}),
-                     db_path=Path({str(fast_settings.db_path)!r}))
+        s = Settings(corpus_dir=Path({str(fast_settings.corpus_dir)!r}),
+                     index_dir=Path({str(fast_settings.index_dir)!r}), db_path=Path({str(fast_settings.db_path)!r}))
         a = Assistant.load(settings=s, embedder=HashEmbedder())
         r = a.conversation({chat.id!r}).send("my knee gave way")
         print(json.dumps(r.to_dict()))
