@@ -1,0 +1,290 @@
+"""ConText-style modifiers for a finding in lay text.
+
+Trigger phrases, terminators and windows are data (`data/context_rules.yaml`); the scope algorithm
+is here. Two choices differ from clinical ConText because people write differently from notes:
+a forward scope ends after the first symptom word that is not followed by a list connector, so a
+nearby negated *other* finding does not spread ("no swelling my knee buckled"), and every modifier
+says whether it is clearly attached to the finding, so a caller can ask instead of staying silent.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.errors import RulesError
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "context_rules.yaml"
+_REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,&/]")
+_SENTENCE_END = re.compile(
+    r"[.!?]+(?=\s|$)|\n+|\s*[;]\s*|(?-i:(?<=[a-z0-9])\s+(?=(?:My|It|The|But|So|Then|Now|Also|Today|Yesterday)\b))"
+)
+
+
+class Modifier(StrEnum):
+    """Ways the context can change what a finding means."""
+
+    NEGATED = "negated"
+    HYPOTHETICAL = "hypothetical"
+    INFORMATIONAL = "informational"
+    HISTORICAL = "historical"
+    OTHER_PERSON = "other_person"
+    UNCERTAIN = "uncertain"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The modifiers found for one finding; `attached` holds those clearly tied to it."""
+
+    modifiers: frozenset[Modifier] = frozenset()
+    attached: frozenset[Modifier] = frozenset()
+
+    def clearly(self, modifier: Modifier) -> bool:
+        """Whether the modifier is present and clearly attached to the finding."""
+        return modifier in self.attached
+
+    @property
+    def loose(self) -> frozenset[Modifier]:
+        """Modifiers present but not clearly attached."""
+        return self.modifiers - self.attached
+
+
+class _TriggerSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    modifier: Modifier
+    re: str
+    direction: Literal["forward", "backward", "both"] = "forward"
+    window: int | None = None
+    attach: Literal["near", "never", "always", "resolved"] = "near"
+
+
+class _RulesSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int | str
+    window: int
+    attach_within: int
+    fillers: list[str]
+    connectors: list[str]
+    heads: str
+    terminators: list[str]
+    modifier_terminators: dict[Modifier, list[str]] = {}
+    pseudo: list[str] = []
+    triggers: list[_TriggerSpec]
+    resolution: list[str] = []
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    modifier: Modifier
+    pattern: re.Pattern[str]
+    direction: str
+    window: int
+    attach: str
+
+
+def _compile(pattern: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.I)
+    except re.error as exc:
+        raise RulesError(f"{where}: bad pattern {pattern!r}: {exc}") from None
+
+
+def _any(patterns: list[str], where: str) -> re.Pattern[str] | None:
+    for i, p in enumerate(patterns):
+        _compile(p, f"{where}[{i}]")
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
+
+
+class ContextRules:
+    """Compiled context rules; `assess` is the algorithm."""
+
+    def __init__(self, spec: _RulesSpec) -> None:
+        self.version = str(spec.version)
+        self.window = spec.window
+        self.attach_within = spec.attach_within
+        self.fillers = frozenset(w.lower() for w in spec.fillers)
+        self.connectors = frozenset(w.lower() for w in spec.connectors)
+        self.heads = _compile(spec.heads, "heads")
+        self.terminators = _any(spec.terminators, "terminators")
+        self.modifier_terminators = {
+            m: _any(ps, f"modifier_terminators.{m}") for m, ps in spec.modifier_terminators.items()
+        }
+        self.pseudo = _any(spec.pseudo, "pseudo")
+        self.resolution = _any(spec.resolution, "resolution")
+        self.triggers = tuple(
+            _Trigger(t.modifier, _compile(t.re, f"triggers[{i}] ({t.modifier})"), t.direction,
+                     t.window or spec.window, t.attach)
+            for i, t in enumerate(spec.triggers)
+        )
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> ContextRules:
+        """Load and validate context rules (the packaged file by default)."""
+        path = Path(path) if path else DEFAULT_PATH
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            return cls(_RulesSpec.model_validate(data))
+        except (OSError, yaml.YAMLError) as exc:
+            raise RulesError(f"{path.name}: {exc}") from None
+        except ValidationError as exc:
+            raise RulesError(f"{path.name}: {_describe(exc)}") from None
+
+    def sentences(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the sentences in `text`, coping with missing punctuation."""
+        return sentences(text)
+
+    def clause(self, text: str, span: tuple[int, int]) -> tuple[int, int]:
+        """The span of the clause around `span`: its sentence cut at the nearest terminators."""
+        lo, hi = _sentence_at(text, span[0])
+        for m in self._terminator_hits(text, lo, hi, None):
+            if m[1] <= span[0]:
+                lo = max(lo, m[1])
+            elif m[0] >= span[1]:
+                hi = min(hi, m[0])
+        return lo, hi
+
+    def assess(self, text: str, span: tuple[int, int]) -> Assessment:
+        """The modifiers that apply to the finding at `span` in `text`."""
+        start, end = span
+        lo, hi = _sentence_at(text, start)
+        lo, hi = max(lo, start - _REACH), min(max(hi, min(end, len(text))), end + _REACH)
+        pseudo = [m.span() for m in self.pseudo.finditer(text, lo, hi)] if self.pseudo else []
+        heads = [m.span() for m in self.heads.finditer(text, lo, hi)]
+        tokens = [m for m in _TOKEN.finditer(text, lo, hi)]
+        found: set[Modifier] = set()
+        attached: set[Modifier] = set()
+        stops_by: dict[Modifier, list[tuple[int, int]]] = {}
+        hits = [(trig, m.span()) for trig in self.triggers for m in trig.pattern.finditer(text, lo, hi)]
+        hits = [(trig, (t0, t1)) for trig, (t0, t1) in hits
+                if t0 < t1 and not (t0 < end and start < t1)
+                and not any(p0 < t1 and t0 < p1 for p0, p1 in pseudo)
+                and not any(u0 <= t0 and t1 <= u1 and u1 - u0 > t1 - t0 for _, (u0, u1) in hits)]
+        for trig, (t0, t1) in hits:
+            stops = stops_by.get(trig.modifier)
+            if stops is None:
+                stops = stops_by[trig.modifier] = self._terminator_hits(text, lo, hi, trig.modifier)
+            gap = None
+            if trig.direction in ("forward", "both") and t1 <= start:
+                if start < self._forward_end(text, t1, hi, trig, stops, tokens, heads):
+                    gap = (t1, start)
+            if gap is None and trig.direction in ("backward", "both") and end <= t0:
+                if start >= self._backward_start(lo, t0, trig, stops, tokens):
+                    gap = (end, t0)
+            if gap is None:
+                continue
+            found.add(trig.modifier)
+            if self._attached(text, trig, gap, tokens, heads, end):
+                attached.add(trig.modifier)
+        return Assessment(frozenset(found), frozenset(attached))
+
+    def _terminator_hits(self, text: str, lo: int, hi: int,
+                         modifier: Modifier | None) -> list[tuple[int, int]]:
+        hits = [m.span() for m in self.terminators.finditer(text, lo, hi)] if self.terminators else []
+        extra = self.modifier_terminators.get(modifier) if modifier else None
+        if extra:
+            hits += [m.span() for m in extra.finditer(text, lo, hi)]
+        return hits
+
+    def _forward_end(self, text: str, t1: int, hi: int, trig: _Trigger, stops: list[tuple[int, int]],
+                     tokens: list[re.Match[str]], heads: list[tuple[int, int]]) -> int:
+        limit = min([s0 for s0, _ in stops if s0 >= t1] + [hi])
+        count, after_head = 0, None
+        for tok in tokens:
+            if tok.start() < t1:
+                continue
+            if tok.start() >= limit:
+                break
+            count += 1
+            if count > trig.window:
+                return tok.start()
+            word = tok.group().lower()
+            if after_head is not None and tok.start() >= after_head and word not in self.connectors:
+                return tok.start()
+            head = next((h for h in heads if h[0] <= tok.start() < h[1]), None)
+            after_head = head[1] if head else (None if word in self.connectors else after_head)
+        return limit
+
+    def _backward_start(self, lo: int, t0: int, trig: _Trigger, stops: list[tuple[int, int]],
+                        tokens: list[re.Match[str]]) -> int:
+        start = max([s1 for _, s1 in stops if s1 <= t0] + [lo])
+        before = [tok for tok in tokens if start <= tok.start() and tok.end() <= t0]
+        if len(before) > trig.window:
+            start = before[-trig.window].start()
+        return start
+
+    def _attached(self, text: str, trig: _Trigger, gap: tuple[int, int], tokens: list[re.Match[str]],
+                  heads: list[tuple[int, int]], end: int) -> bool:
+        if trig.attach == "never":
+            return False
+        if trig.attach == "always":
+            return True
+        if trig.attach == "resolved":
+            return self._resolved(text, end)
+        between = [t for t in tokens if gap[0] <= t.start() and t.end() <= gap[1]]
+        weight = sum(1 for t in between if t.group().lower() not in self.fillers
+                     and t.group().lower() not in self.connectors
+                     and not any(h0 <= t.start() < h1 for h0, h1 in heads))
+        return weight <= self.attach_within
+
+    def _resolved(self, text: str, end: int) -> bool:
+        if self.resolution is None:
+            return False
+        lo, hi = _sentence_at(text, max(end - 1, 0))
+        nxt = _sentence_at(text, hi + 1)[1] if hi + 1 < len(text) else hi
+        return self.resolution.search(text, lo, max(hi, nxt)) is not None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in `text`, coping with missing punctuation."""
+    spans, pos = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > pos and text[pos:m.start()].strip():
+            spans.append(_trim(text, pos, m.start()))
+        pos = m.end()
+    if text[pos:].strip():
+        spans.append(_trim(text, pos, len(text)))
+    return spans
+
+
+def _trim(text: str, lo: int, hi: int) -> tuple[int, int]:
+    while lo < hi and text[lo].isspace():
+        lo += 1
+    while hi > lo and text[hi - 1].isspace():
+        hi -= 1
+    return lo, hi
+
+
+def _sentence_at(text: str, pos: int) -> tuple[int, int]:
+    lo = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() <= pos:
+            lo = m.end()
+        else:
+            return lo, m.start()
+    return lo, len(text)
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> ContextRules:
+    """The packaged context rules, loaded once."""
+    return ContextRules.load()
+
+
+def assess(text: str, span: tuple[int, int]) -> Assessment:
+    """The modifiers of the finding at `span` in `text`, by the packaged rules."""
+    return default_rules().assess(text, span)

@@ -1,0 +1,314 @@
+"""The red-flag rules: lay-language cues (data/red_flags.yaml) read in context (bot/context.py).
+
+Safety is asymmetric. A clear hit records the flag; a hit whose context is not clearly attached to
+it, or a vague description, asks the rule's yes/no question; only an attached negation, an
+informational or hypothetical question, someone else, or clearly resolved history is silent.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.answers import Answer, read_answer
+from bot.context import DEFAULT_PATH as CONTEXT_PATH
+from bot.context import ContextRules, Modifier
+from bot.errors import RulesError
+from bot.ids import RedFlag, Triage
+from bot.timeline import Timeline, TimelineCues
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "red_flags.yaml"
+SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL,
+                       Modifier.HISTORICAL, Modifier.OTHER_PERSON})
+_DEF = re.compile(r"<<(\w+)>>")
+_CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
+_CONTEXT_REACH = 400  # characters either side of a finding that context may look at
+
+
+class Decision(StrEnum):
+    """What a detection asks the dialogue to do."""
+
+    RECORD = "record"
+    CONFIRM = "confirm"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One red-flag rule as the dialogue and replies see it."""
+
+    id: RedFlag
+    triage: Triage
+    question: str
+    why: str
+    cite: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One rule's decision on one message."""
+
+    rule: RedFlag
+    decision: Decision
+    span: tuple[int, int]
+    matched: str
+    modifiers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Detections in a message, and the persistent-pain timeline updated by it."""
+
+    detections: list[Detection] = field(default_factory=list)
+    timeline: Timeline = field(default_factory=Timeline)
+
+    @property
+    def recorded(self) -> list[RedFlag]:
+        """Flags this message records."""
+        return [d.rule for d in self.detections if d.decision is Decision.RECORD]
+
+    @property
+    def to_confirm(self) -> list[RedFlag]:
+        """Flags whose confirmation question this message calls for."""
+        return [d.rule for d in self.detections if d.decision is Decision.CONFIRM]
+
+
+class _CueSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    re: str
+    vague: bool = False
+    clear_if: list[str] = []
+    unless: list[str] = []
+    scope: Literal["overlap", "sentence"] = "overlap"
+
+
+class _RuleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    triage: Triage
+    question: str
+    why: str
+    cite: str
+    source: str
+    not_about: list[str] = []
+    cues: list[_CueSpec]
+
+
+class _TimelineSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min_days: float
+    modifying: list[str]
+    improving: list[str]
+    not_improving: list[str]
+    pain: list[str]
+
+
+class _FileSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str
+    defs: dict[str, str] = {}
+    rules: dict[str, _RuleSpec]
+    timeline: _TimelineSpec
+
+
+@dataclass(frozen=True)
+class _Cue:
+    pattern: re.Pattern[str]
+    vague: bool
+    clear_if: re.Pattern[str] | None
+    unless: re.Pattern[str] | None
+    sentence_scope: bool
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: Rule
+    cues: tuple[_Cue, ...]
+    not_about: re.Pattern[str] | None
+
+
+class RuleSet:
+    """The validated, compiled red-flag rules; `scan` runs them on a message."""
+
+    def __init__(self, spec: _FileSpec, context: ContextRules, version: str) -> None:
+        self.version = version
+        self.context = context
+        expand = _Expander(spec.defs)
+        self._rules: dict[RedFlag, _Compiled] = {}
+        for key, r in spec.rules.items():
+            flag = RedFlag(key)
+            where = f"rules.{key}"
+            cues = tuple(
+                _Cue(expand.compile(c.re, f"{where}.cues[{i}]"), c.vague,
+                     expand.union(c.clear_if, f"{where}.cues[{i}].clear_if"),
+                     expand.union(c.unless, f"{where}.cues[{i}].unless"), c.scope == "sentence")
+                for i, c in enumerate(r.cues)
+            )
+            rule = Rule(flag, r.triage, r.question.strip(), r.why.strip(), r.cite.strip(), r.source.strip())
+            self._rules[flag] = _Compiled(rule, cues, expand.union(r.not_about, f"{where}.not_about"))
+        self._body = expand.compile(r"\b(?:<<knee>>|legs?|joints?)\b" if "knee" in spec.defs
+                                    else r"\b(?:knees?|legs?|joints?)\b", "body")
+        t = spec.timeline
+        self.timeline_cues = TimelineCues(
+            *(expand.union(getattr(t, k), f"timeline.{k}") or re.compile(r"(?!)")
+              for k in ("modifying", "improving", "not_improving", "pain")),
+            min_days=t.min_days,
+        )
+
+    @classmethod
+    def load(cls, path: Path | str | None = None, context_path: Path | str | None = None) -> RuleSet:
+        """Load and validate the rules (the packaged files by default)."""
+        path = Path(path) if path else DEFAULT_PATH
+        context_path = Path(context_path) if context_path else CONTEXT_PATH
+        try:
+            raw = path.read_bytes()
+            data = yaml.safe_load(raw.decode("utf-8"))
+            ctx_raw = context_path.read_bytes()
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise RulesError(f"{path.name}: {exc}") from None
+        if not isinstance(data, dict):
+            raise RulesError(f"{path.name}: expected a mapping with 'version', 'rules' and 'timeline'")
+        allowed = ", ".join(f.value for f in RedFlag)
+        rules = data.get("rules") or {}
+        for key in rules if isinstance(rules, dict) else ():
+            if key not in RedFlag.__members__.values():
+                raise RulesError(f"{path.name}: rules: unknown id {key!r}; must be one of {allowed}")
+        missing = [f.value for f in RedFlag if f.value not in rules]
+        if missing:
+            raise RulesError(f"{path.name}: rules: missing {', '.join(missing)}; every id needs a rule")
+        try:
+            spec = _FileSpec.model_validate(data)
+        except ValidationError as exc:
+            raise RulesError(f"{path.name}: {_describe(exc)}") from None
+        digest = hashlib.sha256(raw + b"\0" + ctx_raw).hexdigest()[:10]
+        return cls(spec, ContextRules.load(context_path), f"{spec.version}+{digest}")
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule, in SPEC order."""
+        return tuple(self._rules[f].rule for f in RedFlag)
+
+    def rule(self, flag: RedFlag | str) -> Rule:
+        """The rule for a red-flag id."""
+        return self._rules[RedFlag(flag)].rule
+
+    def read_confirmation(self, text: str) -> Answer:
+        """What a reply to a confirmation question amounts to (a doubt counts as yes)."""
+        return read_answer(text)
+
+    def timeline_from(self, data: dict | None) -> Timeline:
+        """A timeline from its stored dict form."""
+        return Timeline.from_dict(data)
+
+    def scan(self, text: str, timeline: Timeline | None = None, pending: RedFlag | None = None) -> ScanResult:
+        """Every rule's decision on `text`; `pending` is the flag whose question was just asked."""
+        text = text if isinstance(text, str) else str(text)
+        norm = text.replace("\u2019", "'").replace("\u2018", "'")
+        found: dict[RedFlag, Detection] = {}
+        if pending is not None and self.read_confirmation(text).counts_as_yes:
+            lo = len(text) - len(text.lstrip())
+            hi = min(len(text.rstrip()), lo + 200)
+            found[RedFlag(pending)] = Detection(RedFlag(pending), Decision.RECORD, (lo, hi), text[lo:hi])
+        for flag, compiled in self._rules.items():
+            if flag in found:
+                continue
+            best = self._best(norm, text, compiled)
+            if best is not None:
+                found[flag] = best
+        before = timeline or Timeline()
+        after, spans = before.read(norm, self.timeline_cues, self.context)
+        flag = RedFlag.PERSISTENT_PAIN
+        status, was = after.status(self.timeline_cues.min_days), before.status(self.timeline_cues.min_days)
+        if flag not in found and spans and status != was and status in ("persistent", "possible"):
+            span = spans[-1]
+            decision = Decision.RECORD if status == "persistent" else Decision.CONFIRM
+            found[flag] = Detection(flag, decision, span, text[span[0]:span[1]])
+        order = list(RedFlag)
+        return ScanResult(sorted(found.values(), key=lambda d: order.index(d.rule)), after)
+
+    def _best(self, norm: str, text: str, compiled: _Compiled) -> Detection | None:
+        best: Detection | None = None
+        for cue in compiled.cues:
+            for m in cue.pattern.finditer(norm):
+                if m.end() == m.start():
+                    continue
+                core = m.span("f") if "f" in cue.pattern.groupindex and m.start("f") >= 0 else m.span()
+                decision, mods = self._decide(norm, m, core, cue, compiled)
+                if decision is None:
+                    continue
+                if best is None or (decision is Decision.RECORD and best.decision is Decision.CONFIRM):
+                    best = Detection(compiled.rule.id, decision, m.span(), text[m.start():m.end()],
+                                     frozenset(str(x) for x in mods))
+                if best.decision is Decision.RECORD:
+                    return best
+        return best
+
+    def _decide(self, norm: str, m: re.Match[str], core: tuple[int, int], cue: _Cue,
+                compiled: _Compiled) -> tuple[Decision | None, frozenset[Modifier]]:
+        seg = _segment(norm, core)
+        if compiled.not_about is not None:
+            c0, c1 = self.context.clause(norm, core)
+            if compiled.not_about.search(norm, c0, c1) and not self._body.search(norm, c0, c1):
+                return None, frozenset()
+        clear = cue.clear_if is not None and cue.clear_if.search(norm, *seg) is not None
+        if cue.unless is not None and not clear:
+            if cue.sentence_scope:
+                if cue.unless.search(norm, *seg):
+                    return None, frozenset()
+            elif any(u.start() < m.end() and m.start() < u.end() for u in
+                     cue.unless.finditer(norm, max(0, m.start() - 60), min(len(norm), m.end() + 60))):
+                return None, frozenset()
+        a = self.context.assess(norm, core)
+        if a.attached & SILENCING:
+            return None, a.modifiers
+        if (cue.vague and not clear) or a.modifiers:
+            return Decision.CONFIRM, a.modifiers
+        return Decision.RECORD, a.modifiers
+
+
+class _Expander:
+    """Expands <<name>> definitions and compiles patterns, naming the entry on error."""
+
+    def __init__(self, defs: dict[str, str]) -> None:
+        self.defs = defs
+
+    def expand(self, pattern: str, where: str) -> str:
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in self.defs:
+                raise RulesError(f"{where}: unknown definition <<{name}>>; defined: {', '.join(self.defs)}")
+            return self.defs[name]
+        return _DEF.sub(sub, pattern)
+
+    def compile(self, pattern: str, where: str) -> re.Pattern[str]:
+        try:
+            return re.compile(self.expand(pattern, where), re.I)
+        except re.error as exc:
+            raise RulesError(f"{where}: bad pattern: {exc}") from None
+
+    def union(self, patterns: list[str], where: str) -> re.Pattern[str] | None:
+        if not patterns:
+            return None
+        parts = [self.compile(p, f"{where}[{i}]").pattern for i, p in enumerate(patterns)]
+        return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
+
+
+def _segment(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The part of the sentence around `span` between contrastive words ("but", "however")."""
+    lo = max(0, span[0] - _CONTEXT_REACH)
+    hi = min(len(text), span[1] + _CONTEXT_REACH)
+    for m in _CONTRAST.finditer(text, lo, hi):
+        if m.end() <= span[0]:
+            lo = m.end()
+        elif m.start() >= span[1]:
+            return lo, m.start()
+    return lo, hi
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())

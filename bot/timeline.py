@@ -1,0 +1,162 @@
+"""What a person has told us, across messages, about modified stretching and how it is going.
+
+`persistent_pain` needs three facts that often arrive in separate messages ("I've been doing the
+bent-knee version" ... "it's been two weeks" ... "no better"). A duration belongs to the nearest
+cue in its clause: "hurting for three weeks, started the bent-knee version yesterday" is three
+weeks of pain and one day of modification, which is not persistent.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from bot.context import ContextRules, Modifier, default_rules, sentences
+
+_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple": 2, "few": 3, "several": 4,
+}
+_UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
+_DURATION = re.compile(
+    r"\b(?P<less>almost|nearly|not\s+quite|less\s+than|under|just\s+under)?\s*"
+    r"(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?)\s*-?\s*"
+    r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|months?|mont?hs?|mnths?|mths?|fortnights?)\b"
+    r"(?P<half>\s+and\s+a\s+half)?",
+    re.I,
+)
+_SINCE = re.compile(
+    r"\b(?:since\s+)?(?P<w>yesterday|last\s+night|today|this\s+morning|(?:since\s+)?last\s+(?:week|month)|"
+    r"since\s+the\s+weekend|since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.I,
+)
+_SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "last week": 7,
+               "last month": 30, "since the weekend": 3}
+_SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
+
+
+@dataclass(frozen=True)
+class TimelineCues:
+    """Compiled phrases that tell modification, improvement and pain apart."""
+
+    modifying: re.Pattern[str]
+    improving: re.Pattern[str]
+    not_improving: re.Pattern[str]
+    pain: re.Pattern[str]
+    min_days: float = 7
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Modified stretching so far: whether, for how long, and whether it is improving."""
+
+    modifying: bool = False
+    modified_days: float | None = None
+    pain_days: float | None = None
+    improving: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Timeline:
+        """Rebuild from `to_dict` output; missing or unknown keys are ignored."""
+        data = data or {}
+
+        def days(key: str) -> float | None:
+            value = data.get(key)
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+        improving = data.get("improving")
+        return cls(bool(data.get("modifying", False)), days("modified_days"), days("pain_days"),
+                   improving if isinstance(improving, bool) else None)
+
+    def status(self, min_days: float = 7) -> str | None:
+        """'persistent', 'possible' (worth asking), or None."""
+        if not self.modifying or self.improving is True:
+            return None
+        if self.modified_days is not None:
+            if self.modified_days < min_days:
+                return None
+            return "persistent" if self.improving is False else "possible"
+        if self.improving is False and (self.pain_days is None or self.pain_days >= min_days):
+            return "possible"
+        return None
+
+    def read(self, text: str, cues: TimelineCues,
+             context: ContextRules | None = None) -> tuple[Timeline, list[tuple[int, int]]]:
+        """This timeline updated by `text`, and the spans of the phrases that changed it."""
+        context = context or default_rules()
+        state, spans = self, []
+        for lo, hi in sentences(text):
+            mods = _live(cues.modifying, text, lo, hi, context, _SKIP)
+            pains = [m for m in cues.pain.finditer(text, lo, hi)]
+            if mods and not state.modifying:
+                state = replace(state, modifying=True)
+                spans.append(mods[0].span())
+            for start, end, days in _durations(text, lo, hi):
+                owner = _nearest(start, end, mods, pains, text, context)
+                spans.append((start, end))
+                if owner == "mod" or (owner is None and state.modifying and state.modified_days is None):
+                    state = replace(state, modified_days=days)
+                else:
+                    state = replace(state, pain_days=days)
+            worse = _live(cues.not_improving, text, lo, hi, context, _SKIP)
+            taken = [m.span() for m in worse]
+            better = [m for m in _live(cues.improving, text, lo, hi, context, _SKIP | {Modifier.UNCERTAIN})
+                      if not any(a < m.end() and m.start() < b for a, b in taken)]
+            last = max(worse + better, key=lambda m: m.start(), default=None)
+            if last is not None:
+                state = replace(state, improving=last in better)
+                spans.append(last.span())
+        return state, spans
+
+    def updated(self, text: str, cues: TimelineCues) -> Timeline:
+        """This timeline updated by what `text` says."""
+        return self.read(text, cues)[0]
+
+
+def _live(pattern: re.Pattern[str], text: str, lo: int, hi: int, context: ContextRules,
+          skip: set[Modifier]) -> list[re.Match[str]]:
+    """Matches not negated, hypothetical, informational or about someone else."""
+    return [m for m in pattern.finditer(text, lo, hi)
+            if m.end() > m.start() and not (context.assess(text, m.span()).modifiers & skip)]
+
+
+def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
+    found = []
+    for m in _DURATION.finditer(text, lo, hi):
+        word = re.sub(r"\s+", " ", m.group("n").lower())
+        if word.startswith("half"):
+            n = 0.5
+        else:
+            key = word.removeprefix("a ").removesuffix(" of")
+            n = float(word) if word[0].isdigit() else float(_NUMBERS.get(key, 1))
+        u = m.group("u").lower()
+        days = n * _UNIT_DAYS["f" if u.startswith("f") else "m" if u.startswith("m") else u[0]]
+        if m.group("half"):
+            days += _UNIT_DAYS["m" if u.startswith("m") else u[0]] / 2
+        if m.group("less"):
+            days -= 1
+        found.append((m.start(), m.end(), days))
+    for m in _SINCE.finditer(text, lo, hi):
+        word = re.sub(r"\s+", " ", m.group("w").lower()).removeprefix("since ")
+        days = _SINCE_DAYS.get(word, 3)
+        found.append((m.start(), m.end(), float(days)))
+    return sorted(found)
+
+
+def _nearest(start: int, end: int, mods: list[re.Match[str]], pains: list[re.Match[str]],
+             text: str, context: ContextRules) -> str | None:
+    c0, c1 = context.clause(text, (start, end))
+    best: tuple[int, str] | None = None
+    for kind, matches in (("mod", mods), ("pain", pains)):
+        for m in matches:
+            if m.start() < start < m.end() or not (c0 <= m.start() and m.end() <= c1):
+                continue
+            gap = start - m.end() if m.end() <= start else m.start() - end
+            if best is None or gap < best[0]:
+                best = (gap, kind)
+    return best[1] if best else None
