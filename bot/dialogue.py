@@ -33,6 +33,7 @@ _LATIN = re.compile(r"[A-Za-z]{2,}")
 _TOPICAL = re.compile(
     r"\b(?:knee|hamstring|stretch|leg|calf|thigh|pain|hurt|sore|ache|burn|pull|toe|back|foot|feet|tendon|"
     r"nerve|cyst|meniscus|kneecap|swell|swollen|lump|tight|sharp|click|lock|numb|tingl)", re.I)
+_ACK = re.compile(r"^\s*(?:ok(?:ay)?|got\s+it|i\s+see|alright|right|cool|great|fine|understood)\W*$", re.I)
 _YES_NO_ANSWERS = {Answer.YES, Answer.NO, Answer.UNSURE, Answer.DONT_KNOW, Answer.SKIP}
 
 
@@ -141,6 +142,11 @@ class Conversation:
             return
 
         if not self._take_findings(text, b):
+            if s.pending is None and read_answer(text) is not Answer.OTHER or _ACK.match(text):
+                b.remind()
+                b.say("acknowledge")
+                b.say("summary_more") if s.summarised else b.say("invite")
+                return
             if s.pending is None and not _TOPICAL.search(text):
                 b.say("off_topic")
                 b.remind()
@@ -277,8 +283,9 @@ class Conversation:
             b.say("acknowledge")
             b.say("summary_more")
             return
+        update = s.summarised
         s.summarised, s.summary_key = True, key
-        b.summary()
+        b.summary(update=update)
 
     def _start_over(self, b: ReplyBuilder) -> None:
         was_high = self.state.level.rank >= Triage.SEEK_CARE.rank

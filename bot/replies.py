@@ -177,36 +177,41 @@ class ReplyBuilder:
         self.say("memory_storage")
         self.repeat_pending()
 
-    def summary(self) -> None:
-        """Name the likely cause(s) and why, quote the passages, give the guidance's advice."""
+    def summary(self, *, update: bool = False) -> None:
+        """Name the likely cause(s) and why, quote the passages, give the guidance's advice.
+
+        An update after a summary only restates the cause and why, without repeating the passages.
+        """
         s = self.state
         evidence = self.assistant.evidence
         causes = evidence.scores(s.known)
         self.kind = "summary"
-        if causes:
-            top = causes[0][0]
+        top = causes[0][0] if causes else None
+        if top is None:
+            self.say("summary_unclear")
+        else:
             self.say("summary_intro", cause=self.t.cause(top))
             links = evidence.support(top, s.known)
             said = [lbl for link in links for lbl in self.t.finding(link.slot, link.value)]
             if said:
                 self.say("summary_because", findings=self._join(said))
-            for link in links[:2]:
-                self.passage(link.cite)
+            if not update:
+                for link in links[:2]:
+                    self.passage(link.cite)
             if len(causes) > 1 and causes[1][1] >= 0.2:
                 self.say("summary_also", cause=self.t.cause(causes[1][0]))
-        else:
-            self.say("summary_unclear")
-        top_id = causes[0][0] if causes else None
-        self.say("summary_advice")
-        for phrase in ADVICE_PHRASES:
-            self.passage(phrase)
-        if top_id == "technique":
-            self.passage(POSTURE_PHRASE)
-        if top_id == "sciatic_nerve_tension":
-            self.say("summary_nerve")
-            self.passage(NERVE_PHRASE)
-        self.say("summary_when_care")
-        self.passage(WHEN_CARE_PHRASE)
+        if not update:
+            self.say("summary_advice")
+            self.passage(ADVICE_PHRASES[0])
+            if top == "technique":
+                self.passage(POSTURE_PHRASE)
+            if top == "sciatic_nerve_tension":
+                self.say("summary_nerve")
+                self.passage(NERVE_PHRASE)
+            else:
+                self.passage(ADVICE_PHRASES[1])
+            self.say("summary_when_care")
+            self.passage(WHEN_CARE_PHRASE)
         self.say("summary_more")
 
     @staticmethod
