@@ -74,13 +74,13 @@ def cmd_web(args: argparse.Namespace) -> int:
 
 def cmd_discord(args: argparse.Namespace) -> int:
     """Run the Discord bot."""
-    from ui.discord_bot import main as discord_main
-
     token = os.environ.get("DISCORD_TOKEN")
     if not token:
         print("kneebot: DISCORD_TOKEN is not set; create a bot token in the Discord Developer Portal "
               "(see docs/discord.md) and export it.", file=sys.stderr)
         return 2
+    from ui.discord_bot import main as discord_main
+
     return int(discord_main(_assistant(args), token))
 
 
