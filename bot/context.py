@@ -22,6 +22,7 @@ from bot.errors import RulesError
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "context_rules.yaml"
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
+_LAST_WORD = re.compile(r"([^\W_]+)[\s,]*$")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,&/]")
 _SENTENCE_END = re.compile(
     r"[.!?]+(?=\s|$)|\n+|\s*[;]\s*|(?-i:(?<=[a-z0-9])\s+(?=(?:My|It|The|But|So|Then|Now|Also|Today|Yesterday)\b))"
@@ -76,6 +77,8 @@ class _RulesSpec(BaseModel):
     terminators: list[str]
     modifier_terminators: dict[Modifier, list[str]] = {}
     pseudo: list[str] = []
+    restart: str | None = None
+    restart_after: list[str] = []
     triggers: list[_TriggerSpec]
     resolution: list[str] = []
 
@@ -117,6 +120,8 @@ class ContextRules:
             m: _any(ps, f"modifier_terminators.{m}") for m, ps in spec.modifier_terminators.items()
         }
         self.pseudo = _any(spec.pseudo, "pseudo")
+        self.restart = _compile(spec.restart, "restart") if spec.restart else None
+        self.restart_after = frozenset(w.lower() for w in spec.restart_after)
         self.resolution = _any(spec.resolution, "resolution")
         self.triggers = tuple(
             _Trigger(t.modifier, _compile(t.re, f"triggers[{i}] ({t.modifier})"), t.direction,
@@ -170,6 +175,9 @@ class ContextRules:
             stops = stops_by.get(trig.modifier)
             if stops is None:
                 stops = stops_by[trig.modifier] = self._terminator_hits(text, lo, hi, trig.modifier)
+            own = self.modifier_terminators.get(trig.modifier)
+            if own is not None and own.search(text, start, end):
+                continue  # the finding itself says otherwise: "had to carry me" is about me
             gap = None
             if trig.direction in ("forward", "both") and t1 <= start:
                 if start < self._forward_end(text, t1, hi, trig, stops, tokens, heads):
@@ -190,6 +198,12 @@ class ContextRules:
         extra = self.modifier_terminators.get(modifier) if modifier else None
         if extra:
             hits += [m.span() for m in extra.finditer(text, lo, hi)]
+        if self.restart is not None:
+            for m in self.restart.finditer(text, lo, hi):
+                prev = _LAST_WORD.search(text, max(lo, m.start() - 40), m.start())
+                word = prev.group(1).lower() if prev else ""
+                if word in self.restart_after or (word and self.heads.fullmatch(word)):
+                    hits.append((m.start(), m.start()))
         return hits
 
     def _forward_end(self, text: str, t1: int, hi: int, trig: _Trigger, stops: list[tuple[int, int]],

@@ -283,7 +283,11 @@ class _Expander:
             if name not in self.defs:
                 raise RulesError(f"{where}: unknown definition <<{name}>>; defined: {', '.join(self.defs)}")
             return self.defs[name]
-        return _DEF.sub(sub, pattern)
+        for _ in range(5):  # definitions may use definitions
+            if not _DEF.search(pattern):
+                break
+            pattern = _DEF.sub(sub, pattern)
+        return pattern
 
     def compile(self, pattern: str, where: str) -> re.Pattern[str]:
         try:

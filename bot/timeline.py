@@ -92,7 +92,14 @@ class Timeline:
         state, spans = self, []
         for lo, hi in sentences(text):
             mods = _live(cues.modifying, text, lo, hi, context, _SKIP)
-            pains = [m for m in cues.pain.finditer(text, lo, hi)]
+            worse = _live(cues.not_improving, text, lo, hi, context, _SKIP)
+            taken = [m.span() for m in worse]
+            better = [m for m in _live(cues.improving, text, lo, hi, context, _SKIP | {Modifier.UNCERTAIN})
+                      if not any(a < m.end() and m.start() < b for a, b in taken)]
+            taken += [m.span() for m in better]
+            # "still hurts" says how it is going, not how long it has hurt
+            pains = [m for m in cues.pain.finditer(text, lo, hi)
+                     if not any(a < m.end() and m.start() < b for a, b in taken)]
             if mods and not state.modifying:
                 state = replace(state, modifying=True)
                 spans.append(mods[0].span())
@@ -103,10 +110,6 @@ class Timeline:
                     state = replace(state, modified_days=days)
                 else:
                     state = replace(state, pain_days=days)
-            worse = _live(cues.not_improving, text, lo, hi, context, _SKIP)
-            taken = [m.span() for m in worse]
-            better = [m for m in _live(cues.improving, text, lo, hi, context, _SKIP | {Modifier.UNCERTAIN})
-                      if not any(a < m.end() and m.start() < b for a, b in taken)]
             last = max(worse + better, key=lambda m: m.start(), default=None)
             if last is not None:
                 state = replace(state, improving=last in better)

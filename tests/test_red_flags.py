@@ -1,0 +1,265 @@
+"""Red-flag rules: sentence tables, decisions, confirmation, loading and validation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.answers import Answer
+from bot.config import PROJECT_ROOT
+from bot.errors import RulesError
+from bot.ids import RedFlag, Triage
+from bot.red_flags import DEFAULT_PATH, Decision, RuleSet
+from bot.timeline import Timeline
+
+TABLES = Path(__file__).parent / "red_flags"
+SPEC_TRIAGE = {
+    RedFlag.SUDDEN_SEVERE_PAIN: Triage.SEEK_CARE, RedFlag.CANNOT_BEAR_WEIGHT: Triage.SEEK_CARE,
+    RedFlag.KNEE_INSTABILITY: Triage.SEEK_CARE, RedFlag.RAPID_SWELLING: Triage.SEEK_CARE,
+    RedFlag.LOCKING_OR_CLICKING: Triage.SEEK_CARE, RedFlag.PERSISTENT_PAIN: Triage.BOOK_ASSESSMENT,
+    RedFlag.LEG_NUMBNESS_OR_WEAKNESS: Triage.SEEK_CARE, RedFlag.CALF_CLOT_SIGNS: Triage.SEEK_CARE,
+    RedFlag.HOT_SWOLLEN_KNEE_FEVER: Triage.SEEK_CARE, RedFlag.CAUDA_EQUINA_SIGNS: Triage.EMERGENCY,
+    RedFlag.CHEST_PAIN_OR_BREATHLESS: Triage.EMERGENCY,
+}
+GUIDANCE_SECTION = "Recognizing When to Seek Medical Guidance"
+
+
+def _firing() -> list[tuple[RedFlag, str, str]]:
+    rows = []
+    for flag in RedFlag:
+        table = yaml.safe_load((TABLES / f"{flag}.yaml").read_text(encoding="utf-8"))
+        assert table["rule"] == flag
+        rows += [(flag, kind, s) for kind in ("record", "confirm") for s in table.get(kind) or []]
+    return rows
+
+
+def _silent() -> list[tuple[str, str]]:
+    table = yaml.safe_load((TABLES / "silent.yaml").read_text(encoding="utf-8"))
+    return [(category, s) for category, sentences in table.items() for s in sentences]
+
+
+FIRING = _firing()
+SILENT = _silent()
+
+
+def _id(text: str) -> str:
+    return text[:48].replace(" ", "_")
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return RuleSet.load()
+
+
+def _decision(rules: RuleSet, text: str, flag: RedFlag) -> Decision | None:
+    return next((d.decision for d in rules.scan(text).detections if d.rule is flag), None)
+
+
+# --- sentence tables -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("flag", "kind", "text"), FIRING, ids=[f"{f}-{k}-{_id(s)}" for f, k, s in FIRING])
+def test_firing_sentence(rules, flag, kind, text):
+    decision = _decision(rules, text, flag)
+    if kind == "record":
+        assert decision is Decision.RECORD, f"{text!r} should record {flag}, got {decision}"
+    else:
+        assert decision in (Decision.RECORD, Decision.CONFIRM), f"{text!r} should at least ask about {flag}"
+
+
+@pytest.mark.parametrize(("category", "text"), SILENT, ids=[f"{c}-{_id(s)}" for c, s in SILENT])
+def test_silent_sentence_records_nothing(rules, category, text):
+    recorded = rules.scan(text).recorded
+    assert recorded == [], f"{category}: {text!r} recorded {recorded}"
+
+
+def test_table_sizes():
+    for flag in RedFlag:
+        assert sum(1 for f, _, _ in FIRING if f is flag) >= 20, flag
+    assert len(SILENT) >= 150
+
+
+def test_bars(rules):
+    """Recall 100% on the firing tables; on the silent table at most 5% recorded and 25% asked."""
+    fired = [_decision(rules, s, f) is not None for f, _, s in FIRING]
+    assert sum(fired) / len(fired) == 1.0
+    results = [rules.scan(s) for _, s in SILENT]
+    recorded = sum(1 for r in results if r.recorded) / len(results)
+    asked = sum(1 for r in results if not r.recorded and r.to_confirm) / len(results)
+    assert recorded <= 0.05, f"silent set recorded {recorded:.1%}"
+    assert asked <= 0.25, f"silent set asked {asked:.1%}"
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "No pain and then my knee gave way",
+    "It's not just sore, my knee gave way",
+    "no swelling my knee buckled",
+    "no pain but my knee gave way",
+    "I didn't stretch properly my knee gave way",
+])
+def test_unrelated_negation_does_not_spread(rules, text):
+    assert _decision(rules, text, RedFlag.KNEE_INSTABILITY) is Decision.RECORD
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("can't put weight on it", RedFlag.CANNOT_BEAR_WEIGHT),
+    ("my knee won't straighten", RedFlag.LOCKING_OR_CLICKING),
+    ("it hasn't improved after a week of changing how I stretch", RedFlag.PERSISTENT_PAIN),
+    ("the knee doesn't feel stable", RedFlag.KNEE_INSTABILITY),
+])
+def test_finding_keeps_its_own_negation(rules, text, flag):
+    assert _decision(rules, text, flag) is Decision.RECORD
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("I think my knee gave way", RedFlag.KNEE_INSTABILITY),
+    ("sort of wobbly", RedFlag.KNEE_INSTABILITY),
+    ("a bit puffy", RedFlag.RAPID_SWELLING),
+    ("I don't think it's swollen", RedFlag.RAPID_SWELLING),
+    ("my knee gave way last year", RedFlag.KNEE_INSTABILITY),
+])
+def test_loose_context_or_vague_description_asks(rules, text, flag):
+    assert _decision(rules, text, flag) is Decision.CONFIRM
+
+
+def test_detection_fields(rules):
+    text = "Yesterday my knee just buckled on the stairs"
+    [d] = rules.scan(text).detections
+    assert d.rule is RedFlag.KNEE_INSTABILITY and d.decision is Decision.RECORD
+    assert text[d.span[0]:d.span[1]] == d.matched == "buckled"
+    assert d.modifiers == frozenset()
+    [d] = rules.scan("I think my knee gave way").detections
+    assert d.modifiers == {"uncertain"}
+
+
+def test_one_detection_per_rule_record_wins(rules):
+    result = rules.scan("my knee felt a bit odd and then it gave way completely")
+    assert [(d.rule, d.decision) for d in result.detections] == [(RedFlag.KNEE_INSTABILITY, Decision.RECORD)]
+
+
+def test_several_rules_in_one_message(rules):
+    result = rules.scan("my knee gave way, it ballooned and now I can't put weight on it")
+    assert set(result.recorded) == {RedFlag.KNEE_INSTABILITY, RedFlag.RAPID_SWELLING, RedFlag.CANNOT_BEAR_WEIGHT}
+
+
+# --- confirmation ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("reply", ["yes", "a bit", "not sure", "I think so", "maybe", "kind of", "I don't know"])
+def test_doubtful_answer_to_pending_question_records(rules, reply):
+    result = rules.scan(reply, pending=RedFlag.KNEE_INSTABILITY)
+    assert result.recorded == [RedFlag.KNEE_INSTABILITY]
+    assert rules.read_confirmation(reply).counts_as_yes
+
+
+@pytest.mark.parametrize("reply", ["no", "nope", "not at all", "no it hasn't given way"])
+def test_no_to_pending_question_records_nothing(rules, reply):
+    assert rules.scan(reply, pending=RedFlag.KNEE_INSTABILITY).detections == []
+    assert rules.read_confirmation(reply) is Answer.NO
+
+
+def test_pending_answer_still_scans_for_other_flags(rules):
+    result = rules.scan("not sure, but I can't put weight on it", pending=RedFlag.RAPID_SWELLING)
+    assert set(result.recorded) == {RedFlag.RAPID_SWELLING, RedFlag.CANNOT_BEAR_WEIGHT}
+    result = rules.scan("no, but my chest feels tight", pending=RedFlag.RAPID_SWELLING)
+    assert result.recorded == [RedFlag.CHEST_PAIN_OR_BREATHLESS]
+
+
+def test_bare_yes_without_pending_question_records_nothing(rules):
+    assert rules.scan("yes").detections == []
+
+
+# --- persistent pain through scan ---------------------------------------------------------------
+
+def test_persistent_pain_across_messages(rules):
+    timeline = Timeline()
+    for text in ["I've been doing the bent-knee version", "it's been two weeks"]:
+        result = rules.scan(text, timeline=timeline)
+        assert RedFlag.PERSISTENT_PAIN not in result.recorded
+        timeline = rules.timeline_from(result.timeline.to_dict())
+    result = rules.scan("no better", timeline=timeline)
+    assert result.recorded == [RedFlag.PERSISTENT_PAIN]
+    again = rules.scan("still no better", timeline=result.timeline)
+    assert again.detections == [], "an already persistent timeline is not re-detected"
+
+
+# --- the rule set as data ------------------------------------------------------------------------
+
+def test_every_rule_matches_the_spec(rules):
+    assert {r.id for r in rules.rules} == set(RedFlag)
+    for rule in rules.rules:
+        assert rule.triage is SPEC_TRIAGE[rule.id]
+        assert rule.question.startswith("Just to check:") and rule.question.endswith("?")
+        assert rule.why.endswith(".") and rule.why.count(". ") == 0, "one plain sentence"
+
+
+def test_cites_are_verbatim_in_their_sources(rules):
+    article = (PROJECT_ROOT / "corpus" / "000_292bc26db980c244.txt").read_text(encoding="utf-8")
+    section = article[article.index(GUIDANCE_SECTION):]
+    for rule in rules.rules:
+        source = (PROJECT_ROOT / "corpus" / rule.source).read_text(encoding="utf-8")
+        assert rule.cite in source, rule.id
+        if rule.source.startswith("000_"):
+            assert rule.cite in section, f"{rule.id} must cite the '{GUIDANCE_SECTION}' section"
+
+
+def test_safety_document_names_its_sources():
+    doc = (PROJECT_ROOT / "corpus" / "010_safety_general.md").read_text(encoding="utf-8")
+    assert "## Sources" in doc and doc.count("https://www.nhs.uk/") >= 4
+    assert "diagnosis" not in doc.lower()
+
+
+def test_version_names_yaml_version_and_content_hash(rules, tmp_path):
+    assert rules.version.startswith("2025.") and "+" in rules.version
+    changed = tmp_path / "red_flags.yaml"
+    changed.write_text(DEFAULT_PATH.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert RuleSet.load(changed).version != rules.version
+
+
+def _broken(tmp_path, old: str, new: str) -> Path:
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "red_flags.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_unknown_id_names_the_entry_and_allowed_ids(tmp_path):
+    path = _broken(tmp_path, "  knee_instability:", "  knee_instabilty:")
+    with pytest.raises(RulesError, match=r"unknown id 'knee_instabilty'; must be one of .*knee_instability"):
+        RuleSet.load(path)
+
+
+def test_unknown_field_is_rejected(tmp_path):
+    path = _broken(tmp_path, "    triage: emergency\n", "    triage: emergency\n    urgency: high\n")
+    with pytest.raises(RulesError, match=r"rules\.cauda_equina_signs\.urgency"):
+        RuleSet.load(path)
+
+
+def test_bad_triage_lists_levels(tmp_path):
+    path = _broken(tmp_path, "    triage: book_assessment", "    triage: soon")
+    with pytest.raises(RulesError, match=r"persistent_pain\.triage.*self_care"):
+        RuleSet.load(path)
+
+
+def test_bad_regex_names_the_cue(tmp_path):
+    path = _broken(tmp_path, r"re: '\b(?P<f>buckl", r"re: '\b(?P<f>(buckl")
+    with pytest.raises(RulesError, match=r"rules\.knee_instability\.cues\[1\]"):
+        RuleSet.load(path)
+
+
+def test_unknown_definition_is_named(tmp_path):
+    path = _broken(tmp_path, "<<swell>>", "<<swel>>")
+    with pytest.raises(RulesError, match=r"unknown definition <<swel>>"):
+        RuleSet.load(path)
+
+
+def test_missing_rule_is_named(tmp_path):
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    start = text.index("  chest_pain_or_breathless:")
+    end = text.index("\n# persistent_pain is told")
+    path = tmp_path / "red_flags.yaml"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(RulesError, match="missing chest_pain_or_breathless"):
+        RuleSet.load(path)
