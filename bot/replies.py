@@ -99,13 +99,10 @@ class ReplyBuilder:
     def confirm(self, flag: RedFlag) -> None:
         """Ask the direct yes/no question for an uncertain red flag."""
         self.kind = "confirm"
-        self.question = f"{self.t('confirm_intro')} {self._rule_question(flag)}"
-        self.lines.append(self.t("confirm_intro"))
-        self.lines.append(self._rule_question(flag))
-
-    def _rule_question(self, flag: RedFlag) -> str:
         question = self.assistant.rules.rule(flag).question
-        return question.removeprefix(self.t("confirm_intro")).strip()
+        intro = self.t("confirm_intro")
+        self.question = question if question.startswith(intro) else f"{intro} {question}"
+        self.lines.append(self.question)
 
     # --- questions --------------------------------------------------------------------------
     def ask_slot(self, slot: str) -> None:
@@ -152,6 +149,11 @@ class ReplyBuilder:
         hits = self.assistant.search(query, k=PASSAGES_SHOWN + 2)
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             hits = [h for h in hits if h.section != SAFE_SECTION]
+        if not hits and self.state.level.rank >= Triage.SEEK_CARE.rank:
+            # Whatever they ask, the reminder of what to do now is the answer the guidance supports.
+            self.remind()
+            self.say("escalate_still")
+            return True
         if not hits:
             return False
         self.kind = "passages"
