@@ -19,7 +19,7 @@ _NUMBERS = {
 }
 _UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
 _DURATION = re.compile(
-    r"\b(?P<less>almost|nearly|not\s+quite|less\s+than|under|just\s+under)?\s*"
+    r"\b(?:(?P<less>almost|nearly|not\s+quite|less\s+than|under|just\s+under)\s+)?"
     r"(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?)\s*-?\s*"
     r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|months?|mont?hs?|mnths?|mths?|fortnights?)\b"

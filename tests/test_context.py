@@ -1,0 +1,115 @@
+"""ConText-style modifiers on lay sentences, and the sentence splitter."""
+from __future__ import annotations
+
+import pytest
+
+from bot.context import DEFAULT_PATH, Assessment, ContextRules, Modifier, assess, sentences
+from bot.errors import RulesError
+
+NEG, HYP, INF, HIS, OTH, UNC = (Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.HISTORICAL,
+                    Modifier.OTHER_PERSON, Modifier.UNCERTAIN)
+
+
+def _assess(text: str, finding: str) -> Assessment:
+    start = text.lower().index(finding.lower())
+    return assess(text, (start, start + len(finding)))
+
+
+# (text, finding, modifiers clearly attached, modifiers present but loose)
+CASES = [
+    ("no swelling", "swelling", {NEG}, set()),
+    ("it hasn't given way", "given way", {NEG}, set()),
+    ("I haven't noticed any swelling", "swelling", {NEG}, set()),
+    ("no pain or swelling", "swelling", {NEG}, set()),
+    ("no pain, swelling or redness", "redness", {NEG}, set()),
+    ("swelling: none at all", "swelling", set(), set()),
+    ("No pain and then my knee gave way", "gave way", set(), set()),
+    ("It's not just sore, it's swollen", "swollen", set(), set()),
+    ("no swelling my knee buckled", "buckled", set(), set()),
+    ("no pain but my knee gave way", "gave way", set(), set()),
+    ("I didn't stretch properly my knee gave way", "gave way", set(), set()),
+    ("it gave way for no reason", "gave way", set(), set()),
+    ("can't put weight on it", "can't put weight", set(), set()),
+    ("I don't think it's swollen", "swollen", set(), {NEG}),
+    ("what if it swells?", "swells", {INF}, set()),
+    ("what are the warning signs of a knee giving way", "giving way", {INF}, set()),
+    ("what does it mean if my knee gives way?", "gives way", set(), {INF}),
+    ("if it swells up I'll go to the doctor", "swells", {HYP}, set()),
+    ("I hold a chair in case my knee buckles", "buckles", {HYP}, set()),
+    ("my friend's knee gave way", "gave way", {OTH}, set()),
+    ("her knee buckled at netball", "buckled", {OTH}, set()),
+    ("my friend said my knee gave way", "gave way", set(), set()),
+    ("gave way years ago, fine since", "gave way", {HIS}, set()),
+    ("it buckled years ago. Been fine since.", "buckled", {HIS}, set()),
+    ("my knee gave way years ago", "gave way", set(), {HIS}),
+    ("it gave way years ago and again today", "gave way", set(), {HIS}),
+    ("I think my knee gave way", "gave way", {UNC}, set()),
+    ("it sort of gave way", "gave way", {UNC}, set()),
+]
+
+
+@pytest.mark.parametrize(("text", "finding", "attached", "loose"), CASES, ids=[c[0] for c in CASES])
+def test_modifiers(text, finding, attached, loose):
+    a = _assess(text, finding)
+    assert a.attached == attached
+    assert a.loose == loose
+    assert a.modifiers == attached | loose
+    assert all(a.clearly(m) for m in attached)
+
+
+def test_modifier_ids():
+    assert {str(m) for m in Modifier} == {
+        "negated", "hypothetical", "informational", "historical", "other_person", "uncertain"}
+
+
+def test_assessment_is_frozen():
+    a = _assess("no swelling", "swelling")
+    with pytest.raises(AttributeError):
+        a.modifiers = frozenset()  # type: ignore[misc]
+
+
+def test_scope_stops_at_sentence_end():
+    assert _assess("No swelling. My knee gave way.", "gave way").modifiers == frozenset()
+    assert _assess("no swelling\nmy knee gave way", "gave way").modifiers == frozenset()
+
+
+def test_window_limits_a_long_forward_scope():
+    text = "I didn't do anything special at all on that long walk home from work and it gave way"
+    assert NEG not in _assess(text, "gave way").attached
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("My knee gave way. It hurts!", ["My knee gave way", "It hurts"]),
+    ("my knee gave way yesterday It hurts now", ["my knee gave way yesterday", "It hurts now"]),
+    ("no swelling\nbut it clicks", ["no swelling", "but it clicks"]),
+    ("is it bad? i cant walk", ["is it bad", "i cant walk"]),
+    ("1.5 weeks of this", ["1.5 weeks of this"]),
+    ("", []),
+    ("   ", []),
+])
+def test_sentences(text, expected):
+    assert [text[a:b] for a, b in sentences(text)] == expected
+
+
+def test_clause_cuts_at_terminators():
+    rules = ContextRules.load()
+    text = "no pain and then my knee gave way but it feels ok now"
+    start = text.index("gave way")
+    lo, hi = rules.clause(text, (start, start + 8))
+    assert text[lo:hi].strip() == "my knee gave way"
+
+
+def test_rules_validate_on_load(tmp_path):
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    bad = tmp_path / "context_rules.yaml"
+    bad.write_text(text.replace("modifier: negated", "modifier: negative", 1), encoding="utf-8")
+    with pytest.raises(RulesError, match=r"triggers\.0\.modifier.*negated"):
+        ContextRules.load(bad)
+    bad.write_text(text.replace("window: 8\n", "window: 8\nwindows: 9\n", 1), encoding="utf-8")
+    with pytest.raises(RulesError, match="windows"):
+        ContextRules.load(bad)
+
+
+def test_spans_at_the_edges_do_not_raise():
+    for span in [(0, 0), (0, 1), (5, 5), (0, 100)]:
+        assert isinstance(assess("swollen", span), Assessment)

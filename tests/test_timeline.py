@@ -1,0 +1,90 @@
+"""persistent_pain across messages: modification, how long, and whether it is improving."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.red_flags import RuleSet
+from bot.timeline import Timeline
+
+
+@pytest.fixture(scope="module")
+def cues():
+    return RuleSet.load().timeline_cues
+
+
+def _run(cues, *messages: str) -> Timeline:
+    timeline = Timeline()
+    for text in messages:
+        timeline = Timeline.from_dict(json.loads(json.dumps(timeline.updated(text, cues).to_dict())))
+    return timeline
+
+
+@pytest.mark.parametrize("messages", [
+    ["it hasn't improved after a week of changing how I stretch"],
+    ["I've been doing the bent-knee version", "it's been two weeks", "no better"],
+    ["keeping a micro-bend", "for about 10 days now", "still the same"],
+    ["I've been using a strap since last month", "it's getting worse"],
+    ["I've been doing the bent knee version for a week and a half", "not getting better"],
+    ["it's no better", "I've been doing the gentler version for two weeks"],
+])
+def test_persistent(cues, messages):
+    assert _run(cues, *messages).status(cues.min_days) == "persistent"
+
+
+@pytest.mark.parametrize("messages", [
+    ["I've been doing the bent-knee version for a week and it's getting better"],
+    ["bent knee version for two weeks", "much better now"],
+    ["it has hurt for three weeks", "I started the bent-knee version yesterday", "no better"],
+    ["It's been hurting for three weeks, I only started keeping a micro-bend yesterday and it's no better"],
+    ["I've been doing the bent knee version for 4 days, no better"],
+    ["it's been two weeks and no better"],
+    ["I haven't changed how I stretch", "it's been two weeks", "no better"],
+    ["I'll try the bent knee version", "it's been two weeks", "no better"],
+    ["my friend has been using a strap for two weeks and it's no better"],
+])
+def test_not_persistent(cues, messages):
+    assert _run(cues, *messages).status(cues.min_days) != "persistent"
+
+
+@pytest.mark.parametrize(("messages", "expected"), [
+    (["I've been doing the bent knee version and it's no better"], "possible"),
+    (["I've been keeping a micro-bend for two weeks"], "possible"),
+    (["I've been keeping a micro-bend for two weeks", "it's getting better"], None),
+    (["I've been keeping a micro-bend for three days"], None),
+])
+def test_possible_is_worth_asking(cues, messages, expected):
+    assert _run(cues, *messages).status(cues.min_days) == expected
+
+
+@pytest.mark.parametrize(("text", "days"), [
+    ("bent knee version for two weeks", 14), ("bent knee version for 10 days", 10),
+    ("bent knee version since last month", 30), ("bent knee version for a week and a half", 10.5),
+    ("bent knee version for a couple of weeks", 14), ("bent knee version for 2 wks", 14),
+    ("bent knee version for a fortnight", 14), ("bent knee version since yesterday", 1),
+    ("bent knee version for a few days", 3), ("bent knee version for nearly a week", 6),
+])
+def test_durations(cues, text, days):
+    assert Timeline().updated(text, cues).modified_days == days
+
+
+def test_latest_statement_about_progress_wins(cues):
+    t = _run(cues, "bent knee for two weeks", "it was getting better", "now it's getting worse again")
+    assert t.improving is False
+    assert _run(cues, "bent knee for two weeks", "no better", "actually it's getting better").improving is True
+
+
+def test_round_trip_and_tolerant_from_dict():
+    t = Timeline(modifying=True, modified_days=14.0, pain_days=None, improving=False)
+    assert Timeline.from_dict(json.loads(json.dumps(t.to_dict()))) == t
+    assert Timeline.from_dict({}) == Timeline()
+    assert Timeline.from_dict(None) == Timeline()
+    assert Timeline.from_dict({"modified_days": "x", "improving": "yes", "other": 1}) == Timeline()
+
+
+def test_read_reports_the_spans_that_changed_it(cues):
+    text = "bent knee version for two weeks, no better"
+    t, spans = Timeline().read(text, cues)
+    assert t.status(cues.min_days) == "persistent"
+    assert [text[a:b] for a, b in spans] == ["bent knee", "two weeks", "no better"]
