@@ -94,6 +94,8 @@ class Conversation:
             return
 
         recorded, confirm = self._scan_red_flags(text)
+        if recorded or confirm:
+            self._take_findings(text, b)  # what else they said still counts
         if recorded:
             b.escalate(recorded)
             if confirm and self.assistant.rules.rule(confirm).triage.rank > s.level.rank:
@@ -143,6 +145,9 @@ class Conversation:
 
         if not self._take_findings(text, b):
             if s.pending is None and read_answer(text) is not Answer.OTHER or _ACK.match(text):
+                if s.known and not s.summarised:
+                    self._advance(b)
+                    return
                 b.remind()
                 b.say("acknowledge")
                 b.say("summary_more") if s.summarised else b.say("invite")

@@ -33,8 +33,8 @@ _WHOLE = {
 _WHOLE_RE = {intent: re.compile(rf"^\s*(?:please\s+)?(?:{p})\s*[.!?]*\s*(?:please)?\s*[.!?]*\s*$", re.I)
              for intent, p in _WHOLE.items()}
 _QUESTION_START = re.compile(
-    r"^\s*(?:what|whats|what's|why|how|is|are|can|could|should|does|do|will|would|which|when|where|who|tell\s+me"
-    r"|explain|any\s+tips)\b", re.I)
+    r"^\s*(?:what|whats|what's|why|how|is|are|can|could|should|does|do|will|would|which|who|tell\s+me"
+    r"|explain|any\s+tips|(?:when|where)\s+(?:is|are|do|does|did|should|can|could|will|would|might))\b", re.I)
 
 
 def classify(text: str) -> Intent:

@@ -143,3 +143,12 @@ def test_no_raw_text_reaches_the_database(fast_assistant):
     chat.send(secret)
     dump = "\n".join(sqlite3.connect(fast_assistant.store.path).iterdump())
     assert "zanzibar" not in dump and "yoga" not in dump
+
+
+def test_symptoms_said_alongside_an_uncertain_red_flag_still_count(fast_assistant):
+    chat = fast_assistant.conversation()
+    first = chat.send("it kind of catches on the inside of my knee during the stretch")
+    assert first.question and first.question.startswith("Just to check")
+    after = chat.send("no")
+    assert after.red_flags == () and after.causes, "the catching finding should be kept"
+    assert after.question is not None, "the conversation should carry on"

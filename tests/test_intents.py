@@ -18,3 +18,14 @@ CASES = [
 @pytest.mark.parametrize("text,intent", CASES, ids=[c[0] for c in CASES])
 def test_classify(text, intent):
     assert classify(text) is intent
+
+
+@pytest.mark.parametrize("text", ["when i do the standing toe touch i lock my knees and it pulls",
+                                  "where it hurts is right behind the knee"])
+def test_statements_starting_with_when_or_where_are_not_questions(text):
+    assert classify(text) is Intent.STATEMENT
+
+
+@pytest.mark.parametrize("text", ["when should I see a physio", "where does nerve pain show up"])
+def test_questions_starting_with_when_or_where(text):
+    assert classify(text) is Intent.QUESTION
