@@ -217,15 +217,21 @@ async def test_the_core_runs_off_the_event_loop(knee_bot: KneeBot, monkeypatch: 
 # --- formatting ------------------------------------------------------------------------------------
 
 def long_reply() -> Reply:
-    cites = tuple(
-        Citation(f"c{i}", "000_guidance.txt", f"Section {i}", "\n".join(
-            f"Passage {i} line {n}: the hamstring crosses the knee, so a locked knee pulls the tendon."
-            for n in range(6)))
-        for i in range(5))
-    lines: list[str] = []
-    for i, c in enumerate(cites):
-        lines += [f"Paragraph {i}: " + "this explains what the passage below says in plain words. " * 6]
-        lines += ["> " + c.text.replace("\n", "\n> "), f"> — {c.section} ({c.source})"]
+    """About 5,000 characters, shaped so that cutting by length alone would cut citations: a long
+    paragraph that leaves too little room for the passage after it, and two passages in a row that
+    do not fit one message together."""
+    def cite(i: int, lines: int) -> Citation:
+        return Citation(f"c{i}", "000_guidance.txt", f"Section {i}", "\n".join(
+            f"Passage {i} line {n}: the hamstring crosses the knee, so a locked knee pulls on the tendon."
+            for n in range(lines)))
+
+    def quoted(c: Citation) -> list[str]:
+        return ["> " + c.text.replace("\n", "\n> "), f"> — {c.section} ({c.source})"]
+
+    cites = (cite(0, 6), cite(1, 11), cite(2, 11))
+    lines = ["Opening paragraph. " + "This explains in plain words what the passage below says. " * 28]
+    lines += quoted(cites[0])
+    lines += ["Two passages follow."] + quoted(cites[1]) + quoted(cites[2])
     text = "\n".join(lines)
     while len(text) < 5000:
         text += "\nAnother paragraph of guidance, kept whole when the reply is split across messages."
