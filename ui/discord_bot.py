@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, suppress
 from typing import Any, Literal, TypeVar
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -452,6 +453,14 @@ def main(assistant: Any, token: str | None) -> int:
     except discord.PrivilegedIntentsRequired:
         print("kneebot discord: Discord refused the Message Content intent. Turn on 'Message Content Intent' "
               "on the Bot page of the Developer Portal (see docs/discord.md).", file=sys.stderr)
+        return 1
+    except (TimeoutError, OSError, aiohttp.ClientError) as exc:
+        print(f"kneebot discord: could not reach Discord ({type(exc).__name__}: {exc}). Check the network "
+              "connection and try again.", file=sys.stderr)
+        return 1
+    except discord.DiscordException as exc:
+        print(f"kneebot discord: the connection to Discord failed ({type(exc).__name__}: {exc}).",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         pass

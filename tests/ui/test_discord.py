@@ -452,6 +452,17 @@ def test_a_rejected_token_exits_non_zero_without_logging_the_token(
     assert closes, "the store must be closed"
 
 
+def test_an_unreachable_discord_exits_non_zero_with_a_clear_message(
+        discord_assistant: Any, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def static_login(self: Any, token: str) -> Any:
+        raise OSError("Name or service not known")
+    monkeypatch.setattr(discord.http.HTTPClient, "static_login", static_login)
+
+    assert main(discord_assistant, "MTIz.fake.SECRET") == 1
+    err = capsys.readouterr().err
+    assert "could not reach Discord" in err and "SECRET" not in err
+
+
 def _spy_close(assistant: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     threads: list[str] = []
     real = assistant.store.close
