@@ -23,6 +23,9 @@ SENTENCES = [
     ("on the inside of my knee theres a sharp pain", None, {"location": "inner_side", "sensation": "sharp"}),
     ("outer side of the knee twinges", None, {"location": "outer_side", "sensation": "sharp"}),
     ("it runs down into my calf", None, {"location": "calf"}),
+    ("my knee hurts at the back when i stretch", None, {"location": "behind"}),
+    ("my knee hurts at the front when i stretch", None, {"location": "front"}),
+    ("knee is fine, it's at the back of my thigh", None, {"location": "thigh"}),
     ("behind the knee and down into the calf", None, {"location": "behind+calf"}),
     ("mostly in the middle of my thigh, the muscle belly", None, {"location": "thigh"}),
     # what it feels like
@@ -70,6 +73,9 @@ SENTENCES = [
     ("I haven't noticed any lump", None, {"lump_behind_knee": "no"}),
     # rotation, tendon attachment, repetition
     ("it's worse when I twist my leg", None, {"rotation_worse": "yes"}),
+    ("yes way worse when its turned", None, {"rotation_worse": "yes"}),
+    ("it's sharper when my foot is twisted out", None, {"rotation_worse": "yes"}),
+    ("I stretch with my foot turned out and it hurts", None, {"technique": "rotated", "rotation_worse": None}),
     ("turning my foot out makes it worse", None, {"rotation_worse": "yes", "technique": None}),
     ("tender where the tendon attaches just below the knee", None, {"insertion_tender": "yes"}),
     ("the cords at the back of my knee are sore to touch", None, {"insertion_tender": "yes"}),
