@@ -25,7 +25,8 @@ import discord
 from discord import app_commands
 
 from bot.reply import Reply
-from ui.discord_format import Outgoing, embed_as_text, flag_label, format_reply, notice
+from ui import discord_format as fmt
+from ui.discord_format import Outgoing, notice
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,30 +34,6 @@ T = TypeVar("T")
 CHANNEL = "discord"
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440  # a day without messages
 
-GREETING = ("Hi, I'm kneebot. Tell me what you feel around your knee when you stretch your hamstrings, "
-            "and I'll ask a few questions and show you what the guidance says. "
-            "I give guidance, not a diagnosis.")
-ABOUT = (
-    "**kneebot** helps with pain behind, above or around the knee during hamstring stretches. "
-    "It answers only from its guidance documents, shows the passages it relies on, and checks every "
-    "message for warning signs that need a doctor or physical therapist. "
-    "It gives guidance, not a diagnosis.\n"
-    "**Where:** send me a direct message, or mention me in a channel to open a thread for your conversation; "
-    "I answer the person who opened the thread there without further mentions.\n"
-    "**Commands:** `/knee` starts or continues your private conversation (only you see it in a server); "
-    "`/reset` starts over; `/forget` deletes what is stored about the conversation; `/about` shows this.\n"
-    "**Privacy:** I keep your conversation's state so I can pick it up again, deleted after {days} days "
-    "without use or at once with `/forget`. Messages in a thread are public on this server; for privacy "
-    "use DMs or `/knee`."
-)
-THROTTLED = ("You're sending messages faster than I can answer them carefully, so I didn't read "
-             "that last one. Please wait about {seconds} seconds and send it again.")
-NOT_YOURS = ("I'm not following a conversation of yours in this thread. To start one, mention me "
-             "in a channel or send me a direct message.")
-NO_THREAD = ("I couldn't open a thread here: I need the Create Public Threads and Send Messages in Threads "
-             "permissions in this channel. You can send me a direct message instead.")
-FAILED = "Something went wrong on my side and I couldn't answer that. Please try again in a moment."
-FORGET_THREAD = "Messages already posted in this thread stay on Discord until you delete them."
 # The SPEC's own phrases, so /reset and /forget behave exactly as typing them does.
 START_OVER = "start over"
 FORGET_ME = "forget me"
@@ -150,13 +127,13 @@ class KneeBot(discord.Client):
     def _label(self, flag: str) -> str:
         templates = getattr(self.assistant, "templates", None)
         try:
-            return str(templates(f"flag_labels.{flag}")) if templates else flag_label(flag)
+            return str(templates(f"flag_labels.{flag}")) if templates else fmt.flag_label(flag)
         except Exception:  # a missing label must never stop an escalation from showing
-            return flag_label(flag)
+            return fmt.flag_label(flag)
 
     def render(self, reply: Reply) -> list[Outgoing]:
         """The Discord messages for one reply."""
-        return format_reply(reply, labels=self._label)
+        return fmt.format_reply(reply, labels=self._label)
 
     async def converse(self, key: str, text: str) -> list[Outgoing]:
         """One turn of the conversation behind `key`, as messages to send."""
@@ -164,7 +141,7 @@ class KneeBot(discord.Client):
             reply = await self.core(self._turn, key, text)
         except Exception:
             log.exception("a turn failed for %s", key)
-            return notice(FAILED)
+            return notice(fmt.FAILED)
         return self.render(reply)
 
     def _lock(self, key: str) -> asyncio.Lock:
@@ -199,7 +176,7 @@ class KneeBot(discord.Client):
             thread = await message.create_thread(name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
         except (discord.Forbidden, discord.HTTPException, ValueError):
             log.warning("could not open a thread in channel %s", message.channel.id)
-            await self._send(message.channel, notice(NO_THREAD))
+            await self._send(message.channel, notice(fmt.NO_THREAD))
             return
         key = thread_key(thread.id, message.author.id)
         text = strip_mentions(message.content, self.user.id)
@@ -208,10 +185,10 @@ class KneeBot(discord.Client):
                 await self.core(self._restart, key)
             except Exception:
                 log.exception("could not start a conversation for %s", key)
-                await self._send(thread, notice(FAILED))
+                await self._send(thread, notice(fmt.FAILED))
                 return
             if not text:
-                await self._send(thread, notice(GREETING))
+                await self._send(thread, notice(fmt.GREETING))
                 return
             async with typing(thread):
                 out = await self.converse(key, text)
@@ -224,7 +201,7 @@ class KneeBot(discord.Client):
         mentioned = self.user in message.mentions
         if await self.core(self.assistant.store.bound, CHANNEL, key) is None:
             if mentioned:
-                await self._send(message.channel, notice(NOT_YOURS))
+                await self._send(message.channel, notice(fmt.NOT_YOURS))
             return
         text = strip_mentions(message.content, self.user.id)
         await self._answer(message.channel, message.author, key, text)
@@ -241,14 +218,14 @@ class KneeBot(discord.Client):
     async def _allowed(self, channel: discord.abc.Messageable, user: discord.abc.User) -> bool:
         wait = self.throttle.take(user.id)
         if wait and self.throttle.first_warning(user.id):
-            await self._send(channel, notice(THROTTLED.format(seconds=max(1, round(wait)))))
+            await self._send(channel, notice(fmt.THROTTLED.format(seconds=max(1, round(wait)))))
         return not wait
 
     async def _send(self, channel: discord.abc.Messageable, out: Sequence[Outgoing]) -> None:
         embeds = _can_embed(channel)
         try:
             for item in out:
-                await channel.send(**_payload(item, embeds))
+                await channel.send(**fmt.send_kwargs(item, embeds))
         except discord.Forbidden:
             log.warning("not allowed to send messages in channel %s", getattr(channel, "id", "?"))
 
@@ -276,7 +253,7 @@ class KneeBot(discord.Client):
         ephemeral = interaction.guild is not None
         wait = self.throttle.take(interaction.user.id)
         if wait:
-            await interaction.response.send_message(THROTTLED.format(seconds=max(1, round(wait))),
+            await interaction.response.send_message(fmt.THROTTLED.format(seconds=max(1, round(wait))),
                                                     ephemeral=True)
             return
         await interaction.response.defer(ephemeral=ephemeral, thinking=True)
@@ -300,7 +277,7 @@ class KneeBot(discord.Client):
 
     async def forget_command(self, interaction: discord.Interaction) -> None:
         """/forget: delete what is stored about the current conversation, as "forget me" does."""
-        await self._command_turn(interaction, FORGET_ME, thread_note=FORGET_THREAD)
+        await self._command_turn(interaction, FORGET_ME, thread_note=fmt.FORGET_THREAD)
 
     async def _command_turn(self, interaction: discord.Interaction, text: str, thread_note: str = "") -> None:
         ephemeral = interaction.guild is not None
@@ -316,7 +293,7 @@ class KneeBot(discord.Client):
         """/about: what kneebot is, how to use it and what it stores."""
         settings = getattr(self.assistant, "settings", None)
         days = getattr(settings, "retention_days", 30)
-        embed = discord.Embed(title="About kneebot", description=ABOUT.format(days=days),
+        embed = discord.Embed(title="About kneebot", description=fmt.ABOUT.format(days=days),
                               colour=discord.Colour.blurple())
         await interaction.response.send_message(embed=embed, ephemeral=interaction.guild is not None)
 
@@ -325,7 +302,7 @@ class KneeBot(discord.Client):
         permissions = getattr(interaction, "app_permissions", None)
         embeds = permissions is None or permissions.embed_links
         for item in out:
-            await interaction.followup.send(**_payload(item, embeds), ephemeral=ephemeral)
+            await interaction.followup.send(**fmt.send_kwargs(item, embeds), ephemeral=ephemeral)
 
     # --- lifecycle -------------------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -380,18 +357,6 @@ def _can_embed(channel: discord.abc.Messageable) -> bool:
     if guild is None or guild.me is None:
         return True
     return channel.permissions_for(guild.me).embed_links  # type: ignore[attr-defined]
-
-
-def _payload(item: Outgoing, embeds: bool = True) -> dict[str, Any]:
-    """Keyword arguments for send; without Embed Links an escalation still shows, as bold text."""
-    payload: dict[str, Any] = {}
-    if item.embed is not None and not embeds:
-        return {"content": "\n\n".join(filter(None, [embed_as_text(item.embed), item.content]))}
-    if item.content is not None:
-        payload["content"] = item.content
-    if item.embed is not None:
-        payload["embed"] = item.embed
-    return payload
 
 
 def build_bot(assistant: Any, *, intents: discord.Intents | None = None, throttle: Throttle | None = None,

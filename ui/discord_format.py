@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 
@@ -38,6 +39,32 @@ TRIAGE_COLOURS = {
     Triage.SELF_CARE: discord.Colour.blurple(),
 }
 WARNING_SIGNS = "Warning signs you mentioned: "
+
+# The channel's own notices (the core writes every reply about symptoms).
+GREETING = ("Hi, I'm kneebot. Tell me what you feel around your knee when you stretch your hamstrings, "
+            "and I'll ask a few questions and show you what the guidance says. "
+            "I give guidance, not a diagnosis.")
+ABOUT = (
+    "**kneebot** helps with pain behind, above or around the knee during hamstring stretches. "
+    "It answers only from its guidance documents, shows the passages it relies on, and checks every "
+    "message for warning signs that need a doctor or physical therapist. "
+    "It gives guidance, not a diagnosis.\n"
+    "**Where:** send me a direct message, or mention me in a channel to open a thread for your conversation; "
+    "I answer the person who opened the thread there without further mentions.\n"
+    "**Commands:** `/knee` starts or continues your private conversation (only you see it in a server); "
+    "`/reset` starts over; `/forget` deletes what is stored about the conversation; `/about` shows this.\n"
+    "**Privacy:** I keep your conversation's state so I can pick it up again, deleted after {days} days "
+    "without use or at once with `/forget`. Messages in a thread are public on this server; for privacy "
+    "use DMs or `/knee`."
+)
+THROTTLED = ("You're sending messages faster than I can answer them carefully, so I didn't read "
+             "that last one. Please wait about {seconds} seconds and send it again.")
+NOT_YOURS = ("I'm not following a conversation of yours in this thread. To start one, mention me "
+             "in a channel or send me a direct message.")
+NO_THREAD = ("I couldn't open a thread here: I need the Create Public Threads and Send Messages in Threads "
+             "permissions in this channel. You can send me a direct message instead.")
+FAILED = "Something went wrong on my side and I couldn't answer that. Please try again in a moment."
+FORGET_THREAD = "Messages already posted in this thread stay on Discord until you delete them."
 
 
 @dataclass(frozen=True)
@@ -173,3 +200,15 @@ def format_reply(reply: Reply, *, limit: int = MESSAGE_LIMIT,
 def notice(text: str) -> list[Outgoing]:
     """A short channel notice (help, throttling, errors) as messages."""
     return [Outgoing(content=m) for m in pack(blocks(text))]
+
+
+def send_kwargs(item: Outgoing, embeds: bool = True) -> dict[str, Any]:
+    """Keyword arguments for send; without Embed Links an escalation still shows, as bold text."""
+    payload: dict[str, Any] = {}
+    if item.embed is not None and not embeds:
+        return {"content": "\n\n".join(filter(None, [embed_as_text(item.embed), item.content]))}
+    if item.content is not None:
+        payload["content"] = item.content
+    if item.embed is not None:
+        payload["embed"] = item.embed
+    return payload

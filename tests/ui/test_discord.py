@@ -114,13 +114,15 @@ async def test_a_restart_resumes_the_conversation(knee_bot: KneeBot, discord_ind
     await dm(RED_FLAG, alice)
     before = bound(knee_bot, dm_key(alice.id))
 
-    again = load_assistant(discord_index_dir, tmp_path / "kneebot.sqlite3")  # same store file, new process
+    # A new process: a fresh assistant and bot over the same store file.
+    again = discord_bot.build_bot(load_assistant(discord_index_dir, tmp_path / "kneebot.sqlite3"),
+                                  sync_commands=False)
     try:
-        assert again.store.bound(CHANNEL, dm_key(alice.id)) == before
-        reply = again.conversation(before).send("thanks")
-        assert Triage(reply.triage) is Triage.SEEK_CARE
+        out = await again.converse(dm_key(alice.id), "thanks")
+        assert again.assistant.store.bound(CHANNEL, dm_key(alice.id)) == before
+        assert out[0].embed is not None and out[0].embed.title.startswith("⚠️"), "the red flag was forgotten"
     finally:
-        again.store.close()
+        await again.close_core()
 
 
 # --- mentions and threads ----------------------------------------------------------------------------
