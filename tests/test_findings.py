@@ -25,6 +25,7 @@ SENTENCES = [
     ("it runs down into my calf", None, {"location": "calf"}),
     ("my knee hurts at the back when i stretch", None, {"location": "behind"}),
     ("my knee hurts at the front when i stretch", None, {"location": "front"}),
+    ("hamstring stretch hurts the inside of my knee at the back", None, {"location": "behind+inner_side"}),
     ("knee is fine, it's at the back of my thigh", None, {"location": "thigh"}),
     ("behind the knee and down into the calf", None, {"location": "behind+calf"}),
     ("mostly in the middle of my thigh, the muscle belly", None, {"location": "thigh"}),
