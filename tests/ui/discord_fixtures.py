@@ -68,12 +68,10 @@ async def _start_thread_with_message(self: backend.FakeHttp, channel_id: int, me
     return data
 
 
-@pytest_asyncio.fixture
-async def knee_bot(discord_assistant: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[KneeBot]:
-    """The bot over the real assistant, wired to dpytest's fake Discord with two members."""
+async def _wired(assistant: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[KneeBot]:
     monkeypatch.setattr(backend.FakeHttp, "start_thread_with_message", _start_thread_with_message,
                         raising=False)
-    bot = build_bot(discord_assistant, intents=discord.Intents.all(), sync_commands=False,
+    bot = build_bot(assistant, intents=discord.Intents.all(), sync_commands=False,
                     throttle=Throttle(burst=1000))
     await bot._async_setup_hook()
     dpytest.configure(bot, members=["alice", "bob"])
@@ -84,6 +82,21 @@ async def knee_bot(discord_assistant: Any, monkeypatch: pytest.MonkeyPatch) -> A
     await dpytest.empty_queue()
     bot.ws = None  # dpytest's fake socket cannot report whether it is open
     await bot.close()
+
+
+@pytest_asyncio.fixture
+async def knee_bot(discord_assistant: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[KneeBot]:
+    """The bot over a fresh real assistant, wired to dpytest's fake Discord with two members."""
+    async for bot in _wired(discord_assistant, monkeypatch):
+        yield bot
+
+
+@pytest_asyncio.fixture
+async def shared_knee_bot(fast_assistant: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[KneeBot]:
+    """The same over the session's shared assistant, for the many parity dialogues (each conversation
+    is new, so sharing the store is safe, and the per-test load is saved)."""
+    async for bot in _wired(fast_assistant, monkeypatch):
+        yield bot
 
 
 def grant(**permissions: bool) -> None:

@@ -32,6 +32,7 @@ try:  # tests/ui is a plain folder of modules, or a package
         load_assistant,
         member,
         sent,
+        shared_knee_bot,
         text_channel,
     )
 except ImportError:
@@ -48,10 +49,11 @@ except ImportError:
         load_assistant,
         member,
         sent,
+        shared_knee_bot,
         text_channel,
     )
 
-__all__ = ["discord_assistant", "discord_index_dir", "knee_bot"]  # fixtures, used by name
+__all__ = ["discord_assistant", "discord_index_dir", "knee_bot", "shared_knee_bot"]  # fixtures, used by name
 
 
 def bound(bot: KneeBot, key: str) -> str | None:
@@ -531,7 +533,8 @@ def parity_dialogues() -> list[Any]:
 @pytest.mark.parametrize("route", ["dm", "thread"])
 @pytest.mark.parametrize("turns", parity_dialogues())
 async def test_dialogues_reach_the_same_triage_and_red_flags_through_discord(
-        knee_bot: KneeBot, turns: tuple[str, ...], route: str) -> None:
+        shared_knee_bot: KneeBot, turns: tuple[str, ...], route: str) -> None:
+    knee_bot = shared_knee_bot
     chat = knee_bot.assistant.conversation()
     expected = [chat.send(text) for text in turns]
 
