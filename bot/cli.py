@@ -114,17 +114,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run test dialogues; non-zero exit when any fails."""
-    from bot import evaluation
+    from bot import evaluation, retrieval_eval
 
     dialogues = evaluation.collect(args.paths)
     if not dialogues:
         print("kneebot: no dialogues found in " + ", ".join(args.paths), file=sys.stderr)
         return 2
+    queries = retrieval_eval.load_queries(Path(args.queries)) if args.queries else None
     assistant = _assistant(args)
     results = evaluation.run(dialogues, assistant.conversation)
+    retrieval = retrieval_eval.evaluate(assistant.retriever, queries) if queries else None
     print(evaluation.format_report(results))
+    if retrieval:
+        print("\nretrieval (" + args.queries + ")\n" + retrieval_eval.format_table(retrieval))
     if args.json:
-        Path(args.json).write_text(json.dumps(evaluation.to_json(results), indent=2), encoding="utf-8")
+        Path(args.json).write_text(json.dumps(evaluation.to_json(results, retrieval), indent=2), encoding="utf-8")
+    if args.html:
+        from bot.report import render_html
+
+        Path(args.html).write_text(render_html(results, retrieval), encoding="utf-8")
+        print(f"report written to {args.html}")
     return 0 if all(r.passed for r in results) else 1
 
 
@@ -169,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="run test dialogues; non-zero exit when any fails")
     ev.add_argument("paths", nargs="+", metavar="PATH", help="dialogue files or folders")
     ev.add_argument("--json", metavar="FILE", help="write machine-readable results")
+    ev.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
+    ev.add_argument("--queries", metavar="FILE", help="labelled retrieval queries whose figures join the report")
     ev.set_defaults(func=cmd_eval)
     er = sub.add_parser("eval-retrieval", help="recall@k and MRR of the retrievers on labelled queries")
     er.add_argument("file", metavar="FILE")

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from bot import metrics
 from bot.errors import DialogueFileError
 from bot.ids import Cause, RedFlag, Triage
 from bot.reply import Reply
@@ -148,9 +149,9 @@ def check(expect: dict[str, Any], reply: Reply) -> list[str]:
     cited = [c.text.lower() for c in reply.citations]
     causes = [c for c, _ in reply.causes]
     if missing := [f for f in expect.get("red_flags", []) if f not in reply.red_flags]:
-        failures.append(f"red_flags: expected {missing}, got {list(reply.red_flags)}")
+        failures.append(f"red_flags: expected {missing}, got {[str(f) for f in reply.red_flags]}")
     if expect.get("no_red_flags") and reply.red_flags:
-        failures.append(f"no_red_flags: got {list(reply.red_flags)}")
+        failures.append(f"no_red_flags: got {[str(f) for f in reply.red_flags]}")
     if "triage" in expect and str(reply.triage) != expect["triage"]:
         failures.append(f"triage: expected {expect['triage']}, got {reply.triage}")
     if "asks" in expect and (reply.question is not None) != bool(expect["asks"]):
@@ -216,10 +217,13 @@ def summarise(results: list[DialogueResult]) -> dict[str, Any]:
     }
 
 
-def to_json(results: list[DialogueResult]) -> dict[str, Any]:
-    """The SPEC's machine-readable shape."""
+def to_json(results: list[DialogueResult], retrieval: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The SPEC's machine-readable shape; the summary also carries the report's figures by section."""
+    summary = summarise(results) | metrics.detailed_summary(results)
+    if retrieval is not None:
+        summary["retrieval"] = retrieval
     return {
-        "summary": summarise(results),
+        "summary": summary,
         "dialogues": [
             {"id": r.dialogue.id, "passed": r.passed,
              "turns": [{"user": t.user, "passed": t.passed, "failures": t.failures, "reply": t.reply.to_dict()}
@@ -246,4 +250,5 @@ def format_report(results: list[DialogueResult]) -> str:
         f"red-flag recall {s['red_flag_recall']} over {s['red_flag_turns']} turns; "
         f"false alarms {s['false_alarms']}/{s['silent_turns']}; citation hit rate {s['citation_hit_rate']}; "
         f"cause accuracy {s['cause_accuracy']} over {s['cause_dialogues']} dialogues")
+    lines.append(metrics.summary_line(metrics.detailed_summary(results)))
     return "\n".join(lines)
