@@ -1,0 +1,116 @@
+"""Index build time and query latency versus corpus size.
+
+    python benchmarks/bench_index_scale.py                          # real model; 10, 100, 1000 documents
+    python benchmarks/bench_index_scale.py --sizes 10 100           # skip the long 1,000 case
+    python benchmarks/bench_index_scale.py --embedder hash          # chunking + FAISS + BM25 without the model
+
+The owner's article is copied N times into a temporary corpus folder. Each copy varies a word in
+every paragraph ("In copy 17, ...") so that no two chunks are alike. At each size the index is
+built with `build_index` (timed once: chunking, embedding every passage and sentence, FAISS write)
+and loaded into a Retriever; query latency is the median of `Assistant.search`-style hybrid searches
+(dense + BM25) over a few guidance questions. Embedding dominates the build and grows linearly with
+the number of passages and sentences; on 2 shared CPU cores the 1,000 case takes a while (the
+script prints the projected time before starting a size, from the rate measured so far).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.corpus import is_text_heading  # noqa: E402
+from bot.embedding import Embedder, HashEmbedder, load_embedder  # noqa: E402
+from bot.index import build_index, vector_texts  # noqa: E402
+from bot.retrieval import Retriever  # noqa: E402
+
+ARTICLE = ROOT / "corpus" / "000_292bc26db980c244.txt"
+QUERIES = (
+    "what is a Baker's cyst?",
+    "why does pointing my toes help?",
+    "pain behind the knee when I lock it",
+    "how long before I should see a physiotherapist?",
+    "is a rounded back a problem when stretching?",
+)
+QUERY_REPEATS = 5
+
+
+def variant(text: str, copy: int) -> str:
+    """The article with a per-copy word in every paragraph line (headings left alone)."""
+    lines = []
+    for line in text.splitlines():
+        if line.strip() and not is_text_heading(line.lstrip("\ufeff")):
+            body = line.lstrip()
+            line = f"In copy {copy}, {body[0].lower()}{body[1:]}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def make_corpus(folder: Path, size: int) -> None:
+    """`size` varied copies of the article as .txt files."""
+    folder.mkdir(parents=True)
+    text = ARTICLE.read_text(encoding="utf-8")
+    for copy in range(size):
+        (folder / f"{copy:05d}_article.txt").write_text(variant(text, copy), encoding="utf-8")
+
+
+def measure(size: int, embedder: Embedder, tmp: Path) -> dict:
+    """Build and query an index of `size` documents."""
+    corpus = tmp / f"corpus-{size}"
+    make_corpus(corpus, size)
+    start = time.perf_counter()
+    index = build_index(corpus, tmp / f"index-{size}", embedder)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    retriever = Retriever(index, embedder)
+    load = time.perf_counter() - start
+    retriever.search(QUERIES[0], k=5)  # warm-up
+    times = []
+    for _ in range(QUERY_REPEATS):
+        for query in QUERIES:
+            start = time.perf_counter()
+            retriever.search(query, k=5)
+            times.append(time.perf_counter() - start)
+    rows = len(vector_texts(index.chunks)[0])
+    return {"docs": size, "chunks": len(index.chunks), "rows": rows, "build": build, "retriever": load,
+            "query": statistics.median(times)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--embedder", choices=("model", "hash"), default="model")
+    args = parser.parse_args()
+
+    embedder: Embedder = load_embedder() if args.embedder == "model" else HashEmbedder()
+    embedder.encode(["warm-up"])
+    results = []
+    with tempfile.TemporaryDirectory(prefix="kneebot-bench-scale-") as tmp:
+        for size in sorted(args.sizes):
+            if results:
+                rate = results[-1]["rows"] / results[-1]["build"]
+                projected = results[-1]["rows"] / results[-1]["docs"] * size / rate
+                print(f"... building {size} documents, projected {projected:.0f} s at {rate:.0f} rows/s",
+                      flush=True)
+            results.append(measure(size, embedder, Path(tmp)))
+            r = results[-1]
+            print(f"... {size} documents: build {r['build']:.1f} s", flush=True)
+
+    print(f"index build and query latency, embedder: {embedder.model_id}")
+    print(f"{'docs':>6} {'chunks':>7} {'vectors':>8} {'build':>9} {'rows/s':>7} {'retriever':>10} {'query p50':>10}")
+    for r in results:
+        print(f"{r['docs']:>6} {r['chunks']:>7} {r['rows']:>8} {r['build']:>7.1f} s {r['rows'] / r['build']:>7.0f}"
+              f" {r['retriever']:>8.2f} s {r['query'] * 1000:>7.1f} ms")
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        print(f"{last['docs'] // first['docs']}x the documents: build {last['build'] / first['build']:.0f}x, "
+              f"query {last['query'] / first['query']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
