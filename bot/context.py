@@ -22,6 +22,8 @@ from bot.errors import RulesError
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "context_rules.yaml"
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
+_DETERMINERS = frozenset({"a", "an", "any", "the", "some", "no", "or", "and", "nor"})
+_LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "&", "plus", "either"})
 _LAST_WORD = re.compile(r"([^\W_]+)[\s,]*$")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,&/]")
 _SENTENCE_END = re.compile(
@@ -209,7 +211,8 @@ class ContextRules:
     def _forward_end(self, text: str, t1: int, hi: int, trig: _Trigger, stops: list[tuple[int, int]],
                      tokens: list[re.Match[str]], heads: list[tuple[int, int]]) -> int:
         limit = min([s0 for s0, _ in stops if s0 >= t1] + [hi])
-        count, after_head = 0, None
+        # state: None (free), "head" (just passed a symptom word), "list" (a list connector after one)
+        count, state, head_end, nouns = 0, None, -1, 0
         for tok in tokens:
             if tok.start() < t1:
                 continue
@@ -219,11 +222,35 @@ class ContextRules:
             if count > trig.window:
                 return tok.start()
             word = tok.group().lower()
-            if after_head is not None and tok.start() >= after_head and word not in self.connectors:
-                return tok.start()
             head = next((h for h in heads if h[0] <= tok.start() < h[1]), None)
-            after_head = head[1] if head else (None if word in self.connectors else after_head)
+            if tok.start() < head_end:
+                continue  # inside a multi-word symptom phrase
+            if head is not None:
+                if state == "head":
+                    return tok.start()  # two symptom words in a row: "it doesn't lock numbness in ..."
+                if state == "comma" and not self._continues_list(tokens, head[1], hi):
+                    return tok.start()  # "it doesn't lock, numbness in my foot": a new clause
+                state, head_end = "head", head[1]
+            elif word == "," and state != "head":
+                return tok.start()  # a comma ends a scope unless it lists symptoms
+            elif state in ("head", "prep") and word in _LIST_WORDS:
+                state = "comma" if word == "," else "list"
+            elif state == "head" and word in self.connectors:
+                state, nouns = "prep", 0  # "no pain behind my knee ..."
+            elif state == "prep" and word not in self.fillers:
+                nouns += 1
+                if nouns > 2:
+                    return tok.start()
+            elif state == "head" or (state == "list" and word not in self.fillers) or (
+                    state == "comma" and word not in _DETERMINERS):
+                return tok.start()
         return limit
+
+    @staticmethod
+    def _continues_list(tokens: list[re.Match[str]], after: int, limit: int) -> bool:
+        """Whether the word after a comma-listed symptom carries the list on (or ends it)."""
+        nxt = next((t for t in tokens if t.start() >= after), None)
+        return nxt is None or nxt.start() >= limit or nxt.group().lower() in _LIST_WORDS
 
     def _backward_start(self, lo: int, t0: int, trig: _Trigger, stops: list[tuple[int, int]],
                         tokens: list[re.Match[str]]) -> int:

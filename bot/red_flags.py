@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.answers import Answer, read_answer
 from bot.context import DEFAULT_PATH as CONTEXT_PATH
-from bot.context import ContextRules, Modifier
+from bot.context import ContextRules, Modifier, sentences
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.timeline import Timeline, TimelineCues
@@ -28,6 +29,7 @@ SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMA
                        Modifier.HISTORICAL, Modifier.OTHER_PERSON})
 _DEF = re.compile(r"<<(\w+)>>")
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
+_MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
 _CONTEXT_REACH = 400  # characters either side of a finding that context may look at
 
 
@@ -214,10 +216,11 @@ class RuleSet:
             lo = len(text) - len(text.lstrip())
             hi = min(len(text.rstrip()), lo + 200)
             found[RedFlag(pending)] = Detection(RedFlag(pending), Decision.RECORD, (lo, hi), text[lo:hi])
+        spans = sentences(norm)  # a cue never reaches across sentences
         for flag, compiled in self._rules.items():
             if flag in found:
                 continue
-            best = self._best(norm, text, compiled)
+            best = self._best(norm, text, compiled, spans)
             if best is not None:
                 found[flag] = best
         before = timeline or Timeline()
@@ -231,12 +234,10 @@ class RuleSet:
         order = list(RedFlag)
         return ScanResult(sorted(found.values(), key=lambda d: order.index(d.rule)), after)
 
-    def _best(self, norm: str, text: str, compiled: _Compiled) -> Detection | None:
+    def _best(self, norm: str, text: str, compiled: _Compiled, spans: list[tuple[int, int]]) -> Detection | None:
         best: Detection | None = None
         for cue in compiled.cues:
-            for m in cue.pattern.finditer(norm):
-                if m.end() == m.start():
-                    continue
+            for m in _matches(cue.pattern, norm, spans):
                 core = m.span("f") if "f" in cue.pattern.groupindex and m.start("f") >= 0 else m.span()
                 decision, mods = self._decide(norm, m, core, cue, compiled)
                 if decision is None:
@@ -253,6 +254,9 @@ class RuleSet:
         seg = _segment(norm, core)
         if compiled.not_about is not None:
             c0, c1 = self.context.clause(norm, core)
+            c0 = max(c0, norm.rfind(",", c0, core[0]) + 1)  # "my calf isn't red, it swelled up fast"
+            comma = norm.find(",", core[1], c1)
+            c1 = comma if comma >= 0 else c1
             if compiled.not_about.search(norm, c0, c1) and not self._body.search(norm, c0, c1):
                 return None, frozenset()
         clear = cue.clear_if is not None and cue.clear_if.search(norm, *seg) is not None
@@ -261,7 +265,7 @@ class RuleSet:
                 if cue.unless.search(norm, *seg):
                     return None, frozenset()
             elif any(u.start() < m.end() and m.start() < u.end() for u in
-                     cue.unless.finditer(norm, max(0, m.start() - 60), min(len(norm), m.end() + 60))):
+                     cue.unless.finditer(norm, max(seg[0], m.start() - 60), min(seg[1], m.end() + 60))):
                 return None, frozenset()
         a = self.context.assess(norm, core)
         if a.attached & SILENCING:
@@ -300,6 +304,21 @@ class _Expander:
             return None
         parts = [self.compile(p, f"{where}[{i}]").pattern for i, p in enumerate(patterns)]
         return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
+
+
+def _matches(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """Matches in each sentence, overlapping ones included: a silenced "numbness and then numb
+    bottom" must not hide "numb bottom" (a leftmost match can swallow a later one)."""
+    for lo, hi in spans:
+        pos, tries = lo, 0
+        while pos < hi and tries < _MAX_TRIES:
+            m = pattern.search(text, pos, hi)
+            if m is None:
+                break
+            tries += 1
+            if m.end() > m.start():
+                yield m
+            pos = m.start() + 1
 
 
 def _segment(text: str, span: tuple[int, int]) -> tuple[int, int]:
