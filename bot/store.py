@@ -56,6 +56,11 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+def _text(value: str | None) -> str | None:
+    """Text SQLite can store: a lone surrogate (which JSON from a browser can carry) as a \\u escape."""
+    return None if value is None else value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _delete(conn: sqlite3.Connection, conversation_id: str) -> None:
     for table, column in (("conversations", "id"), ("transcript", "conversation_id"),
                           ("audit", "conversation_id"), ("channel_keys", "conversation_id")):
@@ -118,7 +123,7 @@ class Store:
         try:
             with self._tx() as conn:
                 return fn(conn)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeError) as exc:
             raise StoreError(f"the conversation store {self.path} failed: {exc}") from exc
 
     def _migrate(self) -> None:
@@ -157,7 +162,7 @@ class Store:
                     if text is not None:
                         conn.execute(
                             "INSERT INTO transcript (conversation_id, turn, role, text, at) VALUES (?, ?, ?, ?, ?)",
-                            (conversation_id, turn, role, text, now),
+                            (conversation_id, turn, role, _text(text), now),
                         )
         self._run(q)
 
@@ -174,7 +179,7 @@ class Store:
                 [
                     (e.at or now, e.conversation_id, e.rule_id,
                      e.span[0] if e.span else None, e.span[1] if e.span else None,
-                     e.matched if self.transcripts else None,
+                     _text(e.matched) if self.transcripts else None,
                      json.dumps(list(e.modifiers)), e.decision, e.ruleset_version)
                     for e in entries
                 ],
