@@ -90,7 +90,8 @@ def citation_html(citation: Citation) -> str:
 
 def reply_markdown(reply: Reply) -> str:
     """A reply as chat markdown: its text, then its sources, each collapsible."""
-    text = html.escape(reply.text, quote=False)
+    # Reviewed templates and verbatim passages: markdown is meant ("> " quotes a passage), HTML is not.
+    text = reply.text.replace("&", "&amp;").replace("<", "&lt;")
     if not reply.citations:
         return text
     # No blank lines inside the HTML block, or the markdown renderer would end it early.
@@ -146,11 +147,10 @@ class WebChannel:
     def send(self, channel: str, key: str, text: str) -> tuple[Reply, bool]:
         """Send one message on the conversation bound to `key`; True when that conversation is new."""
         chat, new = self._conversation(channel, key)
-        before = chat.id
         reply = chat.send(text)
-        if chat.id != before or self.assistant.store.bound(channel, key) != chat.id:
-            # "start over" or "forget me" inside the core: follow the conversation it now holds.
-            self.assistant.store.bind(channel, key, chat.id)
+        if self.assistant.store.bound(channel, key) != chat.id:
+            # "forget me": the core deleted the conversation and its binding; the next message starts
+            # a new one, and the page drops what was said before.
             new = True
         return reply, new
 

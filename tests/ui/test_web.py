@@ -163,6 +163,11 @@ def test_citations_collapse_under_their_section_title():
     assert "Second &amp; last line." in block and "guide.md" in block
 
 
+def test_reply_markdown_keeps_quotes_but_not_html():
+    shown = reply_markdown(Reply("The guidance says:\n> a quoted <em>passage</em> & more", Triage.SELF_CARE))
+    assert "\n> a quoted &lt;em>passage&lt;/em> &amp; more" in shown
+
+
 def test_clean_message_cuts_control_characters_and_length():
     assert clean_message("a\x00b\nc\x7f") == "ab\nc"
     assert len(clean_message("x" * (PAYLOAD_LIMIT + 10))) == PAYLOAD_LIMIT

@@ -33,7 +33,7 @@ def test_two_clients_hold_separate_conversations(web_url):
     # Each keeps its own state on the next turn: Alice's triage stays raised, Bob's does not rise.
     again = alice.predict("ok", api_name="/chat")
     assert again["triage"] == "seek_care" and again["escalation"]
-    later = bob.predict("I don't know", api_name="/chat")
+    later = bob.predict("no", api_name="/chat")
     assert later["triage"] == "self_care" and later["red_flags"] == []
 
 

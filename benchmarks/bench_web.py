@@ -1,0 +1,176 @@
+"""Concurrent gradio_client conversations against the web page on loopback.
+
+    python benchmarks/bench_web.py --clients 20
+    python benchmarks/bench_web.py --clients 50 --embedder hash
+    python benchmarks/bench_web.py --url http://127.0.0.1:7860/ --clients 20   # a server already running
+
+Without --url it serves the page in a child process (the real Assistant over corpus/, its index
+and store in a temporary folder) so that clients and server do not share one interpreter.
+Each client holds its own conversation of --turns messages and reports a red flag at a turn of its
+own; cross-talk shows as a red flag seen before that turn, or missing after it.
+Prints errors, cross-talk, and p50/p95/max round-trip times; exits 1 on any error or cross-talk.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RED_FLAG = "my knee gave way and I can't put weight on it"
+BENIGN = (
+    "I feel a pull behind my knee when I stretch",
+    "no",
+    "it's right behind the knee",
+    "skip",
+    "when I straighten my leg",
+    "no",
+    "it eases when I bend the knee",
+    "what is a Baker's cyst?",
+    "ok",
+    "thanks",
+)
+
+
+@dataclass
+class Result:
+    """One client's conversation."""
+
+    client: int
+    flag_turn: int | None
+    times: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    crosstalk: list[str] = field(default_factory=list)
+
+
+def serve(port: int, embedder: str, concurrency: int) -> None:
+    """Child process: build and serve the page until killed."""
+    sys.path.insert(0, str(REPO))
+    from bot import Assistant
+    from bot.config import Settings
+    from bot.embedding import HashEmbedder
+    from ui.web import build_app, launch
+
+    state = Path(tempfile.mkdtemp(prefix="kneebot-bench-"))
+    settings = Settings(index_dir=state / "index", db_path=state / "kneebot.sqlite3")
+    assistant = Assistant.load(settings=settings, embedder=HashEmbedder() if embedder == "hash" else None)
+    launch(build_app(assistant, concurrency_limit=concurrency), port=port, block=True)
+
+
+def wait_for(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "gradio_api/info", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the page at {url} did not come up within {timeout:.0f}s")
+
+
+def converse(url: str, index: int, turns: int, barrier: threading.Barrier, out: list[Result]) -> None:
+    """One client: connect, wait for the others, then hold a conversation."""
+    from gradio_client import Client
+
+    # Half the clients report a red flag, each at a turn of its own; the others never do.
+    flag_turn = 1 + index % (turns - 1) if index % 2 == 0 else None
+    result = Result(index, flag_turn)
+    out.append(result)
+    try:
+        client = Client(url, verbose=False, download_files=False)
+    except Exception as exc:  # a benchmark counts failures rather than stopping at the first
+        result.errors.append(f"connect: {exc}")
+        barrier.wait()
+        return
+    barrier.wait()
+    for turn in range(turns):
+        message = RED_FLAG if turn == flag_turn else BENIGN[turn % len(BENIGN)]
+        start = time.perf_counter()
+        try:
+            reply = client.predict(message, api_name="/chat")
+        except Exception as exc:
+            result.errors.append(f"turn {turn}: {exc}")
+            continue
+        result.times.append(time.perf_counter() - start)
+        flagged = bool(reply.get("red_flags")) or reply.get("triage") != "self_care"
+        expected = flag_turn is not None and turn >= flag_turn
+        if flagged != expected:
+            result.crosstalk.append(f"turn {turn}: triage={reply.get('triage')} red_flags={reply.get('red_flags')}"
+                                    f" but this client's own red flag is {'in' if expected else 'not in'}")
+    client.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--turns", type=int, default=10)
+    parser.add_argument("--url", help="benchmark a server that is already running instead of starting one")
+    parser.add_argument("--port", type=int, default=7899)
+    parser.add_argument("--embedder", choices=("real", "hash"), default="real",
+                        help="the embedding model the started server uses (default: the real one)")
+    parser.add_argument("--concurrency", type=int, default=4, help="build_app's concurrency_limit")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.port, args.embedder, args.concurrency)
+        return 0
+
+    server = None
+    url = args.url or f"http://127.0.0.1:{args.port}/"
+    if not url.endswith("/"):
+        url += "/"
+    if args.url is None:
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", "--port", str(args.port), "--embedder", args.embedder,
+             "--concurrency", str(args.concurrency)],
+            env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
+        )
+    try:
+        wait_for(url, timeout=300)
+        results: list[Result] = []
+        barrier = threading.Barrier(args.clients)
+        threads = [threading.Thread(target=converse, args=(url, i, args.turns, barrier, results))
+                   for i in range(args.clients)]
+        wall = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - wall
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+    times = [t for r in results for t in r.times]
+    errors = [f"client {r.client} {e}" for r in results for e in r.errors]
+    crosstalk = [f"client {r.client} {c}" for r in results for c in r.crosstalk]
+    print(f"clients={args.clients} turns={args.turns} embedder={args.embedder if server else 'external'} "
+          f"concurrency_limit={args.concurrency if server else '?'} cpus={os.cpu_count()} "
+          f"load_average={os.getloadavg()[0]:.1f}")
+    print(f"requests={len(times)} errors={len(errors)} crosstalk={len(crosstalk)} wall={wall:.1f}s")
+    if times:
+        p50, p95 = percentile(times, 0.5) * 1000, percentile(times, 0.95) * 1000
+        print(f"round-trip ms: p50={p50:.0f} p95={p95:.0f} max={max(times) * 1000:.0f} "
+              f"mean={statistics.fmean(times) * 1000:.0f}")
+    for line in (errors + crosstalk)[:10]:
+        print("  ", line)
+    return 1 if errors or crosstalk or not times else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
