@@ -1,5 +1,9 @@
 """Build, check and load index/: FAISS vectors, chunk metadata and a manifest of their origin.
 
+Vectors: one row per chunk (its section title and text), then one row per sentence of each chunk in
+order, so a passage can be found by its best sentence as well as by its whole. The sentence rows are
+derived from the chunks, so `row_owners` recomputes which chunk each row belongs to.
+
 Layout: `index/manifest.json` names a build folder `index/build-<id>/` holding `vectors.faiss` and
 `chunks.json` (with their SHA-256 in the manifest). A build writes a new folder, fsyncs it, then
 replaces the manifest with one atomic rename; a crash at any point leaves the previous manifest
@@ -21,18 +25,18 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.corpus import DEFAULT_CHUNKING, Chunk, ChunkSettings, load_chunks, load_documents
+from bot.corpus import DEFAULT_CHUNKING, Chunk, ChunkSettings, load_chunks, load_documents, sentence_spans
 from bot.embedding import Embedder
 from bot.errors import IndexBuildError, IndexCorruptError, KneebotError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.json"
 EMBED_BATCH = 16
 
 Progress = Callable[[int, int], None]
-"""Called as progress(done, total) as chunks are embedded (the slow part of a build)."""
+"""Called as progress(done, total) as passages and sentences are embedded (the slow part of a build)."""
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,9 @@ class LoadedIndex:
 
     path: Path
     chunks: tuple[Chunk, ...]
-    vectors: object  # faiss.IndexFlatIP; row i is chunks[i]
+    vectors: object  # faiss.IndexFlatIP; row i belongs to chunks[owners[i]] (rows < len(chunks): whole chunks)
     manifest: dict
+    owners: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,17 @@ class IndexStatus:
 def embed_text(chunk: Chunk) -> str:
     """What gets embedded for a chunk: its section title gives the passage its context."""
     return f"{chunk.section}. {chunk.text}"
+
+
+def vector_texts(chunks: list[Chunk] | tuple[Chunk, ...]) -> tuple[list[str], np.ndarray]:
+    """The texts embedded, one per FAISS row, and the chunk position that owns each row."""
+    texts = [embed_text(c) for c in chunks]
+    owners = list(range(len(chunks)))
+    for i, chunk in enumerate(chunks):
+        for a, b in sentence_spans(chunk.text):
+            texts.append(chunk.text[a:b])
+            owners.append(i)
+    return texts, np.asarray(owners, dtype=np.int64)
 
 
 def _sha256(path: Path) -> str:
@@ -152,9 +168,11 @@ def load_index(index_dir: Path) -> LoadedIndex:
         raise
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         raise IndexCorruptError(f"index at {build} cannot be read: {exc}") from exc
-    if vectors.ntotal != len(chunks) or vectors.d != manifest.get("model", {}).get("dim"):
-        raise IndexCorruptError(f"index at {build} has {vectors.ntotal} vectors for {len(chunks)} chunks")
-    return LoadedIndex(index_dir, chunks, vectors, manifest)
+    owners = vector_texts(chunks)[1]
+    if vectors.ntotal != len(owners) or vectors.d != manifest.get("model", {}).get("dim"):
+        raise IndexCorruptError(f"index at {build} has {vectors.ntotal} vectors of size {vectors.d} "
+                                f"for {len(owners)} passages and sentences")
+    return LoadedIndex(index_dir, chunks, vectors, manifest, owners)
 
 
 def _check(corpus_dir: Path, index_dir: Path, embedder: Embedder,
@@ -185,14 +203,15 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress:
     report = progress or (lambda done, total: None)
     expected = expected_manifest(corpus_dir, embedder, settings)
     chunks = load_chunks(corpus_dir, settings)
-    report(0, len(chunks))
-    parts = []
-    for i in range(0, len(chunks), EMBED_BATCH):
-        parts.append(embedder.encode([embed_text(c) for c in chunks[i:i + EMBED_BATCH]]))
-        report(min(i + EMBED_BATCH, len(chunks)), len(chunks))
+    texts, owners = vector_texts(chunks)
+    report(0, len(texts))
+    parts = [np.zeros((0, embedder.dim), dtype=np.float32)]
+    for i in range(0, len(texts), EMBED_BATCH):
+        parts.append(embedder.encode(texts[i:i + EMBED_BATCH]))
+        report(min(i + EMBED_BATCH, len(texts)), len(texts))
     matrix = np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
-    if matrix.shape != (len(chunks), embedder.dim):
-        raise KneebotError(f"embedder returned shape {matrix.shape}, expected {(len(chunks), embedder.dim)}")
+    if matrix.shape != (len(texts), embedder.dim):
+        raise KneebotError(f"embedder returned shape {matrix.shape}, expected {(len(texts), embedder.dim)}")
     vectors = faiss.IndexFlatIP(embedder.dim)
     vectors.add(matrix)
     try:
@@ -201,7 +220,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress:
             manifest = _write_build(index_dir, chunks, vectors, expected)
     except OSError as exc:
         raise IndexBuildError(f"cannot write the index at {index_dir}: {exc.strerror or exc}") from exc
-    return LoadedIndex(index_dir, tuple(chunks), vectors, manifest)
+    return LoadedIndex(index_dir, tuple(chunks), vectors, manifest, owners)
 
 
 def _write_build(index_dir: Path, chunks: list[Chunk], vectors: object, expected: dict) -> dict:

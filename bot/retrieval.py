@@ -31,11 +31,11 @@ them then there these they this those through to too under until up very was we 
 which while who whom why will with would you your yours yourself im ive dont cant get got feel feels
 """.split())
 # People describe symptoms in everyday words; the guidance uses clinical ones. BM25 queries are
-# expanded with the guidance's terms for common lay phrasings (dense search needs no help here).
+# expanded with the guidance's terms for common lay phrasings, for both retrievers.
 LAY_TERMS: dict[str, str] = {
     "wobbly": "unstable", "unsteady": "unstable", "buckle": "unstable giving way",
     "buckled": "unstable giving way", "gives out": "giving way", "gave out": "giving way",
-    "give way": "giving way", "gave way": "giving way",
+    "give way": "giving way", "gave way": "giving way", "gives way": "giving way unstable",
     "swollen": "swelling", "swell": "swelling", "swelled": "swelling", "puffy": "swelling",
     "puffed": "swelling", "ballooned": "swelling",
     "lump": "cyst", "bump": "cyst", "bulge": "cyst",
@@ -75,18 +75,19 @@ def normalise(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A light suffix-stripping stemmer: enough to match stretch/stretches/stretching."""
+    """A light suffix-stripping stemmer: stretch/stretches/stretching, glide/gliding, cause/caused."""
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
+                break
             if suffix == "es" and not word.endswith(("ches", "shes", "sses", "xes")):
                 continue
             word = word[: len(word) - len(suffix)] + keep
             if suffix in ("ing", "ed") and len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
                 word = word[:-1]  # stopped -> stop, but swelling -> swell
-            return word
-    return word
+            break
+    # A final e goes too, so that glide and gliding, cause and caused meet.
+    return word[:-1] if len(word) > 3 and word.endswith("e") and not word.endswith("ee") else word
 
 
 def tokenize(text: str) -> list[str]:
@@ -103,17 +104,19 @@ def expand_query(query: str) -> str:
 
 @dataclass(frozen=True)
 class RetrievalSettings:
-    """Fusion constant and depth, and the relevance floor.
+    """Fusion constant and depth, the weight of a passage's best sentence, and the relevance floor.
 
-    A query is answerable when the best passage's cosine reaches min_similarity, or reaches
-    min_similarity_with_word while the query shares a distinctive word with the guidance. A passage is
-    shown when its cosine reaches min_result_similarity or it contains such a word.
+    A query is answerable when its best passage's similarity reaches a floor that is lower the more
+    of its words (or everyday phrases) are distinctive words of the guidance: none, one, two or more.
+    A passage is shown when its similarity reaches min_result_similarity or it has such a word.
     """
 
     rrf_k: int = 10
     candidates: int = 20
+    sentence_weight: float = 0.3
     min_similarity: float = 0.45
-    min_similarity_with_word: float = 0.10
+    min_similarity_one_word: float = 0.30
+    min_similarity_two_words: float = 0.10
     min_result_similarity: float = 0.20
 
 
@@ -136,13 +139,21 @@ class Retriever:
         self._common = max(1, len(self.chunks) // 2)
 
     def _dense(self, query: str) -> tuple[list[int], np.ndarray]:
-        """Chunk positions by descending cosine, and the cosine of every chunk."""
-        vector = self.embedder.encode([query])
+        """Chunk positions by descending similarity, and every chunk's similarity to the query.
+
+        A chunk's similarity mixes the cosine of the whole passage with that of its best sentence.
+        """
+        vector = self.embedder.encode([expand_query(query)])
+        rows = self.index.vectors.ntotal  # type: ignore[attr-defined]
+        scores, ids = self.index.vectors.search(vector, rows)  # type: ignore[attr-defined]
+        by_row = np.full(rows, -1.0, dtype=np.float32)
+        by_row[ids[0]] = scores[0]
         n = len(self.chunks)
-        scores, ids = self.index.vectors.search(vector, n)  # type: ignore[attr-defined]
-        sims = np.zeros(n, dtype=np.float32)
-        sims[ids[0]] = scores[0]
-        return [int(i) for i in ids[0] if i >= 0], sims
+        best_sentence = np.full(n, -1.0, dtype=np.float32)
+        np.maximum.at(best_sentence, self.index.owners[n:], by_row[n:])
+        w = self.settings.sentence_weight
+        sims = (1 - w) * by_row[:n] + w * np.where(best_sentence > -1, best_sentence, by_row[:n])
+        return [int(i) for i in np.argsort(-sims, kind="stable")], sims
 
     def _bm25_ranking(self, query: str) -> tuple[list[int], np.ndarray]:
         tokens = tokenize(expand_query(query))
@@ -185,29 +196,38 @@ class Retriever:
         ranked, _ = self._rank(query, method)
         return [self._citation(i, s, f) for i, s, f in ranked[:k]]
 
-    def _distinctive_hits(self, query: str) -> set[int]:
-        """Chunks sharing a distinctive word (in at most half the chunks) with the expanded query."""
-        terms = {t for t in tokenize(expand_query(query)) if 0 < self._df.get(t, 0) <= self._common}
-        return {i for i, words in enumerate(self._words) if words & terms}
+    def _evidence(self, query: str) -> tuple[set[int], int]:
+        """Chunks sharing a distinctive word (in at most half the chunks) with the query, and how many
+        of the query's words or everyday phrases have one."""
+        def distinctive(word: str) -> bool:
+            return 0 < self._df.get(word, 0) <= self._common
 
-    def _answerable(self, sims: np.ndarray, hits: set[int]) -> bool:
+        units = {frozenset([w]) for w in tokenize(query)}
+        units |= {frozenset(tokenize(LAY_TERMS[m.group(0)])) for m in _LAY.finditer(normalise(query))}
+        matched = [u for u in units if any(distinctive(w) for w in u)]
+        terms = {w for u in matched for w in u if distinctive(w)}
+        return {i for i, words in enumerate(self._words) if words & terms}, len(matched)
+
+    def _answerable(self, sims: np.ndarray, matched: int) -> bool:
         best = float(sims.max()) if len(sims) else -1.0
         s = self.settings
-        return best >= s.min_similarity or (bool(hits) and best >= s.min_similarity_with_word)
+        floor = s.min_similarity if matched == 0 else s.min_similarity_one_word if matched == 1 \
+            else s.min_similarity_two_words
+        return best >= floor
 
     def relevant(self, query: str) -> bool:
         """Whether anything in the guidance is close enough to the query to answer it."""
         if not tokenize(query) or not self.chunks:
             return False
-        return self._answerable(self._dense(query)[1], self._distinctive_hits(query))
+        return self._answerable(self._dense(query)[1], self._evidence(query)[1])
 
     def search(self, query: str, k: int = 5) -> list[Citation]:
         """The best k passages by fused ranking, or [] when nothing in the guidance answers the query."""
         if not tokenize(query) or not self.chunks:
             return []
         ranked, sims = self._rank(query, "hybrid")
-        hits = self._distinctive_hits(query)
-        if not self._answerable(sims, hits):
+        hits, matched = self._evidence(query)
+        if not self._answerable(sims, matched):
             return []
         kept = [r for r in ranked if sims[r[0]] >= self.settings.min_result_similarity or r[0] in hits]
         return [self._citation(i, s, f) for i, s, f in kept[:k]]
