@@ -142,7 +142,7 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
     from bot import retrieval_eval
 
     queries = retrieval_eval.load_queries(Path(args.file))
-    results = retrieval_eval.evaluate(queries, _assistant(args).retriever)
+    results = retrieval_eval.evaluate(_assistant(args).retriever, queries)
     print(retrieval_eval.format_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -139,8 +139,15 @@ class Conversation:
             b.remind()
             if b.passages_for(text):
                 b.repeat_pending()
+            elif s.level is not Triage.SELF_CARE:
+                # Nothing in the guidance matches, but what to do now is known: keep saying it.
+                if s.level.rank >= Triage.SEEK_CARE.rank:
+                    b.say("escalate_still")
+            elif s.known and s.pending is None:
+                self._advance(b)
             else:
                 b.say("off_topic")
+                b.repeat_pending()
             return
 
         if not self._take_findings(text, b):
@@ -167,9 +174,11 @@ class Conversation:
         recorded: list[RedFlag] = []
         confirm: RedFlag | None = None
         audit: list[AuditEntry] = []
+        answered: RedFlag | None = None
         if pending is not None:
             answer = rules.read_confirmation(text)
-            if answer in (Answer.YES, Answer.UNSURE, Answer.DONT_KNOW):
+            if answer.counts_as_yes:
+                answered = pending
                 if s.record_flag(pending, rules.rule(pending).triage):
                     recorded.append(pending)
                 audit.append(self._audit(pending, None, (), "recorded_on_confirmation"))
@@ -180,6 +189,8 @@ class Conversation:
                 s.pending = None
         for d in result.detections:
             flag = RedFlag(d.rule)
+            if flag == answered:
+                continue  # already recorded above, as the answer to its question
             audit.append(self._audit(flag, d.span, tuple(sorted(d.modifiers)), str(d.decision), d.matched))
             if str(d.decision) == "record":
                 if s.record_flag(flag, rules.rule(flag).triage) and flag not in recorded:

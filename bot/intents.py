@@ -24,8 +24,10 @@ _WHOLE = {
                    r"|delete\s+(?:my\s+data|everything|me|this\s+conversation)",
     Intent.MEMORY: r"what\s+do\s+you\s+(?:know|remember)\s+about\s+me|what\s+have\s+i\s+told\s+you"
                    r"|what\s+(?:do\s+you\s+have|have\s+you\s+(?:noted|stored|saved))(?:\s+(?:on|about)\s+me)?",
-    Intent.WHY: r"why(?:\s+(?:do\s+you\s+ask|are\s+you\s+asking|does\s+that\s+matter|that\s+question|is\s+that"
-                r"(?:\s+important)?|ask))?",
+    Intent.WHY: r"(?:why|how\s+come|what\s+for|what'?s\s+that\s+for|why'?s\s+that)(?:\s+(?:do\s+you\s+(?:ask|want|need)"
+                r"(?:\s+(?:that|this|it|to\s+know(?:\s+that)?))?|are\s+you\s+asking(?:\s+(?:that|this))?"
+                r"|does\s+(?:that|it)\s+matter|that\s+question|is\s+that(?:\s+(?:important|relevant))?"
+                r"|ask(?:\s+that)?|that|it\s+matters))?",
     Intent.GREETING: r"(?:hi|hello|hey|hiya|good\s+(?:morning|afternoon|evening)|howdy)(?:\s+(?:there|kneebot))?",
     Intent.THANKS: r"(?:thanks?(?:\s+you)?|thank\s+you(?:\s+so\s+much|\s+very\s+much)?|cheers|ta|thx|ty)"
                    r"(?:\s+(?:kneebot|a\s+lot|that'?s\s+helpful|that\s+helps))?",

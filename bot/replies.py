@@ -149,11 +149,6 @@ class ReplyBuilder:
         hits = self.assistant.search(query, k=PASSAGES_SHOWN + 2)
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             hits = [h for h in hits if h.section != SAFE_SECTION]
-        if not hits and self.state.level.rank >= Triage.SEEK_CARE.rank:
-            # Whatever they ask, the reminder of what to do now is the answer the guidance supports.
-            self.remind()
-            self.say("escalate_still")
-            return True
         if not hits:
             return False
         self.kind = "passages"

@@ -77,3 +77,14 @@ def test_malformed_dialogue_file_is_reported(tmp_path, capsys):
     bad.write_text("dialogues:\n  - id: x\n    turns:\n      - user: hi\n        expect: {asks: true, triag: x}\n")
     assert main(["eval", str(bad)]) == 2
     assert "bad.yaml:4" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_eval_retrieval_prints_the_three_retrievers(tmp_path, capsys):
+    out_json = tmp_path / "m.json"
+    assert main(["eval-retrieval", str(ROOT / "tests" / "retrieval" / "queries.yaml"), "--json", str(out_json)]) == 0
+    printed = capsys.readouterr().out
+    assert all(m in printed for m in ("dense", "bm25", "hybrid", "recall@3", "mrr"))
+    figures = json.loads(out_json.read_text())
+    assert set(figures) == {"dense", "bm25", "hybrid"}
+    assert figures["hybrid"]["recall@3"] >= 0.95 and figures["hybrid"]["mrr"] >= 0.85

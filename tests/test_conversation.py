@@ -152,3 +152,20 @@ def test_symptoms_said_alongside_an_uncertain_red_flag_still_count(fast_assistan
     after = chat.send("no")
     assert after.red_flags == () and after.causes, "the catching finding should be kept"
     assert after.question is not None, "the conversation should carry on"
+
+
+@pytest.mark.slow
+def test_off_topic_mid_question_repeats_the_question(real_assistant):
+    chat = real_assistant.conversation()
+    chat.send(PULL)
+    asked = chat.send("no").question
+    reply = chat.send("whats the weather like tomorrow")
+    assert "I can only help with" in reply.text and reply.question == asked
+
+
+def test_what_to_do_after_an_escalation_repeats_it(fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.send(RED)
+    reply = chat.send("what should i do")
+    assert "I can only help with" not in reply.text
+    assert reply.escalation and "Stop stretching" in reply.text

@@ -29,3 +29,9 @@ def test_statements_starting_with_when_or_where_are_not_questions(text):
 @pytest.mark.parametrize("text", ["when should I see a physio", "where does nerve pain show up"])
 def test_questions_starting_with_when_or_where(text):
     assert classify(text) is Intent.QUESTION
+
+
+@pytest.mark.parametrize("text", ["why do you ask that?", "why do you need to know", "how come?", "what for?",
+                                  "why's that", "why is that relevant"])
+def test_ways_of_asking_why(text):
+    assert classify(text) is Intent.WHY
