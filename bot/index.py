@@ -33,7 +33,7 @@ FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.json"
-EMBED_BATCH = 16
+EMBED_BATCH = 32
 
 Progress = Callable[[int, int], None]
 """Called as progress(done, total) as passages and sentences are embedded (the slow part of a build)."""

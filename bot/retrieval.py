@@ -1,7 +1,8 @@
 """Hybrid retrieval: dense (FAISS) and BM25 rankings fused by reciprocal rank fusion.
 
-A relevance floor on the dense similarity of the best passage decides whether the guidance
-answers the question at all; below it `search` returns [] rather than weak passages.
+A relevance floor decides whether the guidance answers the question at all: the best passage's
+similarity must reach a floor that is lower the more distinctive guidance words the query uses.
+Below it `search` returns [] ("nothing in the guidance answers this") rather than weak passages.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.corpus import Chunk
 from bot.embedding import Embedder
-from bot.index import LoadedIndex
+from bot.index import LoadedIndex, embed_text
 from bot.reply import Citation
 
 Method = Literal["dense", "bm25", "hybrid"]
@@ -30,8 +31,8 @@ not now of off on once only or other our out over own same she should so some su
 them then there these they this those through to too under until up very was we were what when where
 which while who whom why will with would you your yours yourself im ive dont cant get got feel feels
 """.split())
-# People describe symptoms in everyday words; the guidance uses clinical ones. BM25 queries are
-# expanded with the guidance's terms for common lay phrasings, for both retrievers.
+# People describe symptoms in everyday words; the guidance uses clinical ones. Queries are expanded
+# with the guidance's terms for common lay phrasings before either retriever sees them.
 LAY_TERMS: dict[str, str] = {
     "wobbly": "unstable", "unsteady": "unstable", "buckle": "unstable giving way",
     "buckled": "unstable giving way", "gives out": "giving way", "gave out": "giving way",
@@ -128,8 +129,6 @@ class Retriever:
 
     def __init__(self, index: LoadedIndex, embedder: Embedder,
                  settings: RetrievalSettings = DEFAULT_RETRIEVAL):
-        from bot.index import embed_text
-
         self.index, self.embedder, self.settings = index, embedder, settings
         self.chunks: tuple[Chunk, ...] = index.chunks
         self._bm25 = BM25Okapi([tokenize(embed_text(c)) for c in self.chunks])
@@ -161,8 +160,11 @@ class Retriever:
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
         return order, scores
 
-    def _rank(self, query: str, method: Method) -> tuple[list[Ranked], np.ndarray]:
-        """(chunk position, score, found_by) best first, plus the dense cosines (zeros for bm25)."""
+    def _rank(self, query: str, method: Method, k: int) -> tuple[list[Ranked], np.ndarray]:
+        """(chunk position, score, found_by) best first, plus the dense similarities (zeros for bm25).
+
+        found_by names the retrievers that rank the chunk in their own top k (else in their candidates).
+        """
         if method not in METHODS:
             raise ValueError(f"unknown retrieval method {method!r}; must be one of {', '.join(METHODS)}")
         n = len(self.chunks)
@@ -177,14 +179,16 @@ class Retriever:
         bm25, _ = self._bm25_ranking(query)
         c, depth = self.settings.rrf_k, self.settings.candidates
         fused: dict[int, float] = {}
-        found: dict[int, list[str]] = {}
+        top: dict[int, list[str]] = {}
+        anywhere: dict[int, list[str]] = {}
         for name, ranking in (("dense", dense[:depth]), ("bm25", bm25[:depth])):
             for rank, i in enumerate(ranking):
                 fused[i] = fused.get(i, 0.0) + 1.0 / (c + rank + 1)
-                found.setdefault(i, []).append(name)
+                anywhere.setdefault(i, []).append(name)
+                top.setdefault(i, []).extend([name] if rank < k else [])
         best = 2.0 / (c + 1)  # first in both rankings: a fused score of 1.0
         order = sorted(fused, key=lambda i: (-fused[i], -sims[i]))
-        return [(i, fused[i] / best, tuple(found[i])) for i in order], sims
+        return [(i, fused[i] / best, tuple(top[i] or anywhere[i])) for i in order], sims
 
     def _citation(self, i: int, score: float | None, found_by: tuple[str, ...]) -> Citation:
         chunk = self.chunks[i]
@@ -192,8 +196,12 @@ class Retriever:
                         None if score is None else round(score, 4), found_by)
 
     def search_by(self, query: str, k: int = 5, method: Method = "hybrid") -> list[Citation]:
-        """The top k passages by one method, with no relevance floor (for evaluation)."""
-        ranked, _ = self._rank(query, method)
+        """The top k passages by one method, with no relevance floor (for evaluation).
+
+        Scores: cosine for dense, BM25 for bm25, and for hybrid the fused score scaled so that 1.0
+        means first in both rankings.
+        """
+        ranked, _ = self._rank(query, method, k)
         return [self._citation(i, s, f) for i, s, f in ranked[:k]]
 
     def _evidence(self, query: str) -> tuple[set[int], int]:
@@ -222,10 +230,10 @@ class Retriever:
         return self._answerable(self._dense(query)[1], self._evidence(query)[1])
 
     def search(self, query: str, k: int = 5) -> list[Citation]:
-        """The best k passages by fused ranking, or [] when nothing in the guidance answers the query."""
+        """The best k passages by fused ranking (scored as in search_by), or [] when nothing answers it."""
         if not tokenize(query) or not self.chunks:
             return []
-        ranked, sims = self._rank(query, "hybrid")
+        ranked, sims = self._rank(query, "hybrid", k)
         hits, matched = self._evidence(query)
         if not self._answerable(sims, matched):
             return []
