@@ -23,7 +23,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     for attr in ("corpus_dir", "index_dir", "db_path", "model_dir"):
         value = getattr(args, attr, None)
         if value is not None:
-            settings = replace(settings, **{attr: Path(value)})
+            settings = replace(settings, **{attr: Path(value)})  # type: ignore[arg-type]
     return settings
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from bot.errors import ConfigError
 
@@ -31,7 +32,7 @@ class Settings:
         """Settings from KNEEBOT_* environment variables, defaults elsewhere."""
         env = dict(os.environ if env is None else env)
         s = cls()
-        changes: dict[str, object] = {}
+        changes: dict[str, Any] = {}
         for key, name in (("corpus_dir", "KNEEBOT_CORPUS"), ("index_dir", "KNEEBOT_INDEX"),
                           ("db_path", "KNEEBOT_DB"), ("model_dir", "KNEEBOT_MODEL")):
             if env.get(name):

@@ -105,7 +105,7 @@ class Conversation:
             self._ask_confirm(confirm, b)
             return
         if s.pending_kind == "confirm":
-            self._ask_confirm(RedFlag(s.pending_arg), b, repeat=True)
+            self._ask_confirm(RedFlag(s.pending_arg or ""), b, repeat=True)
             return
 
         if length > self.assistant.settings.max_message_chars:
@@ -168,7 +168,7 @@ class Conversation:
     def _scan_red_flags(self, text: str) -> tuple[list[RedFlag], RedFlag | None]:
         """Record clear red flags; return the newly recorded ones and one flag to confirm, if any."""
         s, rules = self.state, self.assistant.rules
-        pending = RedFlag(s.pending_arg) if s.pending_kind == "confirm" else None
+        pending = RedFlag(s.pending_arg or "") if s.pending_kind == "confirm" else None
         result = rules.scan(text, timeline=rules.timeline_from(s.timeline), pending=pending)
         s.timeline = result.timeline.to_dict()
         recorded: list[RedFlag] = []

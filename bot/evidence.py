@@ -190,7 +190,7 @@ class EvidenceModel:
     # --- scoring ------------------------------------------------------------------------------
     def _said(self, known: Mapping[str, str]) -> list[tuple[str, str]]:
         """The (slot, value) pairs of `known` this table has evidence for."""
-        out = []
+        out: list[tuple[str, str]] = []
         for slot, value in known.items():
             if slot in self.kinds and value:
                 out.extend((slot, v) for v in str(value).split("+") if v in self.values[slot])

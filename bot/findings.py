@@ -76,6 +76,9 @@ def _compile(pattern: Any, where: str) -> re.Pattern[str]:
         raise _fail(f"{where}: bad pattern {pattern!r}: {exc}") from None
 
 
+_YES_NO: dict[Any, str] = {True: "yes", False: "no"}  # YAML reads bare yes/no as booleans
+
+
 def _compile_all(patterns: Any, where: str) -> list[re.Pattern[str]]:
     return [_compile(p, f"{where}[{i}]") for i, p in enumerate(patterns or [])]
 
@@ -87,7 +90,7 @@ def _patterns(spec: Any, where: str, slot: Slot) -> list[tuple[str, re.Pattern[s
         raise _fail(f"{where}: must map values to lists of patterns")
     out = []
     for value, patterns in spec.items():
-        value = {True: "yes", False: "no"}.get(value, value)
+        value = _YES_NO.get(value, str(value))
         if slot.kind != "free" and value not in slot.values:
             raise _fail(f"{where}: unknown value {value!r}; must be one of "
                              f"{', '.join(slot.values)}")
@@ -157,7 +160,7 @@ class FindingExtractor:
         raw_values = spec.get("values")
         if not isinstance(raw_values, dict) or not raw_values:
             raise _fail(f"{where}.values: must map values to patterns")
-        values = tuple({True: "yes", False: "no"}.get(v, v) for v in raw_values)
+        values = tuple(_YES_NO.get(v, str(v)) for v in raw_values)
         if kind == "yes_no" and not set(values) <= {"yes", "no"}:
             raise _fail(f"{where}.values: a yes_no slot has only yes and no, got {list(values)}")
         if kind == "yes_no":

@@ -156,9 +156,12 @@ class RuleSet:
         self._body = expand.compile(r"\b(?:<<knee>>|legs?|joints?)\b" if "knee" in spec.defs
                                     else r"\b(?:knees?|legs?|joints?)\b", "body")
         t = spec.timeline
+
+        def cue(k: str) -> re.Pattern[str]:
+            return expand.union(getattr(t, k), f"timeline.{k}") or re.compile(r"(?!)")
+
         self.timeline_cues = TimelineCues(
-            *(expand.union(getattr(t, k), f"timeline.{k}") or re.compile(r"(?!)")
-              for k in ("modifying", "improving", "not_improving", "pain")),
+            cue("modifying"), cue("improving"), cue("not_improving"), cue("pain"),
             min_days=t.min_days,
         )
 

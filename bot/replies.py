@@ -120,7 +120,7 @@ class ReplyBuilder:
         if s.pending_kind == "slot":
             self.ask_slot(s.pending_arg or "")
         elif s.pending_kind == "confirm":
-            self.confirm(RedFlag(s.pending_arg))
+            self.confirm(RedFlag(s.pending_arg or ""))
         elif s.pending_kind == "screen":
             self.ask("screen_question")
         else:
