@@ -3,6 +3,7 @@
     python benchmarks/bench_index_scale.py                          # real model; 10, 100, 1000 documents
     python benchmarks/bench_index_scale.py --sizes 10 100           # skip the long 1,000 case
     python benchmarks/bench_index_scale.py --embedder hash          # chunking + FAISS + BM25 without the model
+    python benchmarks/bench_index_scale.py --budget 600             # skip a size projected to take longer
 
 The owner's article is copied N times into a temporary corpus folder. Each copy varies a word in
 every paragraph ("In copy 17, ...") so that no two chunks are alike. At each size the index is
@@ -10,7 +11,8 @@ built with `build_index` (timed once: chunking, embedding every passage and sent
 and loaded into a Retriever; query latency is the median of `Assistant.search`-style hybrid searches
 (dense + BM25) over a few guidance questions. Embedding dominates the build and grows linearly with
 the number of passages and sentences; on 2 shared CPU cores the 1,000 case takes a while (the
-script prints the projected time before starting a size, from the rate measured so far).
+script prints the projected time before starting a size, from the rate measured so far, and with
+--budget skips a size whose projected build time is over the budget, printing the projection instead).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.corpus import is_text_heading  # noqa: E402
 from bot.embedding import Embedder, HashEmbedder, load_embedder  # noqa: E402
-from bot.index import build_index, vector_texts  # noqa: E402
+from bot.index import build_index  # noqa: E402
 from bot.retrieval import Retriever  # noqa: E402
 
 ARTICLE = ROOT / "corpus" / "000_292bc26db980c244.txt"
@@ -76,7 +78,7 @@ def measure(size: int, embedder: Embedder, tmp: Path) -> dict:
             start = time.perf_counter()
             retriever.search(query, k=5)
             times.append(time.perf_counter() - start)
-    rows = len(vector_texts(index.chunks)[0])
+    rows = index.vectors.ntotal  # type: ignore[attr-defined]
     return {"docs": size, "chunks": len(index.chunks), "rows": rows, "build": build, "retriever": load,
             "query": statistics.median(times)}
 
@@ -85,27 +87,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--embedder", choices=("model", "hash"), default="model")
+    parser.add_argument("--budget", type=float, default=None, help="seconds; skip sizes projected to take longer")
     args = parser.parse_args()
 
     embedder: Embedder = load_embedder() if args.embedder == "model" else HashEmbedder()
     embedder.encode(["warm-up"])
-    results = []
+    results: list[dict] = []
+    print(f"{'docs':>6} {'chunks':>7} {'vectors':>8} {'build':>9} {'rows/s':>7} {'retriever':>10} {'query p50':>10}"
+          f"   (embedder: {embedder.model_id})", flush=True)
     with tempfile.TemporaryDirectory(prefix="kneebot-bench-scale-") as tmp:
         for size in sorted(args.sizes):
             if results:
                 rate = results[-1]["rows"] / results[-1]["build"]
                 projected = results[-1]["rows"] / results[-1]["docs"] * size / rate
-                print(f"... building {size} documents, projected {projected:.0f} s at {rate:.0f} rows/s",
-                      flush=True)
+                print(f"   ... {size} documents: projected build {projected:.0f} s at {rate:.0f} rows/s", flush=True)
+                if args.budget is not None and projected > args.budget:
+                    print(f"   ... {size} documents skipped: over the budget of {args.budget:.0f} s", flush=True)
+                    continue
             results.append(measure(size, embedder, Path(tmp)))
             r = results[-1]
-            print(f"... {size} documents: build {r['build']:.1f} s", flush=True)
-
-    print(f"index build and query latency, embedder: {embedder.model_id}")
-    print(f"{'docs':>6} {'chunks':>7} {'vectors':>8} {'build':>9} {'rows/s':>7} {'retriever':>10} {'query p50':>10}")
-    for r in results:
-        print(f"{r['docs']:>6} {r['chunks']:>7} {r['rows']:>8} {r['build']:>7.1f} s {r['rows'] / r['build']:>7.0f}"
-              f" {r['retriever']:>8.2f} s {r['query'] * 1000:>7.1f} ms")
+            print(f"{r['docs']:>6} {r['chunks']:>7} {r['rows']:>8} {r['build']:>7.1f} s {r['rows'] / r['build']:>7.0f}"
+                  f" {r['retriever']:>8.2f} s {r['query'] * 1000:>7.1f} ms", flush=True)
     if len(results) > 1:
         first, last = results[0], results[-1]
         print(f"{last['docs'] // first['docs']}x the documents: build {last['build'] / first['build']:.0f}x, "
