@@ -47,9 +47,12 @@ class GroundingChecker:
         return False
 
     def _reviewed_value(self, value: str) -> bool:
+        """A number, a reviewed string, or reviewed strings joined by ", ", " and " or "; "."""
         if value.isdigit() or value in self.reviewed:
             return True
-        return all(part in self.reviewed for part in _JOINERS.split(value))
+        # Labels may contain commas themselves, so segment against the reviewed strings.
+        return any(value.startswith(r) and (j := _JOINERS.match(value, len(r))) is not None
+                   and self._reviewed_value(value[j.end():]) for r in self.reviewed)
 
     def ungrounded(self, text: str) -> list[str]:
         """The lines of a reply that are not grounded."""
