@@ -263,3 +263,10 @@ def test_missing_rule_is_named(tmp_path):
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     with pytest.raises(RulesError, match="missing chest_pain_or_breathless"):
         RuleSet.load(path)
+
+
+def test_trying_the_toe_test_is_not_a_week_of_modified_stretching():
+    from bot.red_flags import RuleSet
+
+    result = RuleSet.load().scan("pointing my toes makes no difference")
+    assert result.detections == []
