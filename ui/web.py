@@ -88,10 +88,26 @@ def citation_html(citation: Citation) -> str:
             f'<blockquote>{body}</blockquote><span class="kb-source-name">From: {source}</span></details>')
 
 
+def _separate_quotes(text: str) -> str:
+    """End each quoted passage with a blank line, so the bot's next words are not shown as quoted."""
+    lines: list[str] = []
+    quoting = False
+    for line in text.splitlines():
+        quote = line.startswith(">")
+        if quoting and not quote:
+            lines.append("")
+        lines.append(line)
+        if quote and line.lstrip("> ").startswith("\u2014"):  # "> — Section (source)" ends a passage
+            lines.append("")
+            quote = False
+        quoting = quote
+    return "\n".join(lines).strip("\n")
+
+
 def reply_markdown(reply: Reply) -> str:
     """A reply as chat markdown: its text, then its sources, each collapsible."""
     # Reviewed templates and verbatim passages: markdown is meant ("> " quotes a passage), HTML is not.
-    text = reply.text.replace("&", "&amp;").replace("<", "&lt;")
+    text = _separate_quotes(reply.text.replace("&", "&amp;").replace("<", "&lt;"))
     if not reply.citations:
         return text
     # No blank lines inside the HTML block, or the markdown renderer would end it early.

@@ -168,6 +168,13 @@ def test_reply_markdown_keeps_quotes_but_not_html():
     assert "\n> a quoted &lt;em>passage&lt;/em> &amp; more" in shown
 
 
+def test_the_bots_own_words_after_a_quote_are_not_quoted():
+    text = "The guidance says:\n> First passage.\n> \u2014 Section A (a.md)\n> Second.\n> \u2014 B (b.md)\nMy words."
+    shown = reply_markdown(Reply(text, Triage.SELF_CARE)).split("\n")
+    assert shown == ["The guidance says:", "> First passage.", "> \u2014 Section A (a.md)", "",
+                     "> Second.", "> \u2014 B (b.md)", "", "My words."]
+
+
 def test_clean_message_cuts_control_characters_and_length():
     assert clean_message("a\x00b\nc\x7f") == "ab\nc"
     assert len(clean_message("x" * (PAYLOAD_LIMIT + 10))) == PAYLOAD_LIMIT

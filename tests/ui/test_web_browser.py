@@ -144,6 +144,8 @@ def test_red_flag_banner_stays_and_survives_reload(page, web_url):
     say(page, "ok, thanks")
     assert banner(page).is_visible(), "the banner stays on the next turn"
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-desktop.png"))
     assert serious_violations(page) == [], "axe at desktop width with a conversation in progress"
 
     shown = bot_messages(page).count()
