@@ -6,6 +6,7 @@ transaction on its own connection-per-thread, with WAL, so several processes can
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -61,6 +62,19 @@ def _text(value: str | None) -> str | None:
     return None if value is None else value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _hint(path: Path) -> str:
+    """Why the store's file may be unwritable, as a note for the error message ("" when nothing shows)."""
+    folder = path.parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f" ({folder} is on a read-only file system)"
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            return f" ({path} or its folder is not writable)"
+    except OSError:
+        pass
+    return ""
+
+
 def _delete(conn: sqlite3.Connection, conversation_id: str) -> None:
     for table, column in (("conversations", "id"), ("transcript", "conversation_id"),
                           ("audit", "conversation_id"), ("channel_keys", "conversation_id")):
@@ -93,7 +107,7 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"the conversation store {self.path} cannot be used: {exc}") from exc
+            raise StoreError(f"the conversation store {self.path} cannot be used: {exc}{_hint(self.path)}") from exc
         except OSError as exc:
             raise StoreError(f"cannot create the conversation store at {self.path}: {exc}") from exc
 
@@ -124,7 +138,7 @@ class Store:
             with self._tx() as conn:
                 return fn(conn)
         except (sqlite3.DatabaseError, UnicodeError) as exc:
-            raise StoreError(f"the conversation store {self.path} failed: {exc}") from exc
+            raise StoreError(f"the conversation store {self.path} failed: {exc}{_hint(self.path)}") from exc
 
     def _migrate(self) -> None:
         conn = self._connect()
