@@ -83,10 +83,9 @@ def reply_problems(assistant, reply: Reply, previous: Reply | None, message: str
         problems.append("raised triage without an escalation")
     if reply.question is not None and reply.question not in reply.text:
         problems.append("question not shown in the text")
-    corpus = {c.source: c.text for c in assistant.retriever.chunks}
-    for c in reply.citations:
-        if not any(c.text == chunk.text for chunk in assistant.retriever.chunks) or c.source not in corpus:
-            problems.append(f"citation {c.chunk_id} is not a corpus chunk")
+    chunks = {(c.id, c.source, c.text) for c in assistant.retriever.chunks}
+    problems += [f"citation {c.chunk_id} is not a corpus chunk" for c in reply.citations
+                 if (c.chunk_id, c.source, c.text) not in chunks]
     reset = any(word in message.lower() for word in RESETS)
     if previous is not None and not reset:
         if Triage(reply.triage).rank < Triage(previous.triage).rank:
