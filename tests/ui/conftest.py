@@ -32,3 +32,22 @@ def web_url(web_assistant) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/"
     finally:
         app.close()
+
+
+@pytest.fixture
+def serve_web(web_assistant) -> Iterator:
+    """Start the page with `launch` options on a free port; returns its URL. Stopped after the test."""
+    from ui.web import build_app, launch
+
+    apps = []
+
+    def start(**options) -> str:
+        app = build_app(web_assistant)
+        port = free_port()
+        launch(app, port=port, block=False, **options)
+        apps.append(app)
+        return f"http://127.0.0.1:{port}/"
+
+    yield start
+    for app in apps:
+        app.close()

@@ -17,6 +17,7 @@ from ui.web import (
     banner_html,
     build_app,
     clean_message,
+    launch,
     reply_markdown,
 )
 
@@ -179,3 +180,11 @@ def test_clean_message_cuts_control_characters_and_length():
     assert clean_message("a\x00b\nc\x7f") == "ab\nc"
     assert len(clean_message("x" * (PAYLOAD_LIMIT + 10))) == PAYLOAD_LIMIT
     assert clean_message(42) == "42"
+
+
+@pytest.mark.parametrize("auth", ["nocolon", ":pw", "user:"])
+def test_launch_refuses_malformed_auth_before_serving(web_assistant, auth):
+    app = build_app(web_assistant)
+    with pytest.raises(ValueError, match="USER:PASSWORD"):
+        launch(app, auth=auth, block=False)
+    assert not app.is_running

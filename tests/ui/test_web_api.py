@@ -1,6 +1,7 @@
 """The web_url page through gradio_client, as an API user would call it."""
 from __future__ import annotations
 
+import httpx
 import pytest
 from gradio_client import Client
 
@@ -60,3 +61,16 @@ def test_private_page_events_cannot_be_called(web_url):
     for index in range(6):
         with pytest.raises(ValueError, match="Invalid function index"):
             page_events.predict(SYMPTOM, None, fn_index=index)
+
+
+
+def test_auth_and_root_path_are_applied(serve_web):
+    url = serve_web(auth="alice:s3cret", root_path="/kneebot")
+    assert httpx.get(url + "config").status_code == 401
+    with httpx.Client() as session:
+        login = session.post(url + "login", data={"username": "alice", "password": "s3cret"})
+        assert login.status_code == 200
+        config = session.get(url + "config").json()
+    assert config["root"].endswith("/kneebot")
+    reply = Client(url, auth=("alice", "s3cret"), verbose=False).predict(SYMPTOM, api_name="/chat")
+    assert reply["question"]

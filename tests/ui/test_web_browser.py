@@ -175,6 +175,10 @@ def test_markup_in_a_message_is_shown_as_text(page):
     user = page.locator('[data-testid="user"]').first
     assert user.locator("b, strong").count() == 0
     assert "<b>bold</b> and **stars**" in user.inner_text()
+    # Keyboard: from the message box, Tab reaches Send.
+    page.focus("#kb-message textarea")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.closest('#kb-send') !== null")
 
 
 def test_phone_width_screenshot_and_axe(browser, web_url):
