@@ -55,10 +55,10 @@ INTRO = """# Knee pain when you stretch your hamstrings
 Describe what you feel behind, above or around your knee. kneebot checks for warning signs first,
 asks a few questions, and shows the passages of its guidance that each answer rests on."""
 
-FOOTER = """**Guidance, not a diagnosis.** kneebot answers only from a reviewed article on knee pain during
-hamstring stretches: technique, likely causes, and when to get checked. It cannot examine you and does
-not replace a physician or physical therapist. If you have sudden severe pain, cannot put weight on the
-leg, or have chest pain or breathlessness, get medical help now."""
+FOOTER = """**Guidance, not a diagnosis.** kneebot answers only from its reviewed guidance on knee pain during
+hamstring stretches: stretching technique, likely causes, and when to get checked. It cannot examine you
+and does not replace a physician or physical therapist. In an emergency, such as chest pain or
+breathlessness, call emergency services."""
 
 SORRY = ("Sorry, something went wrong on our side and your message was not processed. "
          "Please try again, or start a new conversation.")
@@ -248,9 +248,11 @@ def build_app(assistant: Assistant, *, concurrency_limit: int = 4, max_queue: in
                 latex_delimiters=[], sanitize_html=True, allow_tags=False, feedback_options=None,
                 buttons=["copy"], placeholder="Your conversation will appear here.",
             )
-            with gr.Row(elem_id="kb-examples") as examples:
-                example_buttons = [gr.Button(text, size="sm", variant="secondary", elem_classes="kb-example")
-                                   for text in EXAMPLES]
+            with gr.Column(elem_id="kb-examples") as examples:
+                gr.Markdown("Or start with one of these:", elem_classes="kb-chat-note")
+                with gr.Row():
+                    example_buttons = [gr.Button(text, size="sm", variant="secondary", elem_classes="kb-example")
+                                       for text in EXAMPLES]
             message = gr.Textbox(
                 label="Your message", elem_id="kb-message", lines=1, max_lines=6,
                 placeholder="Describe what you feel, e.g. a pull behind the knee when I stretch",
