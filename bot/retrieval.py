@@ -7,6 +7,7 @@ Below it `search` returns [] ("nothing in the guidance answers this") rather tha
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
@@ -76,8 +77,9 @@ def normalise(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A light suffix-stripping stemmer: stretch/stretches/stretching, glide/gliding, cause/caused."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+    """A light suffix-stripping stemmer: stretch/stretching, glide/gliding, attach/attachment, tight/tightness."""
+    for suffix, keep in (("ness", ""), ("ments", ""), ("ment", ""), ("ies", "y"), ("ing", ""), ("ed", ""),
+                         ("es", ""), ("s", ""), ("ly", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
                 break
@@ -136,13 +138,22 @@ class Retriever:
         self._words = [set(tokenize(embed_text(c))) for c in self.chunks]
         self._df = Counter(w for words in self._words for w in words)
         self._common = max(1, len(self.chunks) // 2)
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def _dense(self, query: str) -> tuple[list[int], np.ndarray]:
         """Chunk positions by descending similarity, and every chunk's similarity to the query.
 
         A chunk's similarity mixes the cosine of the whole passage with that of its best sentence.
         """
-        vector = self.embedder.encode([expand_query(query)])
+        text = expand_query(query)
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.encode([text])
+            with self._lock:  # a small cache: evaluation and replies repeat queries; channels use threads
+                if len(self._vectors) >= 256:
+                    self._vectors.pop(next(iter(self._vectors)))
+                self._vectors[text] = vector
         rows = self.index.vectors.ntotal  # type: ignore[attr-defined]
         scores, ids = self.index.vectors.search(vector, rows)  # type: ignore[attr-defined]
         by_row = np.full(rows, -1.0, dtype=np.float32)

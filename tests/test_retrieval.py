@@ -41,6 +41,7 @@ def write(tmp_path, text):
     ("muscles", "muscl"), ("injuries", "injury"), ("stopped", "stop"), ("swelling", "swell"),
     ("tendinopathy", "tendinopathy"), ("less", "less"), ("sciatic", "sciatic"), ("glides", "glid"),
     ("gliding", "glid"), ("caused", "caus"), ("gives", "giv"), ("giving", "giv"), ("knees", "knee"),
+    ("attachments", "attach"), ("tightness", "tight"),
 ])
 def test_stem(word, stemmed):
     assert stem(word) == stemmed
