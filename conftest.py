@@ -67,7 +67,7 @@ def grounding(fast_assistant):
     chunks = a.retriever.index.chunks
     questions = a.evidence.questions.values()
     extra = [r.question for r in a.rules.rules] + [q.text for q in questions] + [q.why for q in questions]
-    extra += sorted({c.section for c in chunks} | {c.source for c in chunks})
+    extra += sorted({c.section for c in chunks} | {c.source for c in chunks} | set(a.source_titles.values()))
     texts = [p.read_text(encoding="utf-8") for p in sorted(Path(a.settings.corpus_dir).iterdir())
              if p.suffix in {".txt", ".md"}]
     return GroundingChecker(a.templates, texts, extra)

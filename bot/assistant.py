@@ -5,10 +5,12 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
+import yaml
+
 from bot.config import Settings
 from bot.dialogue import Conversation
 from bot.embedding import Embedder, load_embedder
-from bot.errors import StoreError
+from bot.errors import CorpusError, StoreError
 from bot.evidence import EvidenceModel
 from bot.findings import FindingExtractor
 from bot.index import ensure_index
@@ -20,6 +22,21 @@ from bot.templates import Templates
 
 __all__ = ["Assistant", "Conversation"]
 log = logging.getLogger(__name__)
+
+
+def load_source_titles(corpus_dir: Path) -> dict[str, str]:
+    """Display titles of corpus files from corpus/sources.yaml (optional; file names otherwise)."""
+    path = Path(corpus_dir) / "sources.yaml"
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CorpusError(f"{path}: cannot read source titles: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("title"), str)
+                                             for v in data.values()):
+        raise CorpusError(f"{path}: each entry must be a file name mapping to {{title: ..., origin: ...}}")
+    return {str(name): entry["title"] for name, entry in data.items()}
 
 
 class Assistant:
@@ -34,6 +51,7 @@ class Assistant:
         self.findings = FindingExtractor.load()
         self.evidence = EvidenceModel.load()
         self.templates = Templates.load()
+        self.source_titles = load_source_titles(settings.corpus_dir)
 
     @classmethod
     def load(cls, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None, *,

@@ -32,7 +32,8 @@ _WHOLE = {
     Intent.THANKS: r"(?:thanks?(?:\s+you)?|thank\s+you(?:\s+so\s+much|\s+very\s+much)?|cheers|ta|thx|ty)"
                    r"(?:\s+(?:kneebot|a\s+lot|that'?s\s+helpful|that\s+helps))?",
 }
-_WHOLE_RE = {intent: re.compile(rf"^\s*(?:please\s+)?(?:{p})\s*[.!?]*\s*(?:please)?\s*[.!?]*\s*$", re.I)
+_LEAD = r"(?:(?:ok(?:ay)?|oh|ah|great|cool|right|alright)[\s,.!]+)?(?:please\s+)?"
+_WHOLE_RE = {intent: re.compile(rf"^\s*{_LEAD}(?:{p})\s*[.!?]*\s*(?:please)?\s*[.!?]*\s*$", re.I)
              for intent, p in _WHOLE.items()}
 _QUESTION_START = re.compile(
     r"^\s*(?:what|whats|what's|why|how|is|are|can|could|should|does|do|will|would|which|who|tell\s+me"

@@ -47,7 +47,8 @@ class ReplyBuilder:
             return
         self.citations.append(citation)
         self.lines.append("> " + citation.text.replace("\n", "\n> "))
-        self.lines.append("> " + self.t("citation_line", section=citation.section, source=citation.source))
+        source = self.assistant.source_titles.get(citation.source, citation.source)
+        self.lines.append("> " + self.t("citation_line", section=citation.section, source=source))
 
     def passage(self, phrase: str) -> Citation | None:
         """The corpus passage containing a phrase, quoted; None if the corpus lacks it."""

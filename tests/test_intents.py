@@ -35,3 +35,9 @@ def test_questions_starting_with_when_or_where(text):
                                   "why's that", "why is that relevant"])
 def test_ways_of_asking_why(text):
     assert classify(text) is Intent.WHY
+
+
+@pytest.mark.parametrize("text,intent", [("ok, thanks", Intent.THANKS), ("okay thank you!", Intent.THANKS),
+                                         ("oh hi there", Intent.GREETING), ("ok start over", Intent.START_OVER)])
+def test_lead_ins_do_not_hide_the_intent(text, intent):
+    assert classify(text) is intent
