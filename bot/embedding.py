@@ -15,7 +15,6 @@ from bot.errors import ModelError
 BUNDLED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
-_BUNDLED = object()  # sentinel: "the bundled model's known hash"
 _hash_cache: dict[tuple[str, int, int], str] = {}
 _embedders: dict[tuple[str, str | None], SentenceTransformerEmbedder] = {}
 _lock = threading.Lock()
@@ -80,14 +79,15 @@ def verify_weights(model_dir: Path, expected_sha256: str | None) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded offline from a local directory, weights verified first."""
 
-    def __init__(self, model_dir: Path | None = None, expected_sha256: str | None | object = _BUNDLED):
+    def __init__(self, model_dir: Path | None = None, expected_sha256: str | None = None):
+        # The bundled model is always checked against its published hash; another model directory
+        # against expected_sha256 when given (else its hash is only recorded, in the index manifest).
         bundled = model_dir is None
-        self.model_dir = bundled_model_dir() if bundled else Path(model_dir)
+        self.model_dir = bundled_model_dir() if model_dir is None else Path(model_dir)
+        if bundled:
+            expected_sha256 = expected_sha256 or BUNDLED_SHA256
         if not self.model_dir.is_dir():
             raise ModelError(f"model directory {self.model_dir} does not exist")
-        if expected_sha256 is _BUNDLED:
-            expected_sha256 = BUNDLED_SHA256 if bundled else None
-        assert expected_sha256 is None or isinstance(expected_sha256, str)
         self.weights_sha256 = verify_weights(self.model_dir, expected_sha256)
         self.model_id = BUNDLED_MODEL_ID if bundled else self.model_dir.resolve().name
         # Nothing may be downloaded: the model is local and the hub stays offline.
@@ -149,8 +149,5 @@ def load_embedder(model_dir: Path | None = None, expected_sha256: str | None = N
     key = (str(Path(model_dir).resolve()) if model_dir else "", expected_sha256)
     with _lock:
         if key not in _embedders:
-            if model_dir is None:
-                _embedders[key] = SentenceTransformerEmbedder()
-            else:
-                _embedders[key] = SentenceTransformerEmbedder(model_dir, expected_sha256)
+            _embedders[key] = SentenceTransformerEmbedder(model_dir, expected_sha256)
         return _embedders[key]

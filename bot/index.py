@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class LoadedIndex:
 
     path: Path
     chunks: tuple[Chunk, ...]
-    vectors: object  # faiss.IndexFlatIP; row i belongs to chunks[owners[i]] (rows < len(chunks): whole chunks)
+    vectors: Any  # faiss.IndexFlatIP; row i belongs to chunks[owners[i]] (rows < len(chunks): whole chunks)
     manifest: dict
     owners: np.ndarray
 
@@ -223,7 +224,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress:
     return LoadedIndex(index_dir, tuple(chunks), vectors, manifest, owners)
 
 
-def _write_build(index_dir: Path, chunks: list[Chunk], vectors: object, expected: dict) -> dict:
+def _write_build(index_dir: Path, chunks: list[Chunk], vectors: Any, expected: dict) -> dict:
     """Write a new build folder, then switch the manifest to it with one atomic rename."""
     import faiss
 

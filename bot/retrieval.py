@@ -154,8 +154,8 @@ class Retriever:
                 if len(self._vectors) >= 256:
                     self._vectors.pop(next(iter(self._vectors)))
                 self._vectors[text] = vector
-        rows = self.index.vectors.ntotal  # type: ignore[attr-defined]
-        scores, ids = self.index.vectors.search(vector, rows)  # type: ignore[attr-defined]
+        rows = self.index.vectors.ntotal
+        scores, ids = self.index.vectors.search(vector, rows)
         by_row = np.full(rows, -1.0, dtype=np.float32)
         by_row[ids[0]] = scores[0]
         n = len(self.chunks)

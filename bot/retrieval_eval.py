@@ -9,7 +9,7 @@ import yaml
 
 from bot.errors import DialogueFileError
 from bot.reply import Citation
-from bot.retrieval import METHODS, Retriever, normalise
+from bot.retrieval import METHODS, Method, Retriever, normalise
 
 KS = (1, 3, 5)
 METRICS = ("recall@1", "recall@3", "recall@5", "mrr", "queries")
@@ -113,12 +113,12 @@ def evaluate(retriever: Retriever, queries: list[LabelledQuery]) -> dict[str, di
 
 
 def misses(retriever: Retriever, queries: list[LabelledQuery], k: int = 3,
-           method: str = "hybrid") -> list[tuple[LabelledQuery, int | None]]:
+           method: Method = "hybrid") -> list[tuple[LabelledQuery, int | None]]:
     """Queries whose first relevant passage is not in the top k, with the rank it did get."""
     depth = len(retriever.chunks)
     out = []
     for q in queries:
-        rank = first_relevant_rank(retriever.search_by(q.q, depth, method), q.relevant)  # type: ignore[arg-type]
+        rank = first_relevant_rank(retriever.search_by(q.q, depth, method), q.relevant)
         if rank is None or rank > k:
             out.append((q, rank))
     return out
