@@ -117,6 +117,10 @@ class KneeBot(discord.Client):
         reply = chat.send(text)
         if cid is not None and chat.id != cid:
             store.bind(CHANNEL, key, chat.id)
+        if key.startswith("thread:") and store.bound(CHANNEL, key) is None:
+            # "forget me" deleted the conversation and its binding; the thread stays the opener's,
+            # now mapped to an empty conversation so they can carry on there.
+            store.bind(CHANNEL, key, self.assistant.conversation().id)
         return reply
 
     def _restart(self, key: str) -> str:

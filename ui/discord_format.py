@@ -17,54 +17,32 @@ import discord
 
 from bot.ids import Triage
 from bot.reply import Citation, Reply
+from bot.templates import Templates
 
 MESSAGE_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
 
+# The channel's own wording lives with the reviewed templates (bot/data/templates.yaml, "channels.discord").
+_TEXT = Templates.load()
 # Used only when the core leaves `escalation` empty at a high triage: a miss is worse than a repeat.
-FALLBACK_ESCALATION = {
-    Triage.EMERGENCY: "Call emergency services or go to an emergency department now.",
-    Triage.SEEK_CARE: "Stop stretching this leg and get it checked promptly.",
-}
-TRIAGE_LABELS = {
-    Triage.EMERGENCY: "emergency",
-    Triage.SEEK_CARE: "seek care",
-    Triage.BOOK_ASSESSMENT: "book an assessment",
-    Triage.SELF_CARE: "self care",
-}
+FALLBACK_ESCALATION = {level: _TEXT(f"escalate_banner.{level}") for level in (Triage.EMERGENCY, Triage.SEEK_CARE)}
+TRIAGE_LABELS = {level: _TEXT(f"channels.discord.triage_labels.{level}") for level in Triage}
 TRIAGE_COLOURS = {
     Triage.EMERGENCY: discord.Colour.dark_red(),
     Triage.SEEK_CARE: discord.Colour.red(),
     Triage.BOOK_ASSESSMENT: discord.Colour.orange(),
     Triage.SELF_CARE: discord.Colour.blurple(),
 }
-WARNING_SIGNS = "Warning signs you mentioned: "
+WARNING_SIGNS = _TEXT("channels.discord.warning_signs") + " "
 
 # The channel's own notices (the core writes every reply about symptoms).
-GREETING = ("Hi, I'm kneebot. Tell me what you feel around your knee when you stretch your hamstrings, "
-            "and I'll ask a few questions and show you what the guidance says. "
-            "I give guidance, not a diagnosis.")
-ABOUT = (
-    "**kneebot** helps with pain behind, above or around the knee during hamstring stretches. "
-    "It answers only from its guidance documents, shows the passages it relies on, and checks every "
-    "message for warning signs that need a doctor or physical therapist. "
-    "It gives guidance, not a diagnosis.\n"
-    "**Where:** send me a direct message, or mention me in a channel to open a thread for your conversation; "
-    "I answer the person who opened the thread there without further mentions.\n"
-    "**Commands:** `/knee` starts or continues your private conversation (only you see it in a server); "
-    "`/reset` starts over; `/forget` deletes what is stored about the conversation; `/about` shows this.\n"
-    "**Privacy:** I keep your conversation's state so I can pick it up again, deleted after {days} days "
-    "without use or at once with `/forget`. Messages in a thread are public on this server; for privacy "
-    "use DMs or `/knee`."
-)
-THROTTLED = ("You're sending messages faster than I can answer them carefully, so I didn't read "
-             "that last one. Please wait about {seconds} seconds and send it again.")
-NOT_YOURS = ("I'm not following a conversation of yours in this thread. To start one, mention me "
-             "in a channel or send me a direct message.")
-NO_THREAD = ("I couldn't open a thread here: I need the Create Public Threads and Send Messages in Threads "
-             "permissions in this channel. You can send me a direct message instead.")
-FAILED = "Something went wrong on my side and I couldn't answer that. Please try again in a moment."
-FORGET_THREAD = "Messages already posted in this thread stay on Discord until you delete them."
+GREETING = _TEXT("channels.discord.greeting")
+ABOUT = _TEXT("channels.discord.about")
+THROTTLED = _TEXT("channels.discord.throttled")
+NOT_YOURS = _TEXT("channels.discord.not_yours")
+NO_THREAD = _TEXT("channels.discord.no_thread")
+FAILED = _TEXT("channels.discord.failed")
+FORGET_THREAD = _TEXT("channels.discord.forget_thread")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import gradio as gr
 from bot.errors import KneebotError
 from bot.ids import Triage
 from bot.reply import Citation, Reply
+from bot.templates import Templates
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant, Conversation
@@ -32,36 +33,15 @@ CSS_PATH = Path(__file__).parent / "assets" / "web.css"
 PAYLOAD_LIMIT = 50_000
 STORAGE_KEY = "kneebot-web"
 
-EXAMPLES = (
-    "I feel a pull behind my knee when I stretch",
-    "The front of my knee hurts when I touch my toes",
-    "Burning behind my knee that goes into my calf",
-    "What is a Baker's cyst?",
-)
-
-BANNER_HEADINGS = {
-    Triage.EMERGENCY: "Emergency",
-    Triage.SEEK_CARE: "Warning sign: get checked",
-    Triage.BOOK_ASSESSMENT: "Book an assessment",
-}
-BANNER_DEFAULTS = {
-    Triage.EMERGENCY: "Call emergency services or go to an emergency department now.",
-    Triage.SEEK_CARE: ("Stop stretching that leg and get evaluated promptly by a physician"
-                       " or physical therapist."),
-    Triage.BOOK_ASSESSMENT: "Keep modifying the stretch, and book an assessment to find the specific cause.",
-}
-
-INTRO = """# Knee pain when you stretch your hamstrings
-Describe what you feel behind, above or around your knee. kneebot checks for warning signs first,
-asks a few questions, and shows the passages of its guidance that each answer rests on."""
-
-FOOTER = """**Guidance, not a diagnosis.** kneebot answers only from its reviewed guidance on knee pain during
-hamstring stretches: stretching technique, likely causes, and when to get checked. It cannot examine you
-and does not replace a physician or physical therapist. In an emergency, such as chest pain or
-breathlessness, call emergency services."""
-
-SORRY = ("Sorry, something went wrong on our side and your message was not processed. "
-         "Please try again, or start a new conversation.")
+# The page's own wording lives with the reviewed templates (bot/data/templates.yaml, "channels.web").
+_TEXT = Templates.load()
+EXAMPLES = tuple(_TEXT.data["channels"]["web"]["examples"])
+BANNER_HEADINGS = {level: _TEXT(f"channels.web.banner_headings.{level}") for level in
+                   (Triage.EMERGENCY, Triage.SEEK_CARE, Triage.BOOK_ASSESSMENT)}
+BANNER_DEFAULTS = {level: _TEXT(f"escalate_banner.{level}") for level in BANNER_HEADINGS}
+INTRO = _TEXT("channels.web.intro")
+FOOTER = _TEXT("channels.web.footer")
+SORRY = _TEXT("channels.web.sorry")
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -384,7 +384,8 @@ async def test_forget_in_a_thread_forgets_that_threads_conversation(knee_bot: Kn
     await command(knee_bot, "forget")(interaction)
 
     assert knee_bot.assistant.store.load(cid) is None
-    assert bound(knee_bot, thread_key(thread.id, alice.id)) is None
+    fresh = bound(knee_bot, thread_key(thread.id, alice.id))
+    assert fresh != cid and knee_bot.assistant.store.load(fresh) is None, "the thread maps to an empty conversation"
     assert bound(knee_bot, dm_key(alice.id)) == private, "only the thread's conversation is forgotten"
     assert "stay on Discord" in interaction_text(interaction)
 
