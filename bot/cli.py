@@ -37,7 +37,7 @@ def _progress() -> Any:
 
     def update(done: int, total: int) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc="embedding chunks", unit="chunk")
+            bar["bar"] = tqdm(total=total, desc="embedding passages and sentences", unit="text")
         bar["bar"].n = done
         bar["bar"].refresh()
         if done >= total:
