@@ -135,6 +135,8 @@ class FindingExtractor:
             for key in _deletes(word) | {word}:
                 self._fuzzy.setdefault(key, set()).add(word)
         self.fuzzy_words = frozenset(w for ws in self._fuzzy.values() for w in ws)
+        # A word more than one letter longer than every known word cannot be a one-letter typo of one.
+        self._fuzzy_max = max(map(len, self.fuzzy_words), default=0) + 1
         self.slots: dict[str, Slot] = {}
         self._rules: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
         self._pending: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
@@ -209,7 +211,8 @@ class FindingExtractor:
         if word in self._cache:
             return self._cache[word]
         fixed = self.typos.get(word)
-        if fixed is None and len(word) >= 5 and word not in self.protect and word not in self.fuzzy_words:
+        if (fixed is None and 5 <= len(word) <= self._fuzzy_max and word not in self.protect
+                and word not in self.fuzzy_words):
             found = set(self._fuzzy.get(word, ()))
             for d in _deletes(word):
                 found |= self._fuzzy.get(d, set())

@@ -135,8 +135,6 @@ def test_a_red_flag_inside_a_huge_message_is_still_caught(fast_assistant, piece,
     assert RED_FLAGS <= set(reply.red_flags) and reply.triage == Triage.SEEK_CARE and reply.escalation
 
 
-@pytest.mark.xfail(strict=True, reason="findings typo correction builds every one-letter deletion of a word: "
-                   "O(n^2) memory for one long word, read even past the length limit when a red flag is present")
 def test_a_red_flag_beside_one_very_long_word_stays_within_bounded_memory(fast_assistant):
     import random
     import tracemalloc
