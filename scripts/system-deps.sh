@@ -11,6 +11,6 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "note: /usr/bin/chromium is missing; browser tests will be skipped (sudo apt-get install chromium)" >&2
   fi
 fi
-if [ -f package.json ] && [ ! -f node_modules/axe-core/axe.min.js ]; then
-  npm ci --silent --no-audit --no-fund || npm install --silent --no-audit --no-fund
+if [ ! -f tests/ui/node_modules/axe-core/axe.min.js ]; then
+  npm ci --prefix tests/ui --silent --no-audit --no-fund
 fi
