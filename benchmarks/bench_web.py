@@ -62,7 +62,8 @@ def serve(port: int, embedder: str, concurrency: int) -> None:
     state = Path(tempfile.mkdtemp(prefix="kneebot-bench-"))
     settings = Settings(index_dir=state / "index", db_path=state / "kneebot.sqlite3")
     assistant = Assistant.load(settings=settings, embedder=HashEmbedder() if embedder == "hash" else None)
-    launch(build_app(assistant, concurrency_limit=concurrency), port=port, block=True)
+    # The limiter would refuse a benchmark client's back-to-back turns; this measures serving capacity.
+    launch(build_app(assistant, concurrency_limit=concurrency, rate_limits=False), port=port, block=True)
 
 
 def wait_for(url: str, timeout: float) -> None:

@@ -13,7 +13,6 @@ import logging
 import re
 import signal
 import sys
-import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ from discord import app_commands
 from bot.reply import Reply
 from ui import discord_format as fmt
 from ui.discord_format import Outgoing, notice
+from ui.throttle import Throttle, must_read
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,35 +54,6 @@ def thread_key(thread_id: int, user_id: int) -> str:
 def strip_mentions(text: str, user_id: int) -> str:
     """The message without mentions of the bot."""
     return _MENTION.sub(lambda m: "" if int(m.group(1)) == user_id else m.group(0), text).strip()
-
-
-class Throttle:
-    """Per-user token buckets: `burst` messages at once, refilled at one per `refill_seconds`."""
-
-    def __init__(self, burst: int = 5, refill_seconds: float = 3.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.burst, self.refill_seconds, self.clock = burst, refill_seconds, clock
-        self._buckets: dict[int, tuple[float, float]] = {}
-        self._warned: set[int] = set()
-
-    def take(self, user_id: int) -> float:
-        """Spend a token: 0.0 when allowed, else the seconds until the next one."""
-        now = self.clock()
-        tokens, then = self._buckets.get(user_id, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - then) / self.refill_seconds)
-        if tokens >= 1.0:
-            self._buckets[user_id] = (tokens - 1.0, now)
-            self._warned.discard(user_id)
-            return 0.0
-        self._buckets[user_id] = (tokens, now)
-        return (1.0 - tokens) * self.refill_seconds
-
-    def first_warning(self, user_id: int) -> bool:
-        """True once per throttled stretch, so the polite notice does not itself flood."""
-        if user_id in self._warned:
-            return False
-        self._warned.add(user_id)
-        return True
 
 
 class KneeBot(discord.Client):
@@ -173,7 +144,7 @@ class KneeBot(discord.Client):
     async def on_mention(self, message: discord.Message) -> None:
         """A mention in a server channel opens a public thread for a new conversation."""
         assert self.user is not None
-        if not await self._allowed(message.channel, message.author):
+        if not await self._allowed(message.channel, message.author, message.content):
             return
         name = f"kneebot · {message.author.display_name}"[:100]
         try:
@@ -212,15 +183,17 @@ class KneeBot(discord.Client):
 
     async def _answer(self, channel: discord.abc.Messageable, user: discord.abc.User, key: str,
                       text: str) -> None:
-        if not await self._allowed(channel, user):
+        if not await self._allowed(channel, user, text):
             return
         async with self._lock(key):
             async with typing(channel):
                 out = await self.converse(key, text)
             await self._send(channel, out)
 
-    async def _allowed(self, channel: discord.abc.Messageable, user: discord.abc.User) -> bool:
+    async def _allowed(self, channel: discord.abc.Messageable, user: discord.abc.User, text: str) -> bool:
         wait = self.throttle.take(user.id)
+        if wait and must_read(self.assistant, text):
+            return True  # a flood never hides a red flag
         if wait and self.throttle.first_warning(user.id):
             await self._send(channel, notice(fmt.THROTTLED.format(seconds=max(1, round(wait)))))
         return not wait
@@ -256,7 +229,7 @@ class KneeBot(discord.Client):
         """/knee: a turn of the person's private conversation, ephemeral in servers."""
         ephemeral = interaction.guild is not None
         wait = self.throttle.take(interaction.user.id)
-        if wait:
+        if wait and not must_read(self.assistant, message):
             await interaction.response.send_message(fmt.THROTTLED.format(seconds=max(1, round(wait))),
                                                     ephemeral=True)
             return

@@ -38,7 +38,7 @@ WARNING_SIGNS = _TEXT("channels.discord.warning_signs") + " "
 # The channel's own notices (the core writes every reply about symptoms).
 GREETING = _TEXT("channels.discord.greeting")
 ABOUT = _TEXT("channels.discord.about")
-THROTTLED = _TEXT("channels.discord.throttled")
+THROTTLED = _TEXT("throttled")
 NOT_YOURS = _TEXT("channels.discord.not_yours")
 NO_THREAD = _TEXT("channels.discord.no_thread")
 FAILED = _TEXT("channels.discord.failed")

@@ -20,6 +20,7 @@ from bot.errors import KneebotError
 from bot.ids import Triage
 from bot.reply import Citation, Reply
 from bot.templates import Templates
+from ui.throttle import Throttle, must_read
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant, Conversation
@@ -42,6 +43,7 @@ BANNER_DEFAULTS = {level: _TEXT(f"escalate_banner.{level}") for level in BANNER_
 INTRO = _TEXT("channels.web.intro")
 FOOTER = _TEXT("channels.web.footer")
 SORRY = _TEXT("channels.web.sorry")
+THROTTLED = _TEXT("throttled")
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -121,11 +123,34 @@ def _browser_state(value: Any) -> dict[str, Any]:
     return _fresh_state()
 
 
+class Throttled(Exception):
+    """A message refused by the rate limits; `wait` is the seconds until the next is read."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(wait)
+        self.wait = wait
+
+    @property
+    def notice(self) -> str:
+        """The polite reply, from the reviewed templates."""
+        return THROTTLED.format(seconds=max(1, round(self.wait)))
+
+
 class WebChannel:
     """The page's and the API's handlers: session key -> conversation -> reply -> chat messages."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, *, rate_limits: bool = True) -> None:
         self.assistant = assistant
+        # Per conversation and per client (Gradio session); a red flag is read whatever the rate.
+        self.per_conversation = Throttle(burst=6, refill_seconds=2.0) if rate_limits else None
+        self.per_client = Throttle(burst=12, refill_seconds=1.0) if rate_limits else None
+
+    def _check_rate(self, key: str, client: str | None, text: str) -> None:
+        waits = [bucket.take(k) for bucket, k in ((self.per_conversation, key), (self.per_client, client))
+                 if bucket is not None and k]
+        wait = max(waits, default=0.0)
+        if wait and not must_read(self.assistant, text):
+            raise Throttled(wait)
 
     def _conversation(self, channel: str, key: str) -> tuple[Conversation, bool]:
         """The conversation bound to a key (resumed), or a new bound one; True when new."""
@@ -140,8 +165,12 @@ class WebChannel:
         store.bind(channel, key, chat.id)
         return chat, True
 
-    def send(self, channel: str, key: str, text: str) -> tuple[Reply, bool]:
-        """Send one message on the conversation bound to `key`; True when that conversation is new."""
+    def send(self, channel: str, key: str, text: str, client: str | None = None) -> tuple[Reply, bool]:
+        """Send one message on the conversation bound to `key`; True when that conversation is new.
+
+        Raises Throttled when the conversation or the client sends faster than the rate limits allow.
+        """
+        self._check_rate(f"{channel}:{key}", client, text)
         chat, new = self._conversation(channel, key)
         reply = chat.send(text)
         if self.assistant.store.bound(channel, key) != chat.id:
@@ -158,14 +187,17 @@ class WebChannel:
             state = _fresh_state()
         return (*_view(state), state)
 
-    def message(self, message: Any, stored: Any) -> tuple[Any, ...]:
+    def message(self, message: Any, stored: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
         """A message typed in the page: the cleared textbox, the chat, banner, examples and state."""
         state = _browser_state(stored)
         text = clean_message(message)
         if not text:
             return (gr.update(), *_view(state), state)
+        client = getattr(request, "session_hash", None)
         try:
-            reply, new = self.send(CHANNEL, state["key"], text)
+            reply, new = self.send(CHANNEL, state["key"], text, client)
+        except Throttled as exc:
+            answer = exc.notice
         except Exception:  # a person gets words, never a stack trace; the operator gets the log
             log.exception("web message failed")
             answer = SORRY
@@ -178,9 +210,9 @@ class WebChannel:
                              {"role": "assistant", "content": answer}]
         return ("", *_view(state), state)
 
-    def example(self, stored: Any, evt: gr.EventData) -> tuple[Any, ...]:
+    def example(self, stored: Any, evt: gr.EventData, request: gr.Request) -> tuple[Any, ...]:
         """An example opener clicked: send its text."""
-        return self.message(getattr(evt.target, "value", ""), stored)
+        return self.message(getattr(evt.target, "value", ""), stored, request)
 
     def new(self, stored: Any = None) -> tuple[Any, ...]:
         """The "New conversation" button: a new browser key, so the next message starts a new conversation."""
@@ -195,7 +227,9 @@ class WebChannel:
         if not request.session_hash:
             raise gr.Error("This client has no session; reconnect and try again.", print_exception=False)
         try:
-            reply, _ = self.send(API_CHANNEL, request.session_hash, text)
+            reply, _ = self.send(API_CHANNEL, request.session_hash, text, request.session_hash)
+        except Throttled as exc:
+            raise gr.Error(exc.notice, print_exception=False) from None
         except Exception:
             log.exception("api message failed")
             raise gr.Error(SORRY, print_exception=False) from None
@@ -209,14 +243,16 @@ def _view(state: dict[str, Any]) -> tuple[list[dict[str, str]], str, Any]:
 
 
 def build_app(assistant: Assistant, *, concurrency_limit: int = 4, max_queue: int = 256,
-              storage_secret: str = "kneebot-web-page", title: str = "kneebot") -> gr.Blocks:
+              storage_secret: str = "kneebot-web-page", title: str = "kneebot",
+              rate_limits: bool = True) -> gr.Blocks:
     """The web page for `assistant`, built but not served.
 
     `concurrency_limit` is how many messages are processed at once (the queue holds up to
     `max_queue` more). `storage_secret` keys the browser-storage encryption; it reaches the page,
     so it only obscures, and it is fixed so that a browser's conversation survives a server restart.
+    `rate_limits` turns the per-conversation and per-client limits off (load benchmarks only).
     """
-    channel = WebChannel(assistant)
+    channel = WebChannel(assistant, rate_limits=rate_limits)
     private: dict[str, Any] = {"api_visibility": "private"}
     with gr.Blocks(title=title, analytics_enabled=False, fill_width=False) as app:
         stored = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=storage_secret)

@@ -12,46 +12,29 @@ import discord
 import discord.ext.test as dpytest
 import pytest
 
+# tests/ui is a plain folder (no __init__.py): pytest puts it on sys.path.
+from discord_fixtures import (
+    RED_FLAG,
+    REPO,
+    SYMPTOM,
+    FakeInteraction,
+    discord_assistant,
+    discord_index_dir,
+    dm,
+    grant,
+    knee_bot,
+    load_assistant,
+    member,
+    sent,
+    shared_knee_bot,
+    text_channel,
+)
+
 from bot.ids import Triage
 from bot.reply import Citation, Reply
 from ui import discord_bot
 from ui.discord_bot import CHANNEL, KneeBot, Throttle, dm_key, main, thread_key
 from ui.discord_format import MESSAGE_LIMIT, blocks, escalation_embed, format_reply, pack
-
-try:  # tests/ui is a plain folder of modules, or a package
-    from .discord_fixtures import (
-        RED_FLAG,
-        REPO,
-        SYMPTOM,
-        FakeInteraction,
-        discord_assistant,
-        discord_index_dir,
-        dm,
-        grant,
-        knee_bot,
-        load_assistant,
-        member,
-        sent,
-        shared_knee_bot,
-        text_channel,
-    )
-except ImportError:
-    from discord_fixtures import (  # type: ignore[no-redef]
-        RED_FLAG,
-        REPO,
-        SYMPTOM,
-        FakeInteraction,
-        discord_assistant,
-        discord_index_dir,
-        dm,
-        grant,
-        knee_bot,
-        load_assistant,
-        member,
-        sent,
-        shared_knee_bot,
-        text_channel,
-    )
 
 __all__ = ["discord_assistant", "discord_index_dir", "knee_bot", "shared_knee_bot"]  # fixtures, used by name
 
@@ -422,13 +405,17 @@ async def test_a_flood_gets_one_polite_notice_and_does_not_reach_the_core(knee_b
     cid = bound(knee_bot, dm_key(alice.id))
     turns = knee_bot.assistant.store.load(cid)["turn"]
 
-    (notice,) = await dm(RED_FLAG, alice)
+    (notice,) = await dm("it pulls when I stretch", alice)
     assert "wait about 30 seconds" in notice.content and "didn't read" in notice.content
     assert await dm("hello?", alice) == [], "the notice itself must not flood"
     assert knee_bot.assistant.store.load(cid)["turn"] == turns
 
-    now[0] = 31
+    # A flood never hides a red flag: it is read and answered even while throttled.
     assert escalations(await dm(RED_FLAG, alice))
+    assert knee_bot.assistant.store.load(cid)["turn"] == turns + 1
+
+    now[0] = 31
+    assert await dm("thanks", alice)
 
 
 # --- running it --------------------------------------------------------------------------------------

@@ -188,3 +188,41 @@ def test_launch_refuses_malformed_auth_before_serving(web_assistant, auth):
     with pytest.raises(ValueError, match="USER:PASSWORD"):
         launch(app, auth=auth, block=False)
     assert not app.is_running
+
+
+class _Request:
+    def __init__(self, session_hash: str) -> None:
+        self.session_hash = session_hash
+
+
+def test_a_flooding_conversation_is_asked_to_slow_down(web_assistant):
+    channel = WebChannel(web_assistant)
+    state, answers = None, []
+    for n in range(9):
+        _, messages, _, state = send_as(channel, f"{SYMPTOM} {n}", state, _Request("client-a"))
+        answers.append(messages[-1]["content"])
+    assert "faster than I can answer" not in answers[0]
+    assert any("faster than I can answer" in a for a in answers)
+
+
+def test_a_red_flag_is_read_even_when_throttled(web_assistant):
+    channel = WebChannel(web_assistant)
+    state = None
+    for n in range(9):
+        _, _, _, state = send_as(channel, f"{SYMPTOM} {n}", state, _Request("client-b"))
+    _, messages, banner, state = send_as(channel, RED_FLAG, state, _Request("client-b"))
+    assert "faster than I can answer" not in messages[-1]["content"]
+    assert 'role="alert"' in banner and state["triage"] == "seek_care"
+
+
+def test_rate_limits_can_be_turned_off_for_benchmarks(web_assistant):
+    channel = WebChannel(web_assistant, rate_limits=False)
+    state = None
+    for n in range(12):
+        _, messages, _, state = send_as(channel, f"{SYMPTOM} {n}", state, _Request("client-c"))
+        assert "faster than I can answer" not in messages[-1]["content"]
+
+
+def send_as(channel: WebChannel, text: str, stored, request):
+    box, messages, banner, _examples, state = channel.message(text, stored, request)
+    return box, messages, banner, state
