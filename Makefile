@@ -30,4 +30,10 @@ test: setup system-deps lint
 	bash scripts/run-tests.sh
 
 bench: setup
-	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python benchmarks/bench_red_flags.py
+	$(BIN)/python benchmarks/bench_index.py
+	$(BIN)/python benchmarks/bench_turn.py
+	$(BIN)/python benchmarks/bench_cold_start.py
+	$(BIN)/python benchmarks/bench_web.py --clients 20
+	$(BIN)/python benchmarks/bench_web.py --clients 50
+	$(BIN)/python benchmarks/bench_index_scale.py --budget 120
