@@ -151,7 +151,7 @@ class Conversation:
             return
 
         if not self._take_findings(text, b):
-            if s.pending is None and read_answer(text) is not Answer.OTHER or _ACK.match(text):
+            if (s.pending is None and read_answer(text) is not Answer.OTHER) or _ACK.match(text):
                 if s.known and not s.summarised:
                     self._advance(b)
                     return
