@@ -10,13 +10,16 @@ import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import yaml
 from rank_bm25 import BM25Okapi
 
 from bot.corpus import Chunk
 from bot.embedding import Embedder
+from bot.errors import RulesError
 from bot.index import LoadedIndex, embed_text
 from bot.reply import Citation
 
@@ -34,38 +37,24 @@ which while who whom why will with would you your yours yourself im ive dont can
 """.split())
 # People describe symptoms in everyday words; the guidance uses clinical ones. Queries are expanded
 # with the guidance's terms for common lay phrasings before either retriever sees them.
-LAY_TERMS: dict[str, str] = {
-    "wobbly": "unstable", "unsteady": "unstable", "buckle": "unstable giving way",
-    "buckled": "unstable giving way", "gives out": "giving way", "gave out": "giving way",
-    "give way": "giving way", "gave way": "giving way", "gives way": "giving way unstable",
-    "swollen": "swelling", "swell": "swelling", "swelled": "swelling", "puffy": "swelling",
-    "puffed": "swelling", "ballooned": "swelling",
-    "lump": "cyst", "bump": "cyst", "bulge": "cyst",
-    "checked": "assessed evaluation", "check": "assessed evaluation",
-    "doctor": "physician", "gp": "physician", "physio": "physical therapist",
-    "physiotherapist": "physical therapist",
-    "sciatica": "sciatic nerve", "tingling": "nerve", "tingle": "nerve", "pins and needles": "nerve",
-    "numb": "nerve", "electric": "nerve", "shooting": "nerve",
-    "twist": "rotating", "twisted": "rotating", "twisting": "rotating", "turned": "rotating",
-    "turns out": "rotating outward", "turns in": "rotating inward", "turned out": "rotating outward",
-    "towel": "strap", "band": "strap", "belt": "strap", "rope": "strap",
-    "sit bone": "ischial tuberosity", "sitting bone": "ischial tuberosity", "sit bones": "ischial tuberosity",
-    "straighten": "extended extension", "straightening": "extended extension", "straight": "extended",
-    "hyperextend": "hyperextended", "lock out": "locked", "locking out": "locked",
-    "hollow": "popliteal fossa", "crease": "popliteal fossa",
-    "touch my toes": "hamstring stretch", "touch your toes": "hamstring stretch",
-    "toe touch": "hamstring stretch",
-    "hurt": "pain", "hurts": "pain", "sore": "pain", "painful": "pain", "aching": "ache",
-    "catches": "catching", "catch": "catching", "stuck": "locking catching", "clunk": "clicking",
-    "popping": "clicking", "clicks": "clicking", "locks up": "locking", "locks": "locking",
-    "torn": "tear", "ripped": "tear", "rupture": "tear",
-    "put weight": "bear weight", "stand on": "bear weight", "walk on": "bear weight", "limp": "bear weight",
-    "stabbing": "sharp", "push": "forcing aggressive", "force": "forcing aggressive", "hard": "aggressive",
-    "better": "improve relieve reduce", "ease": "relieve reduce", "eases": "relieve reduce",
-    "relief": "relieve", "worse": "aggravate", "flare": "aggravate",
-    "warning": "red flags", "danger": "red flags", "serious": "red flags serious",
-    "thigh": "hamstring", "bad back": "lower back", "spine": "back",
-}
+LAY_TERMS_PATH = Path(__file__).parent / "data" / "lay_terms.yaml"
+
+
+def load_lay_terms(path: Path = LAY_TERMS_PATH) -> dict[str, str]:
+    """Everyday word -> guidance words, from packaged YAML, checked on load."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RulesError(f"{path}: cannot read lay terms: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RulesError(f"{path}: must map everyday words to guidance words")
+    for key, value in data.items():
+        if not isinstance(key, str) or not isinstance(value, str) or not key.strip() or not value.strip():
+            raise RulesError(f"{path}: entry {key!r}: both the word and its expansion must be non-empty text")
+    return {key.casefold(): value for key, value in data.items()}
+
+
+LAY_TERMS = load_lay_terms()
 _LAY = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(LAY_TERMS, key=len, reverse=True))) + r")\b")
 _WORD = re.compile(r"[a-z0-9]+")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'"})

@@ -221,3 +221,14 @@ def test_short_guidance_questions_find_their_passage(real_retriever, query, phra
     hits = real_retriever.search(query, k=3)
     assert any(is_relevant(h.text, [phrase]) for h in hits), [h.text[:60] for h in hits]
     assert all(h.found_by for h in hits)
+
+
+def test_lay_terms_are_data_checked_on_load(tmp_path):
+    from bot.errors import RulesError
+    from bot.retrieval import LAY_TERMS, load_lay_terms
+
+    assert LAY_TERMS["gave way"] == "giving way"
+    bad = tmp_path / "lay.yaml"
+    bad.write_text("wobbly: unstable\nno: ''\n")
+    with pytest.raises(RulesError, match="entry False"):
+        load_lay_terms(bad)
