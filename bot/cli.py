@@ -79,7 +79,7 @@ def cmd_discord(args: argparse.Namespace) -> int:
         print("kneebot: DISCORD_TOKEN is not set; create a bot token in the Discord Developer Portal "
               "(see docs/discord.md) and export it.", file=sys.stderr)
         return 2
-    from ui.discord_bot import main as discord_main
+    from ui.discord_run import main as discord_main
 
     return int(discord_main(_assistant(args), token))
 

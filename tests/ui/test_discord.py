@@ -33,8 +33,9 @@ from discord_fixtures import (
 from bot.ids import Triage
 from bot.reply import Citation, Reply
 from ui import discord_bot
-from ui.discord_bot import CHANNEL, KneeBot, Throttle, dm_key, main, thread_key
+from ui.discord_bot import CHANNEL, KneeBot, Throttle, dm_key, thread_key
 from ui.discord_format import MESSAGE_LIMIT, blocks, escalation_embed, format_reply, pack
+from ui.discord_run import main
 
 __all__ = ["discord_assistant", "discord_index_dir", "knee_bot", "shared_knee_bot"]  # fixtures, used by name
 
