@@ -5,9 +5,8 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
 from bot.config import Settings
+from bot.datafile import read_yaml
 from bot.dialogue import Conversation
 from bot.embedding import Embedder, load_embedder
 from bot.errors import CorpusError, StoreError
@@ -29,10 +28,7 @@ def load_source_titles(corpus_dir: Path) -> dict[str, str]:
     path = Path(corpus_dir) / "sources.yaml"
     if not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise CorpusError(f"{path}: cannot read source titles: {exc}") from exc
+    data = read_yaml(path, "source titles", CorpusError) or {}
     if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("title"), str)
                                              for v in data.values()):
         raise CorpusError(f"{path}: each entry must be a file name mapping to {{title: ..., origin: ...}}")

@@ -15,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from bot.datafile import read_yaml
 from bot.errors import RulesError
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "context_rules.yaml"
@@ -135,11 +135,9 @@ class ContextRules:
     def load(cls, path: Path | str | None = None) -> ContextRules:
         """Load and validate context rules (the packaged file by default)."""
         path = Path(path) if path else DEFAULT_PATH
+        data = read_yaml(path, "context rules")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
             return cls(_RulesSpec.model_validate(data))
-        except (OSError, yaml.YAMLError) as exc:
-            raise RulesError(f"{path.name}: {exc}") from None
         except ValidationError as exc:
             raise RulesError(f"{path.name}: {_describe(exc)}") from None
 

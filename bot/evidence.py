@@ -14,8 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.datafile import read_yaml
 from bot.errors import RulesError
 from bot.ids import Cause
 
@@ -168,10 +167,7 @@ class EvidenceModel:
     def load(cls, path: Path | str | None = None, corpus_text: str | None = None) -> EvidenceModel:
         """Load and validate the evidence table; with `corpus_text`, check every cite occurs in it."""
         path = Path(path) if path else DEFAULT_PATH
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise RulesError(f"{path.name}: {exc}") from None
+        data = read_yaml(path, "the evidence table")
         model = cls(data)
         if corpus_text is not None:
             model.check_cites(corpus_text)

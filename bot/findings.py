@@ -15,10 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.answers import Answer, read_answer
 from bot.context import assess
+from bot.datafile import read_yaml
 from bot.errors import RulesError
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "findings.yaml"
@@ -177,10 +176,7 @@ class FindingExtractor:
     def load(cls, path: Path | str | None = None) -> FindingExtractor:
         """Load and validate the slot definitions (the packaged file by default)."""
         path = Path(path) if path else DEFAULT_PATH
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise RulesError(f"{path.name}: {exc}") from None
+        data = read_yaml(path, "symptom slots")
         return cls(data)
 
     def normalise(self, text: str) -> tuple[str, list[int]]:

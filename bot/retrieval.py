@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
 from rank_bm25 import BM25Okapi
 
 from bot.corpus import Chunk
+from bot.datafile import read_yaml
 from bot.embedding import Embedder
 from bot.errors import RulesError
 from bot.index import LoadedIndex, embed_text
@@ -42,10 +42,7 @@ LAY_TERMS_PATH = Path(__file__).parent / "data" / "lay_terms.yaml"
 
 def load_lay_terms(path: Path = LAY_TERMS_PATH) -> dict[str, str]:
     """Everyday word -> guidance words, from packaged YAML, checked on load."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RulesError(f"{path}: cannot read lay terms: {exc}") from exc
+    data = read_yaml(path, "lay terms")
     if not isinstance(data, dict):
         raise RulesError(f"{path}: must map everyday words to guidance words")
     for key, value in data.items():

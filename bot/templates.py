@@ -4,8 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.datafile import read_yaml
 from bot.errors import RulesError
 from bot.ids import Cause, Triage
 
@@ -33,10 +32,7 @@ class Templates:
     def load(cls, path: Path | None = None) -> Templates:
         """Load and validate the template file."""
         path = path or DEFAULT_PATH
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise RulesError(f"{path}: cannot read templates: {exc}") from exc
+        data = read_yaml(path, "templates")
         if not isinstance(data, dict):
             raise RulesError(f"{path}: templates must be a mapping")
         missing = [k for k in _REQUIRED if k not in data]

@@ -1,0 +1,17 @@
+"""Reading kneebot's YAML data files (rules, templates, evidence, lay terms, source titles)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import KneebotError, RulesError
+
+
+def read_yaml(path: Path, what: str, error: type[KneebotError] = RulesError) -> Any:
+    """The parsed file; an unreadable or malformed one raises `error` naming the file and what it holds."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise error(f"{path}: cannot read {what}: {exc}") from None
