@@ -186,34 +186,28 @@ def run(dialogues: list[Dialogue], new_conversation: Callable[[], Any]) -> list[
 
 
 def summarise(results: list[DialogueResult]) -> dict[str, Any]:
-    """Figures over all turns: pass rates, red-flag recall and false alarms, citation hit rate."""
+    """Headline figures: pass rates, red-flag recall and false alarms, citation hit rate, cause accuracy.
+
+    Derived from bot.metrics, so the terminal, `--json` and the HTML report always agree.
+    """
     turns = [t for r in results for t in r.turns]
-    flag_turns = [t for t in turns if t.expect.get("red_flags")]
-    quiet_turns = [t for t in turns if t.expect.get("no_red_flags")]
-    cite_turns = [t for t in turns if t.expect.get("cites")]
-    caught = sum(all(f in t.reply.red_flags for f in t.expect["red_flags"]) for t in flag_turns)
-    cause_dialogues = [r for r in results if any("top_cause" in t.expect for t in r.turns)]
-    cause_right = sum(all(not any(f.startswith("top_cause") for f in t.failures) for t in r.turns)
-                      for r in cause_dialogues)
-
-    def rate(n: int, d: int) -> float | None:
-        return round(n / d, 4) if d else None
-
+    safety = metrics.safety_figures(results)
+    cites = metrics.grounding_figures(results)["citation_hit_rate"]
+    causes = metrics.conversation_figures(results)["cause_accuracy"]
     return {
         "dialogues": len(results),
         "dialogues_passed": sum(r.passed for r in results),
         "turns": len(turns),
         "turns_passed": sum(t.passed for t in turns),
-        "turn_pass_rate": rate(sum(t.passed for t in turns), len(turns)),
-        "red_flag_turns": len(flag_turns),
-        "red_flag_recall": rate(caught, len(flag_turns)),
-        "silent_turns": len(quiet_turns),
-        "false_alarms": sum(bool(t.reply.red_flags) for t in quiet_turns),
-        "citation_turns": len(cite_turns),
-        "citation_hit_rate": rate(sum(not any(f.startswith("cites") for f in t.failures) for t in cite_turns),
-                                  len(cite_turns)),
-        "cause_dialogues": len(cause_dialogues),
-        "cause_accuracy": rate(cause_right, len(cause_dialogues)),
+        "turn_pass_rate": metrics.rate(sum(t.passed for t in turns), len(turns))["rate"],
+        "red_flags_expected": safety["recall"]["n"],
+        "red_flag_recall": safety["recall"]["rate"],
+        "silent_turns": safety["silent_turns"],
+        "false_alarms": safety["false_alarms"]["successes"],
+        "citation_turns": cites["n"],
+        "citation_hit_rate": cites["rate"],
+        "cause_dialogues": causes["n"],
+        "cause_accuracy": causes["rate"],
     }
 
 
@@ -247,7 +241,7 @@ def format_report(results: list[DialogueResult]) -> str:
     lines.append("")
     lines.append(
         f"{s['dialogues_passed']}/{s['dialogues']} dialogues passed; turn pass rate {s['turn_pass_rate']}; "
-        f"red-flag recall {s['red_flag_recall']} over {s['red_flag_turns']} turns; "
+        f"red-flag recall {s['red_flag_recall']} over {s['red_flags_expected']} expected flags; "
         f"false alarms {s['false_alarms']}/{s['silent_turns']}; citation hit rate {s['citation_hit_rate']}; "
         f"cause accuracy {s['cause_accuracy']} over {s['cause_dialogues']} dialogues")
     lines.append(metrics.summary_line(metrics.detailed_summary(results)))

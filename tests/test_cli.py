@@ -20,8 +20,8 @@ def subcommands() -> set[str]:
 
 def test_readme_and_help_name_the_same_commands():
     readme = (ROOT / "README.md").read_text()
-    documented = set(re.findall(r"kneebot (\w[\w-]*)", readme)) & (subcommands() | {"index", "web"})
-    assert documented == subcommands()
+    documented = set(re.findall(r"kneebot (\w[\w-]*)", readme)) & subcommands()
+    assert documented == subcommands(), "every subcommand is documented in the README"
     spec_commands = {"chat", "web", "discord", "index", "ask", "eval", "eval-retrieval"}
     assert subcommands() == spec_commands
     out = subprocess.run([sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, check=True)
@@ -31,7 +31,6 @@ def test_readme_and_help_name_the_same_commands():
 def test_readme_gives_the_two_fresh_machine_commands():
     readme = (ROOT / "README.md").read_text()
     assert "\n    make web\n" in readme and "\n    make test\n" in readme
-    assert "bash .ci/run" not in readme or "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 

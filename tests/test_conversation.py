@@ -94,6 +94,7 @@ def test_memory_lists_what_was_said(fast_assistant):
     chat.send("sharp pain behind my knee when I stretch")
     reply = chat.send("what do you know about me?")
     assert "Here is what I have noted" in reply.text
+    assert "- it is a sharp pain" in reply.text and "- you feel it behind the knee" in reply.text
 
 
 def test_every_reply_line_is_grounded(fast_assistant, grounding):

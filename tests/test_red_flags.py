@@ -225,34 +225,23 @@ def _broken(tmp_path, old: str, new: str) -> Path:
     return path
 
 
-def test_unknown_id_names_the_entry_and_allowed_ids(tmp_path):
-    path = _broken(tmp_path, "  knee_instability:", "  knee_instabilty:")
-    with pytest.raises(RulesError, match=r"unknown id 'knee_instabilty'; must be one of .*knee_instability"):
-        RuleSet.load(path)
+BROKEN_FILES = [
+    pytest.param("  knee_instability:", "  knee_instabilty:",
+                 r"unknown id 'knee_instabilty'; must be one of .*knee_instability", id="unknown-id"),
+    pytest.param("    triage: emergency\n", "    triage: emergency\n    urgency: high\n",
+                 r"rules\.cauda_equina_signs\.urgency", id="unknown-field"),
+    pytest.param("    triage: book_assessment", "    triage: soon", r"persistent_pain\.triage.*self_care",
+                 id="bad-triage-lists-levels"),
+    pytest.param(r"re: '\b(?P<f>buckl", r"re: '\b(?P<f>(buckl", r"rules\.knee_instability\.cues\[1\]",
+                 id="bad-regex-names-the-cue"),
+    pytest.param("<<swell>>", "<<swel>>", r"unknown definition <<swel>>", id="unknown-definition"),
+]
 
 
-def test_unknown_field_is_rejected(tmp_path):
-    path = _broken(tmp_path, "    triage: emergency\n", "    triage: emergency\n    urgency: high\n")
-    with pytest.raises(RulesError, match=r"rules\.cauda_equina_signs\.urgency"):
-        RuleSet.load(path)
-
-
-def test_bad_triage_lists_levels(tmp_path):
-    path = _broken(tmp_path, "    triage: book_assessment", "    triage: soon")
-    with pytest.raises(RulesError, match=r"persistent_pain\.triage.*self_care"):
-        RuleSet.load(path)
-
-
-def test_bad_regex_names_the_cue(tmp_path):
-    path = _broken(tmp_path, r"re: '\b(?P<f>buckl", r"re: '\b(?P<f>(buckl")
-    with pytest.raises(RulesError, match=r"rules\.knee_instability\.cues\[1\]"):
-        RuleSet.load(path)
-
-
-def test_unknown_definition_is_named(tmp_path):
-    path = _broken(tmp_path, "<<swell>>", "<<swel>>")
-    with pytest.raises(RulesError, match=r"unknown definition <<swel>>"):
-        RuleSet.load(path)
+@pytest.mark.parametrize(("old", "new", "message"), BROKEN_FILES)
+def test_a_broken_rule_file_names_the_bad_entry(tmp_path, old, new, message):
+    with pytest.raises(RulesError, match=message):
+        RuleSet.load(_broken(tmp_path, old, new))
 
 
 def test_missing_rule_is_named(tmp_path):
@@ -266,7 +255,5 @@ def test_missing_rule_is_named(tmp_path):
 
 
 def test_trying_the_toe_test_is_not_a_week_of_modified_stretching():
-    from bot.red_flags import RuleSet
-
     result = RuleSet.load().scan("pointing my toes makes no difference")
     assert result.detections == []
