@@ -57,3 +57,36 @@ def read_answer(text: str) -> Answer:
         if pattern.search(head):
             return answer
     return Answer.OTHER
+
+
+# What the safety questions are about: a doubt whose object is none of these is about something else.
+SAFETY_TOPIC = re.compile(
+    r"\b(?:swell\w*|swoll\w*|puff\w*|gave|give\w*|giving|weight|stand|walk|lock\w*|click\w*|catch\w*|"
+    r"numb\w*|tingl\w*|pins|weak\w*|calf|calves|red|warm|hot|sudden\w*|severe|pop\w*|snap\w*|stable|"
+    r"unstable|buckl\w*)\b", re.I)
+_ABOUT = re.compile(r"^[\s,.;:!-]*(?:if|whether|about|what|how|why|which|when|where|wether|weather)\b(?P<rest>.*)",
+                    re.I | re.S)
+_DOUBTS = (Answer.UNSURE, Answer.DONT_KNOW)
+_I_AM = re.compile(r"^\s*(?:i\s+am|i'?m|im)\s+(?=not\b|unsure\b|uncertain\b)", re.I)
+
+
+def answer_to(text: str, topic: re.Pattern[str] = SAFETY_TOPIC) -> Answer:
+    """What a reply amounts to as an answer to a question about `topic`.
+
+    Like `read_answer`, except that a doubt about something else ("not sure if bending it helps?",
+    "no idea how far to push") is not an answer to this question at all: OTHER, so the message is read
+    as new information and the question is asked again later.
+    """
+    text = _I_AM.sub("", text, count=1) if isinstance(text, str) else text
+    answer = read_answer(text)
+    if answer not in _DOUBTS:
+        return answer
+    head = text.strip()[:200]
+    for a, pattern in _COMPILED:
+        if a is answer and (m := pattern.search(head)):
+            about = _ABOUT.match(text.strip()[m.end():])
+            rest = about.group("rest") if about else ""
+            if about and len(rest.split()) > 2 and not topic.search(rest):
+                return Answer.OTHER
+            break
+    return answer

@@ -16,6 +16,8 @@ from bot.index import ensure_index
 from bot.red_flags import RuleSet
 from bot.reply import Citation
 from bot.retrieval import Retriever
+from bot.safety.detector import RedFlagDetector
+from bot.safety.layer import LearnedLayer
 from bot.store import AuditEntry, Store
 from bot.templates import Templates
 
@@ -44,6 +46,8 @@ class Assistant:
         self.retriever = retriever
         self.store = store
         self.rules = RuleSet.load()
+        # The learned layer is part of the safety core: a missing or broken one stops start-up.
+        self.detector = RedFlagDetector(self.rules, LearnedLayer.load(rules_version=self.rules.spec_version))
         self.findings = FindingExtractor.load()
         self.evidence = EvidenceModel.load()
         self.templates = Templates.load()

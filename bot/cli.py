@@ -149,6 +149,46 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_red_flags(args: argparse.Namespace) -> int:
+    """Red-flag figures on blind-written message sets: rules alone and rules with the learned layer."""
+    from bot.red_flags import RuleSet
+    from bot.safety.blindsets import format_counts, load_sets, measure
+    from bot.safety.detector import RedFlagDetector
+    from bot.safety.layer import LearnedLayer
+
+    messages = load_sets(args.paths)
+    if not messages:
+        print("kneebot: no messages found in " + ", ".join(args.paths), file=sys.stderr)
+        return 2
+    rules = RuleSet.load()
+    runs = {"rules alone": RedFlagDetector(rules, None)}
+    if not args.rules_only:
+        runs["rules + learned layer"] = RedFlagDetector(rules, LearnedLayer.load(rules_version=rules.spec_version))
+    out = {}
+    for name, detector in runs.items():
+        counts = measure(messages, detector.scan)
+        out[name] = counts.summary()
+        print(format_counts(f"{name} ({', '.join(args.paths)})", counts) + "\n")
+        if args.show:
+            for text, flag in counts.misses:
+                print(f"  MISS {flag}: {text}")
+            for text, flags in counts.alarms:
+                print(f"  ALARM {flags}: {text}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2), encoding="utf-8")
+    return 0
+
+
+def cmd_train_red_flags(args: argparse.Namespace) -> int:
+    """Retrain the learned red-flag layer from the blind-written training sets."""
+    from bot.safety.layer import DEFAULT_DIR
+    from bot.safety.training import train
+
+    train(Path(args.out) if args.out else DEFAULT_DIR,
+          [Path(p) for p in args.train] if args.train else None, epochs=args.epochs, top_layers=args.top_layers)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `kneebot`."""
     parser = argparse.ArgumentParser(prog="kneebot", description="Guidance chat for knee pain during "
@@ -185,6 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
     er.add_argument("file", metavar="FILE")
     er.add_argument("--json", metavar="OUT", help="write the figures as JSON")
     er.set_defaults(func=cmd_eval_retrieval)
+    rf = sub.add_parser("eval-red-flags", help="red-flag figures on blind-written message sets")
+    rf.add_argument("paths", nargs="+", metavar="PATH", help="blind-set files or folders")
+    rf.add_argument("--rules-only", action="store_true", help="measure the rules without the learned layer")
+    rf.add_argument("--show", action="store_true", help="print each miss and false alarm")
+    rf.add_argument("--json", metavar="OUT", help="write the figures as JSON")
+    rf.set_defaults(func=cmd_eval_red_flags)
+    tr = sub.add_parser("train-red-flags", help="retrain the learned red-flag layer (bot/data/red_flag_layer/)")
+    tr.add_argument("--train", nargs="+", metavar="DIR", help="training set folders (default "
+                    "tests/red_flags/blind/train/)")
+    tr.add_argument("--out", metavar="DIR", help="where to write weights and manifest")
+    tr.add_argument("--epochs", type=int, default=5)
+    tr.add_argument("--top-layers", type=int, default=3)
+    tr.set_defaults(func=cmd_train_red_flags)
     return parser
 
 

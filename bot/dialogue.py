@@ -12,7 +12,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING
 
-from bot.answers import Answer, read_answer
+from bot.answers import Answer, answer_to, read_answer
 from bot.errors import StoreError
 from bot.ids import RedFlag, Triage
 from bot.intents import Intent, classify
@@ -169,7 +169,7 @@ class Conversation:
         """Record clear red flags; return the newly recorded ones and one flag to confirm, if any."""
         s, rules = self.state, self.assistant.rules
         pending = RedFlag(s.pending_arg or "") if s.pending_kind == "confirm" else None
-        result = rules.scan(text, timeline=rules.timeline_from(s.timeline), pending=pending)
+        result = self.assistant.detector.scan(text, timeline=rules.timeline_from(s.timeline), pending=pending)
         s.timeline = result.timeline.to_dict()
         recorded: list[RedFlag] = []
         confirm: RedFlag | None = None
@@ -206,7 +206,7 @@ class Conversation:
 
     def _audit(self, flag: RedFlag, span: tuple[int, int] | None, modifiers: tuple[str, ...],
                decision: str, matched: str | None = None) -> AuditEntry:
-        return AuditEntry(self.id, str(flag), span, modifiers, decision, self.assistant.rules.version, matched)
+        return AuditEntry(self.id, str(flag), span, modifiers, decision, self.assistant.detector.version, matched)
 
     def _ask_confirm(self, flag: RedFlag, b: ReplyBuilder, *, repeat: bool = False) -> None:
         s = self.state
@@ -232,7 +232,7 @@ class Conversation:
             b.remind()
             b.say("acknowledge")
             return True
-        answer = read_answer(text)
+        answer = answer_to(text)  # a doubt about something else is new information, not an answer
         if answer is Answer.NO:
             s.pending, s.screened = None, True
             self._take_findings(text, b)
@@ -242,7 +242,7 @@ class Conversation:
             s.screen_positive = True
             s.raise_triage(Triage.SEEK_CARE)
             self.assistant.audit([AuditEntry(self.id, "screen", None, (), "screen_positive",
-                                              self.assistant.rules.version)])
+                                              self.assistant.detector.version)])
             b.escalate_screen()
             s.pending = "screen_which"
             b.ask("screen_which")

@@ -7,6 +7,7 @@
     ├── IndexCorruptError    index/ exists but cannot be read
     ├── IndexBuildError      index/ is missing or stale and cannot be (re)built there (e.g. read-only)
     ├── RulesError           a packaged data file (rules, templates, evidence) is invalid
+    ├── SafetyLayerError     the learned red-flag layer's weights are missing, corrupt or for other rules
     ├── StoreError           the SQLite store cannot be read or written
     └── DialogueFileError    a test-dialogue or query file is malformed
 """
@@ -39,6 +40,10 @@ class IndexBuildError(KneebotError):
 
 class RulesError(KneebotError):
     """A packaged data file is invalid."""
+
+
+class SafetyLayerError(KneebotError):
+    """The learned red-flag layer cannot be used; the assistant never runs without it."""
 
 
 class StoreError(KneebotError):

@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.answers import Answer, read_answer
+from bot.answers import Answer, answer_to
 from bot.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.context import ContextRules, Modifier, sentences
 from bot.errors import RulesError
@@ -31,6 +31,7 @@ _DEF = re.compile(r"<<(\w+)>>")
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
 _MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
 _CONTEXT_REACH = 400  # characters either side of a finding that context may look at
+TIMELINE = "timeline"  # modifier of a persistent-pain detection made from the timeline of several messages
 
 
 class Decision(StrEnum):
@@ -139,6 +140,7 @@ class RuleSet:
 
     def __init__(self, spec: _FileSpec, context: ContextRules, version: str) -> None:
         self.version = version
+        self.spec_version = spec.version  # the rule set's declared version; the learned layer is trained for it
         self.context = context
         expand = _Expander(spec.defs)
         self._rules: dict[RedFlag, _Compiled] = {}
@@ -203,8 +205,9 @@ class RuleSet:
         return self._rules[RedFlag(flag)].rule
 
     def read_confirmation(self, text: str) -> Answer:
-        """What a reply to a confirmation question amounts to (a doubt counts as yes)."""
-        return read_answer(text)
+        """What a reply to a confirmation question amounts to (a doubt counts as yes; a doubt about
+        something else is no answer)."""
+        return answer_to(text)
 
     def timeline_from(self, data: dict | None) -> Timeline:
         """A timeline from its stored dict form."""
@@ -233,7 +236,7 @@ class RuleSet:
         if flag not in found and spans and status != was and status in ("persistent", "possible"):
             span = spans[-1]
             decision = Decision.RECORD if status == "persistent" else Decision.CONFIRM
-            found[flag] = Detection(flag, decision, span, text[span[0]:span[1]])
+            found[flag] = Detection(flag, decision, span, text[span[0]:span[1]], frozenset({TIMELINE}))
         order = list(RedFlag)
         return ScanResult(sorted(found.values(), key=lambda d: order.index(d.rule)), after)
 

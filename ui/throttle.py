@@ -42,6 +42,6 @@ class Throttle:
 def must_read(assistant: Any, text: str) -> bool:
     """Whether a message mentions a possible red flag: those are answered even when throttled."""
     try:
-        return bool(assistant.rules.scan(text[:20_000]).detections)
+        return bool(assistant.detector.scan(text[:20_000]).detections)
     except Exception:  # if in doubt, read it
         return True
