@@ -276,8 +276,9 @@ class ContextRules:
         if self.resolution is None:
             return False
         lo, hi = _sentence_at(text, max(end - 1, 0))
-        nxt = _sentence_at(text, hi + 1)[1] if hi + 1 < len(text) else hi
-        return self.resolution.search(text, lo, max(hi, nxt)) is not None
+        for _ in range(2):  # the resolution may come a sentence or two later ("... It went down. Never came back.")
+            hi = max(hi, _sentence_at(text, hi + 1)[1]) if hi + 1 < len(text) else hi
+        return self.resolution.search(text, lo, hi) is not None
 
 
 def _describe(exc: ValidationError) -> str:

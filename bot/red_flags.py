@@ -29,6 +29,20 @@ SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMA
                        Modifier.HISTORICAL, Modifier.OTHER_PERSON})
 _DEF = re.compile(r"<<(\w+)>>")
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
+_PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
+           r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
+           r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|aunt|auntie|uncle|cousin|kid|child|"
+           r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
+           r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|student|pupil|"
+           r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady|bloke|guy|woman|man|"
+           r"girl|boy|someone|somebody|runner|member|footballer)")
+_OTHER_SUBJECT = re.compile(
+    rf"\b(?:(?:my|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the))\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
+    rf"|{_PEOPLE}'s|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder))\b", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
+                           r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
+                           r"pilates|yoga|work|office|school))", re.I)
+_JOKING = re.compile(r"\b(?:laugh\w*|lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
 _MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
 _CONTEXT_REACH = 400  # characters either side of a finding that context may look at
 TIMELINE = "timeline"  # modifier of a persistent-pain detection made from the timeline of several messages
@@ -276,6 +290,10 @@ class RuleSet:
         a = self.context.assess(norm, core)
         if a.attached & SILENCING:
             return None, a.modifiers
+        if _other_subject(norm, seg[0], core):
+            return None, a.modifiers | {Modifier.OTHER_PERSON}
+        if _JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": ask, never record
+            return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
         if (cue.vague and not clear) or a.modifiers:
             return Decision.CONFIRM, a.modifiers
         return Decision.RECORD, a.modifiers
@@ -325,6 +343,17 @@ def _matches(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) 
             if m.end() > m.start():
                 yield m
             pos = m.start() + 1
+
+
+def _other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
+    """Whether the finding's clause is about someone else: an other-person subject or possessive
+    ("my friend felt a pop and couldn't walk", "our captain's knee ballooned") comes before it with no
+    first-person word in between or just after ("my friend says I'm limping", "my partner had to carry
+    me" stay mine)."""
+    last = None
+    for last in _OTHER_SUBJECT.finditer(text, lo, core[0]):
+        pass
+    return last is not None and _FIRST_PERSON.search(text, last.end(), min(len(text), core[1] + 12)) is None
 
 
 def _segment(text: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -88,3 +88,29 @@ def test_eval_retrieval_prints_the_three_retrievers(tmp_path, capsys):
     figures = json.loads(out_json.read_text())
     assert set(figures) == {"dense", "bm25", "hybrid"}
     assert figures["hybrid"]["recall@3"] >= 0.95 and figures["hybrid"]["mrr"] >= 0.85
+
+
+def test_eval_red_flags_reports_rules_and_layer(tmp_path, capsys):
+    blind = tmp_path / "set.yaml"
+    blind.write_text(
+        "round: test\nwriter: t\nmessages:\n"
+        "  - {text: \"my knee gave way on the stairs and now I can't put any weight on it\","
+        " flags: [knee_instability, cannot_bear_weight], style: plain, kind: report}\n"
+        "  - {text: \"what are the warning signs I should look out for?\", flags: [], style: plain,"
+        " kind: informational}\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    assert main(["eval-red-flags", str(blind), "--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert set(figures) == {"rules alone", "rules + learned layer"}
+    for run in figures.values():
+        assert run["flag_pairs"] == 2 and run["silent_messages"] == 1
+        assert run["recorded_directly"] == 1.0 and run["false_alarms"] == 0.0
+    assert "recorded directly" in capsys.readouterr().out
+
+
+def test_eval_red_flags_names_a_malformed_file(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("messages:\n  - {text: hi, flags: [not_a_flag]}\n", encoding="utf-8")
+    assert main(["eval-red-flags", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "not_a_flag" in err

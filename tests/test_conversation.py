@@ -170,3 +170,33 @@ def test_what_to_do_after_an_escalation_repeats_it(fast_assistant):
     reply = chat.send("what should i do")
     assert "I can only help with" not in reply.text
     assert reply.escalation and "Stop stretching" in reply.text
+
+
+@pytest.mark.parametrize("doubt", ["not sure if bending it the other way helps?",
+                                   "no idea how far I should push the stretch",
+                                   "I'm not sure about the towel thing"])
+def test_a_doubt_about_something_else_is_not_an_answer_to_the_screen(fast_assistant, doubt):
+    chat = fast_assistant.conversation()
+    first = chat.send(PULL)
+    assert first.question is not None and "safety check" in first.question
+    reply = chat.send(doubt)
+    assert reply.triage is Triage.SELF_CARE and reply.red_flags == ()
+    assert reply.kind != "escalation"
+    later = chat.send("I don't think so")  # the screen is still waiting for its answer
+    assert later.triage is Triage.SELF_CARE
+
+
+def test_not_sure_to_the_screen_itself_still_counts_as_yes(fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.send(PULL)
+    reply = chat.send("not sure")
+    assert reply.triage is Triage.SEEK_CARE
+
+
+def test_a_doubt_about_something_else_does_not_answer_a_flag_question(fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.state.pending = "confirm:rapid_swelling"  # as if the bot had just asked that flag's question
+    reply = chat.send("not sure whether stretching the other leg first helps?")
+    assert not reply.red_flags and reply.triage is Triage.SELF_CARE
+    assert reply.kind == "confirm" and "swell" in (reply.question or "")
+    assert "rapid_swelling" in chat.send("not sure").red_flags

@@ -4,8 +4,9 @@ order, data read in sorted order).
 Training data: the blind-written training sets (tests/red_flags/blind/train/) and the project's own
 tables (tests/red_flags/<flag>.yaml `record` lists, silent.yaml). Never a fresh or regression set:
 those report figures. A tenth of the blind messages (chosen by a hash of their text) is held out;
-the thresholds are chosen on it, with the rules' own decisions, so that rules and layer together
-keep false alarms and questions on silent messages under the budgets below.
+the thresholds are chosen on it and on the spent fresh sets (tests/red_flags/blind/regression/, other
+writers than the training sets), with the rules' own decisions, so that rules and layer together keep
+false alarms and questions on silent messages under the budgets below.
 """
 from __future__ import annotations
 
@@ -38,9 +39,10 @@ from bot.safety.layer import (
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRAIN_DIR = ROOT / "tests" / "red_flags" / "blind" / "train"
+REGRESSION_DIR = ROOT / "tests" / "red_flags" / "blind" / "regression"  # spent fresh sets: thresholds only
 TABLES = ROOT / "tests" / "red_flags"
-FALSE_ALARM_BUDGET = 0.03  # on held-out silent messages, rules and layer together
-QUESTION_BUDGET = 0.10
+FALSE_ALARM_BUDGET = 0.035  # on held-out silent messages, rules and layer together
+QUESTION_BUDGET = 0.13
 FLAGS = list(RedFlag)
 
 
@@ -60,7 +62,7 @@ def held_out(m: Message) -> bool:
     return hashlib.sha256(m.text.encode("utf-8")).digest()[0] < 26
 
 
-def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, epochs: int = 5,
+def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, epochs: int = 6,
           top_layers: int = 3, max_tokens: int = 128, seed: int = 13,
           log: Callable[[str], None] = print) -> dict[str, Any]:
     """Train, choose thresholds, write weights and manifest to out_dir; returns the manifest."""
@@ -75,11 +77,14 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
     base = bundled_model_dir()
     verify_weights(base, BUNDLED_SHA256)
     train_dirs = train_dirs or [TRAIN_DIR]
-    blind = load_sets(train_dirs)
-    val = [m for m in blind if held_out(m)]
+    files = [p for d in map(Path, train_dirs) for p in (sorted(d.glob("*.yaml")) if d.is_dir() else [d])]
+    trained_on = {str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p): file_sha256(p) for p in files}
+    blind = load_sets(files)
+    spent = load_sets([REGRESSION_DIR]) if REGRESSION_DIR.is_dir() else []
+    val = [m for m in blind if held_out(m)] + spent
     fit = [m for m in blind if not held_out(m)] + table_messages()
-    log(f"training on {len(fit)} messages ({len(blind) - len(val)} blind + tables), "
-        f"thresholds on {len(val)} held out")
+    log(f"training on {len(fit)} messages ({len(blind) - len(val) + len(spent)} blind + tables), "
+        f"thresholds on {len(val)} ({len(spent)} from spent fresh sets)")
 
     model, tok = build_model(base, top_layers, len(FLAGS))
     params = [p for _, p in trainable_parameters(model, top_layers)]
@@ -119,8 +124,6 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
     state = {n: p.detach().to(torch.float16).contiguous() for n, p in trainable_parameters(model, top_layers)}
     weights = out_dir / WEIGHTS
     save_file(state, str(weights))
-    trained_on = {str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p): file_sha256(p)
-                  for d in train_dirs for p in sorted(Path(d).glob("*.yaml"))}
     manifest = {
         "format": FORMAT, "flags": [str(f) for f in FLAGS], "rules_version": rules.spec_version,
         "weights_sha256": file_sha256(weights), "base_model_sha256": BUNDLED_SHA256,
@@ -229,40 +232,42 @@ def figures(messages: list[Message], decisions: np.ndarray) -> dict[str, float]:
 
 
 def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet) -> tuple[Thresholds, dict]:
-    """The thresholds that record most held-out flags within the false-alarm and question budgets;
-    emergency flags then get the lowest thresholds the budgets still allow."""
+    """The thresholds that record most held-out flags within the false-alarm and question budgets
+    (or, when no setting keeps within them, the one that exceeds them least); emergency flags then get
+    the lowest thresholds the budgets still allow."""
     ruled = rule_matrix(messages, rules)
-    grid = [0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.92, 0.97]
-    best: tuple[float, float, float, float] | None = None
     n = len(FLAGS)
-    for r in grid:
-        for a in [x for x in (0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.4) if x < r]:
-            for k in (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5):
-                f = figures(messages, decide(ruled, probs, np.full(n, r), np.full(n, a), np.full(n, k)))
-                score = (f["recorded"] + 0.5 * f["recorded_or_asked"]
-                         - 4 * max(0.0, f["false_alarms"] - FALSE_ALARM_BUDGET)
-                         - 2 * max(0.0, f["silent_asked"] - QUESTION_BUDGET))
-                if best is None or score > best[0]:
-                    best = (score, r, a, k)
+
+    def rank(f: dict[str, float]) -> tuple[float, float]:
+        excess = max(0.0, f["false_alarms"] - FALSE_ALARM_BUDGET) * 2 + max(0.0, f["silent_asked"] - QUESTION_BUDGET)
+        return (-round(excess, 3), f["recorded"] + 0.5 * f["recorded_or_asked"])
+
+    best: tuple[tuple[float, float], float, float, float] | None = None
+    for r in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98):
+        for a in (x for x in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8) if x < r):
+            for k in (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2):
+                key = rank(figures(messages, decide(ruled, probs, np.full(n, r), np.full(n, a), np.full(n, k))))
+                if best is None or key > best[0]:
+                    best = (key, r, a, k)
     assert best is not None
     _, r, a, k = best
     t_r, t_a, t_k = np.full(n, r), np.full(n, a), np.full(n, k)
     for flag in EMERGENCY:
         j = FLAGS.index(flag)
-        for lower_r in sorted({x for x in grid + [0.15, 0.25] if x <= r}):
-            trial_r = t_r.copy()
-            trial_r[j] = lower_r
-            trial_a = t_a.copy()
-            trial_a[j] = min(t_a[j], lower_r / 3)
-            f = figures(messages, decide(ruled, probs, trial_r, trial_a, t_k))
-            base = figures(messages, decide(ruled, probs, t_r, t_a, t_k))
-            if (f["false_alarms"] <= max(FALSE_ALARM_BUDGET, base["false_alarms"])
-                    and f["silent_asked"] <= max(QUESTION_BUDGET, base["silent_asked"])):
+        base = rank(figures(messages, decide(ruled, probs, t_r, t_a, t_k)))
+        for lower in (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+            if lower >= t_r[j]:
+                break
+            trial_r, trial_a = t_r.copy(), t_a.copy()
+            trial_r[j], trial_a[j] = lower, min(t_a[j], lower / 2)
+            if rank(figures(messages, decide(ruled, probs, trial_r, trial_a, t_k)))[0] >= base[0]:
                 t_r, t_a = trial_r, trial_a
                 break
     chosen = Thresholds({f: float(t_r[i]) for i, f in enumerate(FLAGS)},
                         {f: float(t_a[i]) for i, f in enumerate(FLAGS)},
                         {f: float(t_k[i]) for i, f in enumerate(FLAGS)})
-    result = figures(messages, decide(ruled, probs, t_r, t_a, t_k))
-    result["rules_alone"] = figures(messages, ruled.astype(np.int64))  # type: ignore[assignment]
-    return chosen, {k2: (round(v, 4) if isinstance(v, float) else v) for k2, v in result.items()}
+    final = figures(messages, decide(ruled, probs, t_r, t_a, t_k))
+    result: dict[str, Any] = {k2: round(v, 4) for k2, v in final.items()}
+    result["rules_alone"] = {k2: round(v, 4) for k2, v in figures(messages, ruled.astype(np.int64)).items()}
+    result["messages"] = len(messages)
+    return chosen, result

@@ -1,0 +1,173 @@
+"""The learned red-flag layer: the shipped weights, how it combines with the rules, and bad files."""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+
+import pytest
+
+from bot.errors import SafetyLayerError
+from bot.ids import RedFlag
+from bot.red_flags import Decision, Detection, RuleSet, ScanResult
+from bot.safety import layer as layer_mod
+from bot.safety.detector import LAYER_DOUBT, LAYER_HIT, RedFlagDetector, combine
+from bot.safety.layer import DEFAULT_DIR, MANIFEST, MAX_WINDOWS, WEIGHTS, LearnedLayer, file_sha256
+
+MAX_MODEL_BYTES = 20 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return RuleSet.load()
+
+
+@pytest.fixture(scope="module")
+def layer(rules) -> LearnedLayer:
+    return LearnedLayer.load(rules_version=rules.spec_version)
+
+
+@pytest.fixture(scope="module")
+def detector(rules, layer) -> RedFlagDetector:
+    return RedFlagDetector(rules, layer)
+
+
+def test_shipped_weights_are_small_and_match_their_manifest():
+    manifest = json.loads((DEFAULT_DIR / MANIFEST).read_text())
+    weights = DEFAULT_DIR / WEIGHTS
+    assert weights.stat().st_size <= MAX_MODEL_BYTES
+    assert file_sha256(weights) == manifest["weights_sha256"]
+    assert manifest["flags"] == [str(f) for f in RedFlag]
+    assert manifest["rules_version"] == RuleSet.load().spec_version
+    assert all(p.startswith("tests/red_flags/blind/train/") for p in manifest["trained_on"]), \
+        "the layer is trained only on blind-written training sets, never on a measuring set"
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("the leg just won't have me on it since the stretch", RedFlag.CANNOT_BEAR_WEIGHT),
+    ("I can't feel the toilet paper when I wipe and my bladder is acting strange", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("there's a crushing weight on my chest and it goes into my left arm", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("my kneecap has disappeared into the puffiness, came up in an hour", RedFlag.RAPID_SWELLING),
+])
+def test_clear_reports_score_high(layer, text, flag):
+    assert layer.scores(text)[flag] >= layer.thresholds.ask[flag]
+
+
+@pytest.mark.parametrize("text", [
+    "what are the warning signs I should watch for?",
+    "my husband's knee gave way at football, he's getting it looked at",
+    "no swelling, no clicking, it just feels tight behind the knee",
+])
+def test_silent_messages_score_low(layer, text):
+    scores = layer.scores(text)
+    assert all(p < layer.thresholds.record[f] for f, p in scores.items()), scores
+
+
+def _rule_result(decision: Decision) -> ScanResult:
+    return ScanResult([Detection(RedFlag.KNEE_INSTABILITY, decision, (0, 4), "gave")])
+
+
+def test_layer_never_silences_a_rule(layer):
+    zero = {f: 0.0 for f in RedFlag}
+    recorded = combine(_rule_result(Decision.RECORD), zero, layer, "gave way")
+    assert [(d.rule, d.decision) for d in recorded.detections] == [(RedFlag.KNEE_INSTABILITY, Decision.CONFIRM)]
+    assert LAYER_DOUBT in recorded.detections[0].modifiers
+    asked = combine(_rule_result(Decision.CONFIRM), zero, layer, "gave way")
+    assert [(d.rule, d.decision) for d in asked.detections] == [(RedFlag.KNEE_INSTABILITY, Decision.CONFIRM)]
+
+
+def test_layer_adds_hits_and_questions(layer):
+    t = layer.thresholds
+    flag = RedFlag.CALF_CLOT_SIGNS
+    high = combine(ScanResult(), {**{f: 0.0 for f in RedFlag}, flag: t.record[flag]}, layer, "text")
+    assert [(d.rule, d.decision) for d in high.detections] == [(flag, Decision.RECORD)]
+    assert LAYER_HIT in high.detections[0].modifiers
+    mid = combine(ScanResult(), {**{f: 0.0 for f in RedFlag}, flag: t.ask[flag]}, layer, "text")
+    assert [(d.rule, d.decision) for d in mid.detections] == [(flag, Decision.CONFIRM)]
+
+
+def test_answer_to_the_pending_question_is_the_rules_alone(detector):
+    result = detector.scan("not sure", pending=RedFlag.RAPID_SWELLING)
+    assert RedFlag.RAPID_SWELLING in result.recorded
+
+
+def test_hostile_input_costs_a_bounded_number_of_windows(layer, detector):
+    noise = ("knee pain swelling " * 20 + ". ") * 2000
+    assert len(layer.windows(noise)) <= MAX_WINDOWS
+    assert len(layer.windows("x" * 200_000)) <= MAX_WINDOWS
+    start = time.perf_counter()
+    detector.scan("\ud800 lone surrogate and a knee that gave way")
+    assert time.perf_counter() - start < 30  # a bound on a hang, not a speed target (bench_red_flags)
+
+
+def test_long_story_is_read_in_windows_and_finds_a_buried_flag(layer):
+    story = ("We went to the coast for the weekend and the weather was lovely. " * 12
+             + "Then on Sunday my knee suddenly gave way on the stairs and I fell. "
+             + "Anyway the food was great and we saw some seals. " * 6)
+    assert len(layer.windows(story)) > 1
+    assert layer.scores(story)[RedFlag.KNEE_INSTABILITY] >= layer.thresholds.ask[RedFlag.KNEE_INSTABILITY]
+
+
+# --- bad files: the assistant never runs without its safety layer ----------------------------------
+
+@pytest.fixture
+def layer_copy(tmp_path):
+    folder = tmp_path / "layer"
+    shutil.copytree(DEFAULT_DIR, folder)
+    return folder
+
+
+def _load_error(folder, rules_version=None) -> str:
+    with pytest.raises(SafetyLayerError) as err:
+        LearnedLayer.load(folder, rules_version=rules_version)
+    return str(err.value)
+
+
+def test_missing_weights(layer_copy):
+    (layer_copy / WEIGHTS).unlink()
+    msg = _load_error(layer_copy)
+    assert str(layer_copy / WEIGHTS) in msg and "kneebot train-red-flags" in msg
+
+
+def test_missing_manifest(layer_copy):
+    (layer_copy / MANIFEST).unlink()
+    msg = _load_error(layer_copy)
+    assert "manifest" in msg and "kneebot train-red-flags" in msg
+
+
+def test_corrupt_weights_fail_the_checksum(layer_copy):
+    data = bytearray((layer_copy / WEIGHTS).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (layer_copy / WEIGHTS).write_bytes(bytes(data))
+    msg = _load_error(layer_copy)
+    assert "checksum" in msg and str(layer_copy / WEIGHTS) in msg
+
+
+def test_truncated_weights_with_a_matching_hash_are_refused(layer_copy):
+    weights = layer_copy / WEIGHTS
+    weights.write_bytes(weights.read_bytes()[:1000])
+    manifest = json.loads((layer_copy / MANIFEST).read_text())
+    manifest["weights_sha256"] = file_sha256(weights)
+    (layer_copy / MANIFEST).write_text(json.dumps(manifest))
+    assert "cannot load the red-flag layer" in _load_error(layer_copy)
+
+
+def test_weights_for_another_rule_set_version(layer_copy):
+    msg = _load_error(layer_copy, rules_version="1999.1")
+    assert "rule-set version" in msg and "kneebot train-red-flags" in msg
+
+
+def test_unreadable_manifest(layer_copy):
+    (layer_copy / MANIFEST).write_text("{not json")
+    assert "unreadable" in _load_error(layer_copy)
+
+
+def test_assistant_does_not_start_without_its_layer(layer_copy, monkeypatch, hash_embedder, tmp_path):
+    from bot.assistant import Assistant
+    from bot.config import Settings
+
+    (layer_copy / WEIGHTS).unlink()
+    monkeypatch.setattr(layer_mod, "DEFAULT_DIR", layer_copy)
+    settings = Settings(index_dir=tmp_path / "index", db_path=tmp_path / "db.sqlite3")
+    with pytest.raises(SafetyLayerError):
+        Assistant.load(settings=settings, embedder=hash_embedder)
