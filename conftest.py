@@ -61,7 +61,7 @@ def real_assistant(tmp_path_factory, model_embedder):
 @pytest.fixture(scope="session")
 def grounding(fast_assistant):
     """A checker that knows every reviewed string the assistant may show."""
-    from bot.grounding import GroundingChecker
+    from bot.eval.grounding import GroundingChecker
 
     a = fast_assistant
     chunks = a.retriever.index.chunks

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.retrieval_eval import load_queries  # noqa: E402
+from bot.eval.retrieval import load_queries  # noqa: E402
 
 
 def main() -> int:

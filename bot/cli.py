@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import KneebotError
+from bot.reply import Citation
 
 EPILOG = """environment: KNEEBOT_CORPUS, KNEEBOT_INDEX, KNEEBOT_DB, KNEEBOT_MODEL, KNEEBOT_TRANSCRIPTS,
 KNEEBOT_RETENTION_DAYS, KNEEBOT_MAX_MESSAGE_CHARS, KNEEBOT_HOST, KNEEBOT_PORT, KNEEBOT_ROOT_PATH,
@@ -100,37 +101,45 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def format_passages(citations: list[Citation]) -> str:
+    """Passages for `kneebot ask`: rank, section, score, which retrievers found it, then the text."""
+    if not citations:
+        return "Nothing in the guidance answers this."
+    blocks = []
+    for rank, c in enumerate(citations, 1):
+        score = "-" if c.score is None else f"{c.score:.3f}"
+        found = "+".join(c.found_by) or "-"
+        blocks.append(f"[{rank}] {c.section} ({c.source})  score {score}  found by {found}\n    {c.text}")
+    return "\n\n".join(blocks)
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     """Print the passages retrieval returns for a question."""
-    from bot.retrieval_eval import format_passages
-
-    hits = _assistant(args).retriever.search(args.question, k=args.k)
-    if not hits:
-        print("Nothing in the guidance answers this.")
-        return 0
-    print(format_passages(hits))
+    print(format_passages(_assistant(args).retriever.search(args.question, k=args.k)))
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run test dialogues; non-zero exit when any fails."""
-    from bot import evaluation, retrieval_eval
+    from bot.eval.dialogues import collect, run
+    from bot.eval.retrieval import evaluate, format_table, load_queries
+    from bot.eval.summary import format_report, to_json
 
-    dialogues = evaluation.collect(args.paths)
+    dialogues = collect(args.paths)
     if not dialogues:
         print("kneebot: no dialogues found in " + ", ".join(args.paths), file=sys.stderr)
         return 2
-    queries = retrieval_eval.load_queries(Path(args.queries)) if args.queries else None
+    queries = load_queries(Path(args.queries)) if args.queries else None
     assistant = _assistant(args)
-    results = evaluation.run(dialogues, assistant.conversation)
-    retrieval = retrieval_eval.evaluate(assistant.retriever, queries) if queries else None
-    print(evaluation.format_report(results))
+    results = run(dialogues, assistant.conversation)
+    retrieval = evaluate(assistant.retriever, queries) if queries else None
+    print(format_report(results))
     if retrieval:
-        print("\nretrieval (" + args.queries + ")\n" + retrieval_eval.format_table(retrieval))
+        print("\nretrieval (" + args.queries + ")\n" + format_table(retrieval))
     if args.json:
-        Path(args.json).write_text(json.dumps(evaluation.to_json(results, retrieval), indent=2), encoding="utf-8")
+        Path(args.json).write_text(json.dumps(to_json(results, retrieval), indent=2), encoding="utf-8")
     if args.html:
-        from bot.report import render_html
+        from bot.eval.report import render_html
 
         Path(args.html).write_text(render_html(results, retrieval), encoding="utf-8")
         print(f"report written to {args.html}")
@@ -139,11 +148,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_eval_retrieval(args: argparse.Namespace) -> int:
     """Recall@k and MRR of the dense, BM25 and hybrid retrievers on labelled queries."""
-    from bot import retrieval_eval
+    from bot.eval.retrieval import evaluate, format_table, load_queries
 
-    queries = retrieval_eval.load_queries(Path(args.file))
-    results = retrieval_eval.evaluate(_assistant(args).retriever, queries)
-    print(retrieval_eval.format_table(results))
+    queries = load_queries(Path(args.file))
+    results = evaluate(_assistant(args).retriever, queries)
+    print(format_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0

@@ -3,15 +3,16 @@ from pathlib import Path
 
 import pytest
 
-from bot import evaluation
+from bot.eval.dialogues import collect, run
+from bot.ids import Cause
 
-DIALOGUES = evaluation.collect([Path(__file__).parent / "dialogues"])
+DIALOGUES = collect([Path(__file__).parent / "dialogues"])
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dialogue", DIALOGUES, ids=[d.id for d in DIALOGUES])
 def test_dialogue(dialogue, real_assistant, grounding):
-    [result] = evaluation.run([dialogue], real_assistant.conversation)
+    [result] = run([dialogue], real_assistant.conversation)
     problems = [f"turn {n} {t.user!r}: {f}" for n, t in enumerate(result.turns, 1) for f in t.failures]
     problems += [f"turn {n}: ungrounded line {line!r}" for n, t in enumerate(result.turns, 1)
                  for line in grounding.ungrounded(t.reply.text)]
@@ -25,4 +26,4 @@ def test_there_are_enough_dialogues():
         for t in d.turns:
             if "top_cause" in t.expect:
                 aimed.setdefault(t.expect["top_cause"], set()).add(d.id)
-    assert all(len(aimed.get(c, ())) >= 4 for c in evaluation.Cause), aimed
+    assert all(len(aimed.get(c, ())) >= 4 for c in Cause), aimed

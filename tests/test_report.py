@@ -4,11 +4,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot import evaluation, metrics
-from bot.evaluation import Dialogue, DialogueResult, Turn, TurnResult
+from bot.eval import metrics
+from bot.eval.dialogues import Dialogue, DialogueResult, Turn, TurnResult, check
+from bot.eval.report import render_html
+from bot.eval.summary import format_report, summarise, to_json
 from bot.ids import Triage
 from bot.reply import Citation, Reply
-from bot.report import render_html
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "path", "rect", "line", "circle"}
 
@@ -20,9 +21,9 @@ def reply(triage="self_care", flags=(), kind="answer", causes=(), cites=(), ques
 
 
 def dialogue(did, *turns):
-    """A DialogueResult from (user, expect, reply) triples, checked the way `evaluation.run` checks them."""
+    """A DialogueResult from (user, expect, reply) triples, checked the way `run` checks them."""
     d = Dialogue(did, tuple(Turn(u, e) for u, e, _ in turns), "hand.yaml")
-    return DialogueResult(d, [TurnResult(u, e, r, evaluation.check(e, r)) for u, e, r in turns])
+    return DialogueResult(d, [TurnResult(u, e, r, check(e, r)) for u, e, r in turns])
 
 
 @pytest.fixture
@@ -92,12 +93,12 @@ def test_grounding_and_conversation_figures(results):
 
 
 def test_json_keeps_spec_summary_keys_and_adds_sections(results):
-    data = json.loads(json.dumps(evaluation.to_json(results, {"hybrid": {"recall@1": 0.5}})))
-    assert set(evaluation.summarise(results)) < set(data["summary"])
+    data = json.loads(json.dumps(to_json(results, {"hybrid": {"recall@1": 0.5}})))
+    assert set(summarise(results)) < set(data["summary"])
     assert {"safety", "grounding", "conversation", "retrieval"} < set(data["summary"])
     assert data["summary"]["safety"]["per_rule"]["rapid_swelling"]["n"] == 1
     assert set(data) == {"summary", "dialogues"}
-    assert "safety: red-flag recall 2/3" in evaluation.format_report(results)
+    assert "safety: red-flag recall 2/3" in format_report(results)
 
 
 class Outline(HTMLParser):

@@ -510,7 +510,7 @@ BUILT_IN = ("built-in", (SYMPTOM, "behind the knee", RED_FLAG, "thanks", "start 
 
 def parity_dialogues() -> list[Any]:
     """The SPEC-format dialogues in tests/dialogues, plus one that always runs."""
-    from bot.evaluation import collect
+    from bot.eval.dialogues import collect
 
     folder = REPO / "tests" / "dialogues"
     found = collect([folder]) if folder.is_dir() else []

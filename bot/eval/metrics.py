@@ -8,12 +8,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.eval.dialogues import DialogueResult, TurnResult
 from bot.ids import Cause, RedFlag, Triage
-
-if TYPE_CHECKING:
-    from bot.evaluation import DialogueResult, TurnResult
 
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -99,7 +97,7 @@ def _top_cause_ok(t: TurnResult) -> bool:
     return bool(causes) and causes[0] == t.expect["top_cause"]
 
 
-def questions_before_summary(result: DialogueResult) -> int | None:
+def _questions_before_summary(result: DialogueResult) -> int | None:
     """Replies that ask a clarifying question before the first summary; None when none is reached."""
     asked = 0
     for t in result.turns:
@@ -117,7 +115,7 @@ def conversation_figures(results: list[DialogueResult]) -> dict[str, Any]:
         turns = [t for r in cause_dialogues for t in r.turns if t.expect.get("top_cause") == cause]
         per_cause[cause] = rate(sum(map(_top_cause_ok, turns)), len(turns))
     right = sum(all(_top_cause_ok(t) for t in r.turns if "top_cause" in t.expect) for r in cause_dialogues)
-    counts = {r.dialogue.id: questions_before_summary(r) for r in cause_dialogues}
+    counts = {r.dialogue.id: _questions_before_summary(r) for r in cause_dialogues}
     reached = [c for c in counts.values() if c is not None]
     return {
         "cause_accuracy": rate(right, len(cause_dialogues)),
@@ -132,32 +130,3 @@ def detailed_summary(results: list[DialogueResult]) -> dict[str, Any]:
     """All report figures, keyed by section: safety, grounding, conversation."""
     return {"safety": safety_figures(results), "grounding": grounding_figures(results),
             "conversation": conversation_figures(results)}
-
-
-def failing_turns(results: list[DialogueResult]) -> list[dict[str, Any]]:
-    """Every failed turn with where it is, what was expected and what the reply was."""
-    out = []
-    for r in results:
-        for n, t in enumerate(r.turns, start=1):
-            if t.passed:
-                continue
-            out.append({"dialogue": r.dialogue.id, "source": r.dialogue.source, "turn": n, "user": t.user,
-                        "expect": t.expect, "failures": list(t.failures), "kind": t.reply.kind,
-                        "reply": t.reply.to_dict()})
-    return out
-
-
-def summary_line(figures: dict[str, Any]) -> str:
-    """One terminal line with the safety figures."""
-    s = figures["safety"]
-
-    def frac(r: dict[str, Any]) -> str:
-        if not r["n"]:
-            return "n/a (0 turns)"
-        return f"{r['successes']}/{r['n']} = {r['rate']:.2f} (95% CI {r['ci95'][0]:.2f}-{r['ci95'][1]:.2f})"
-
-    missed = sorted(f for f, r in s["per_rule"].items() if r["n"] and r["successes"] < r["n"])
-    untested = sum(1 for r in s["per_rule"].values() if not r["n"])
-    return (f"safety: red-flag recall {frac(s['recall'])}; rules missed {missed or 'none'}, untested {untested}; "
-            f"false alarms {s['false_alarms']['successes']}/{s['silent_turns']} silent turns, confirmations "
-            f"{s['confirmations']['successes']}; under-triage {s['under_triage']}, over-triage {s['over_triage']}")

@@ -1,4 +1,4 @@
-"""Running SPEC-format test dialogues through the assistant and scoring them."""
+"""Test dialogues in the SPEC format: reading their files, playing them, checking every turn."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -8,7 +8,6 @@ from typing import Any
 
 import yaml
 
-from bot import metrics
 from bot.errors import DialogueFileError
 from bot.ids import Cause, RedFlag, Triage
 from bot.reply import Reply
@@ -183,66 +182,3 @@ def run(dialogues: list[Dialogue], new_conversation: Callable[[], Any]) -> list[
             turns.append(TurnResult(turn.user, turn.expect, reply, check(turn.expect, reply)))
         results.append(DialogueResult(dialogue, turns))
     return results
-
-
-def summarise(results: list[DialogueResult]) -> dict[str, Any]:
-    """Headline figures: pass rates, red-flag recall and false alarms, citation hit rate, cause accuracy.
-
-    Derived from bot.metrics, so the terminal, `--json` and the HTML report always agree.
-    """
-    turns = [t for r in results for t in r.turns]
-    safety = metrics.safety_figures(results)
-    cites = metrics.grounding_figures(results)["citation_hit_rate"]
-    causes = metrics.conversation_figures(results)["cause_accuracy"]
-    return {
-        "dialogues": len(results),
-        "dialogues_passed": sum(r.passed for r in results),
-        "turns": len(turns),
-        "turns_passed": sum(t.passed for t in turns),
-        "turn_pass_rate": metrics.rate(sum(t.passed for t in turns), len(turns))["rate"],
-        "red_flags_expected": safety["recall"]["n"],
-        "red_flag_recall": safety["recall"]["rate"],
-        "silent_turns": safety["silent_turns"],
-        "false_alarms": safety["false_alarms"]["successes"],
-        "citation_turns": cites["n"],
-        "citation_hit_rate": cites["rate"],
-        "cause_dialogues": causes["n"],
-        "cause_accuracy": causes["rate"],
-    }
-
-
-def to_json(results: list[DialogueResult], retrieval: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The SPEC's machine-readable shape; the summary also carries the report's figures by section."""
-    summary = summarise(results) | metrics.detailed_summary(results)
-    if retrieval is not None:
-        summary["retrieval"] = retrieval
-    return {
-        "summary": summary,
-        "dialogues": [
-            {"id": r.dialogue.id, "passed": r.passed,
-             "turns": [{"user": t.user, "passed": t.passed, "failures": t.failures, "reply": t.reply.to_dict()}
-                       for t in r.turns]}
-            for r in results
-        ],
-    }
-
-
-def format_report(results: list[DialogueResult]) -> str:
-    """A per-dialogue pass/fail table, every failed expectation, and the summary figures."""
-    lines = []
-    width = max((len(r.dialogue.id) for r in results), default=10)
-    for r in results:
-        lines.append(f"{'PASS' if r.passed else 'FAIL'}  {r.dialogue.id:<{width}}  "
-                     f"{sum(t.passed for t in r.turns)}/{len(r.turns)} turns")
-        for n, t in enumerate(r.turns, start=1):
-            for failure in t.failures:
-                lines.append(f"      turn {n} {t.user[:60]!r}: {failure}")
-    s = summarise(results)
-    lines.append("")
-    lines.append(
-        f"{s['dialogues_passed']}/{s['dialogues']} dialogues passed; turn pass rate {s['turn_pass_rate']}; "
-        f"red-flag recall {s['red_flag_recall']} over {s['red_flags_expected']} expected flags; "
-        f"false alarms {s['false_alarms']}/{s['silent_turns']}; citation hit rate {s['citation_hit_rate']}; "
-        f"cause accuracy {s['cause_accuracy']} over {s['cause_dialogues']} dialogues")
-    lines.append(metrics.summary_line(metrics.detailed_summary(results)))
-    return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Retrieval evaluation on labelled queries (SPEC query-file format), and plain-text formatting."""
+"""Retrieval evaluation on labelled queries (SPEC query-file format): recall@k and MRR per retriever."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -9,7 +9,7 @@ import yaml
 
 from bot.errors import DialogueFileError
 from bot.reply import Citation
-from bot.retrieval import METHODS, Method, Retriever, normalise
+from bot.retrieval import METHODS, Retriever, normalise
 
 KS = (1, 3, 5)
 METRICS = ("recall@1", "recall@3", "recall@5", "mrr", "queries")
@@ -82,7 +82,7 @@ def is_relevant(text: str, phrases: Iterable[str]) -> bool:
     return any(normalise(p) in haystack for p in phrases)
 
 
-def check_labels(retriever: Retriever, queries: list[LabelledQuery]) -> None:
+def _check_labels(retriever: Retriever, queries: list[LabelledQuery]) -> None:
     """Raise DialogueFileError for a query whose phrases match no passage of the corpus at all."""
     for query in queries:
         if not any(is_relevant(c.text, query.relevant) for c in retriever.chunks):
@@ -90,7 +90,7 @@ def check_labels(retriever: Retriever, queries: list[LabelledQuery]) -> None:
                                     f"{list(query.relevant)} (query {query.q!r})")
 
 
-def first_relevant_rank(ranked: list[Citation], phrases: tuple[str, ...]) -> int | None:
+def _first_relevant_rank(ranked: list[Citation], phrases: tuple[str, ...]) -> int | None:
     """1-based rank of the first relevant passage, or None."""
     for rank, citation in enumerate(ranked, 1):
         if is_relevant(citation.text, phrases):
@@ -100,28 +100,16 @@ def first_relevant_rank(ranked: list[Citation], phrases: tuple[str, ...]) -> int
 
 def evaluate(retriever: Retriever, queries: list[LabelledQuery]) -> dict[str, dict[str, float]]:
     """Recall@1/3/5 and MRR per method, in the SPEC JSON shape {"dense": M, "bm25": M, "hybrid": M}."""
-    check_labels(retriever, queries)
+    _check_labels(retriever, queries)
     depth = len(retriever.chunks)
     results: dict[str, dict[str, float]] = {}
     for method in METHODS:
-        ranks = [first_relevant_rank(retriever.search_by(q.q, depth, method), q.relevant) for q in queries]
+        ranks = [_first_relevant_rank(retriever.search_by(q.q, depth, method), q.relevant) for q in queries]
         n = len(ranks)
         metrics = {f"recall@{k}": sum(r is not None and r <= k for r in ranks) / n for k in KS}
         metrics["mrr"] = sum(1.0 / r for r in ranks if r is not None) / n
         results[method] = {key: round(value, 4) for key, value in metrics.items()} | {"queries": n}
     return results
-
-
-def misses(retriever: Retriever, queries: list[LabelledQuery], k: int = 3,
-           method: Method = "hybrid") -> list[tuple[LabelledQuery, int | None]]:
-    """Queries whose first relevant passage is not in the top k, with the rank it did get."""
-    depth = len(retriever.chunks)
-    out = []
-    for q in queries:
-        rank = first_relevant_rank(retriever.search_by(q.q, depth, method), q.relevant)
-        if rank is None or rank > k:
-            out.append((q, rank))
-    return out
 
 
 def format_table(results: dict[str, dict[str, float]]) -> str:
@@ -137,15 +125,3 @@ def format_table(results: dict[str, dict[str, float]]) -> str:
              for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def format_passages(citations: list[Citation]) -> str:
-    """Passages for `kneebot ask`: rank, section, score, which retrievers found it, then the text."""
-    if not citations:
-        return "Nothing in the guidance answers this."
-    blocks = []
-    for rank, c in enumerate(citations, 1):
-        score = "-" if c.score is None else f"{c.score:.3f}"
-        found = "+".join(c.found_by) or "-"
-        blocks.append(f"[{rank}] {c.section} ({c.source})  score {score}  found by {found}\n    {c.text}")
-    return "\n\n".join(blocks)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from bot import metrics
-from bot.charts import Bar, Segment, bar_chart, count_scale, stacked_chart
-from bot.evaluation import DialogueResult, summarise
+from bot.eval import metrics
+from bot.eval.charts import Bar, Segment, bar_chart, count_scale, stacked_chart
+from bot.eval.dialogues import DialogueResult
+from bot.eval.summary import summarise
 
 CSS = """
 :root{--ink:#1f2933;--muted:#616e7c;--line:#d9dee3;--bad:#a61b1b;--ok:#1e6b3a;--bg:#f7f8fa}
@@ -191,6 +192,19 @@ def _got(reply: dict[str, Any], kind: str) -> str:
             f"{len(reply['citations'])} passage(s) cited</dd>")
 
 
+def _failing_turns(results: list[DialogueResult]) -> list[dict[str, Any]]:
+    """Every failed turn with where it is, what was expected and what the reply was."""
+    out = []
+    for r in results:
+        for n, t in enumerate(r.turns, start=1):
+            if t.passed:
+                continue
+            out.append({"dialogue": r.dialogue.id, "source": r.dialogue.source, "turn": n, "user": t.user,
+                        "expect": t.expect, "failures": list(t.failures), "kind": t.reply.kind,
+                        "reply": t.reply.to_dict()})
+    return out
+
+
 def _failures(results: list[DialogueResult]) -> str:
     summ = summarise(results)
     rows = [[escape(r.dialogue.id), escape(r.dialogue.source), f"{sum(t.passed for t in r.turns)}/{len(r.turns)}",
@@ -199,7 +213,7 @@ def _failures(results: list[DialogueResult]) -> str:
              _table(f"{summ['dialogues_passed']} of {summ['dialogues']} dialogues passed",
                     ["dialogue", "file", "turns passed", "result"], rows, {2}),
              '<h2 id="failures">Failing turns</h2>']
-    failing = metrics.failing_turns(results)
+    failing = _failing_turns(results)
     if not failing:
         parts.append('<p class="pass">✓ Every turn met its expectations.</p>')
     for f in failing:
