@@ -21,9 +21,10 @@ import discord
 from discord import app_commands
 
 from bot.reply import Reply
+from bot.session import Sessions
 from ui import discord_format as fmt
 from ui.discord_format import Outgoing, notice
-from ui.throttle import Throttle, must_read
+from ui.throttle import Throttle
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,6 +64,7 @@ class KneeBot(discord.Client):
             intents.message_content = True  # follow-ups in a thread come without a mention
         super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
         self.assistant = assistant
+        self.sessions = Sessions(assistant)
         self.throttle = throttle or Throttle()
         self.sync_commands = sync_commands
         self.tree = app_commands.CommandTree(self)
@@ -77,24 +79,11 @@ class KneeBot(discord.Client):
         return await asyncio.get_running_loop().run_in_executor(self._core, fn, *args)
 
     def _turn(self, key: str, text: str) -> Reply:
-        store = self.assistant.store
-        cid = store.bound(CHANNEL, key)
-        chat = self.assistant.conversation(cid) if cid else self.assistant.conversation()
-        if cid is None:
-            store.bind(CHANNEL, key, chat.id)  # before send, so "forget me" as a first message unbinds it
-        reply = chat.send(text)
-        if cid is not None and chat.id != cid:
-            store.bind(CHANNEL, key, chat.id)
-        if key.startswith("thread:") and store.bound(CHANNEL, key) is None:
-            # "forget me" deleted the conversation and its binding; the thread stays the opener's,
-            # now mapped to an empty conversation so they can carry on there.
-            store.bind(CHANNEL, key, self.assistant.conversation().id)
-        return reply
-
-    def _restart(self, key: str) -> str:
-        chat = self.assistant.conversation()
-        self.assistant.store.bind(CHANNEL, key, chat.id)
-        return chat.id
+        turn = self.sessions.send(CHANNEL, key, text)
+        if turn.forgotten and key.startswith("thread:"):
+            # The thread stays the opener's, now mapped to an empty conversation so they can carry on there.
+            self.sessions.restart(CHANNEL, key)
+        return turn.reply
 
     def _label(self, flag: str) -> str:
         templates = getattr(self.assistant, "templates", None)
@@ -154,7 +143,7 @@ class KneeBot(discord.Client):
         text = strip_mentions(message.content, self.user.id)
         async with self._lock(key):
             try:
-                await self.core(self._restart, key)
+                await self.core(self.sessions.restart, CHANNEL, key)
             except Exception:
                 log.exception("could not start a conversation for %s", key)
                 await self._send(thread, notice(fmt.FAILED))
@@ -171,7 +160,7 @@ class KneeBot(discord.Client):
         assert self.user is not None
         key = thread_key(message.channel.id, message.author.id)
         mentioned = self.user in message.mentions
-        if await self.core(self.assistant.store.bound, CHANNEL, key) is None:
+        if await self.core(self.sessions.bound, CHANNEL, key) is None:
             if mentioned:
                 await self._send(message.channel, notice(fmt.NOT_YOURS))
             return
@@ -189,7 +178,7 @@ class KneeBot(discord.Client):
 
     async def _allowed(self, channel: discord.abc.Messageable, user: discord.abc.User, text: str) -> bool:
         wait = self.throttle.take(user.id)
-        if wait and must_read(self.assistant, text):
+        if wait and self.sessions.mentions_red_flag(text):
             return True  # a flood never hides a red flag
         if wait and self.throttle.first_warning(user.id):
             await self._send(channel, notice(fmt.THROTTLED.format(seconds=max(1, round(wait)))))
@@ -226,7 +215,7 @@ class KneeBot(discord.Client):
         """/knee: a turn of the person's private conversation, ephemeral in servers."""
         ephemeral = interaction.guild is not None
         wait = self.throttle.take(interaction.user.id)
-        if wait and not must_read(self.assistant, message):
+        if wait and not self.sessions.mentions_red_flag(message):
             await interaction.response.send_message(fmt.THROTTLED.format(seconds=max(1, round(wait))),
                                                     ephemeral=True)
             return
@@ -241,7 +230,7 @@ class KneeBot(discord.Client):
         channel = interaction.channel
         if isinstance(channel, discord.Thread):
             key = thread_key(channel.id, interaction.user.id)
-            if await self.core(self.assistant.store.bound, CHANNEL, key) is not None:
+            if await self.core(self.sessions.bound, CHANNEL, key) is not None:
                 return key
         return dm_key(interaction.user.id)
 

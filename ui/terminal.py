@@ -1,8 +1,13 @@
-"""Terminal chat: a thin loop over Conversation.send."""
+"""Terminal chat: a thin loop over the session of one terminal run."""
 from __future__ import annotations
 
 import sys
+import uuid
 from typing import Any, TextIO
+
+from bot.session import Sessions
+
+CHANNEL = "terminal"
 
 
 def format_reply(reply: Any) -> str:
@@ -16,7 +21,7 @@ def format_reply(reply: Any) -> str:
 
 def run_terminal(assistant: Any, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     """Chat until end of input or "quit"; returns an exit code."""
-    chat = assistant.conversation()
+    sessions, key = Sessions(assistant), uuid.uuid4().hex  # one run, one session
     interactive = stdin.isatty()
     print("kneebot: guidance for knee pain during hamstring stretches, not a diagnosis. "
           "Type \"quit\" to leave.", file=stdout)
@@ -26,5 +31,6 @@ def run_terminal(assistant: Any, stdin: TextIO = sys.stdin, stdout: TextIO = sys
         line = stdin.readline()
         if not line or line.strip().lower() in {"quit", "exit"}:
             break
-        print(format_reply(chat.send(line.rstrip("\n"))) + "\n", file=stdout, flush=True)
+        turn = sessions.send(CHANNEL, key, line.rstrip("\n"))
+        print(format_reply(turn.reply) + "\n", file=stdout, flush=True)
     return 0

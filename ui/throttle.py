@@ -1,10 +1,12 @@
-"""Flood protection shared by the channels: token buckets that never swallow a red flag."""
+"""Flood protection shared by the channels: per-key token buckets.
+
+A throttled message is still read when `Sessions.mentions_red_flag` says it may report a red flag.
+"""
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
 
 
 class Throttle:
@@ -38,10 +40,3 @@ class Throttle:
             self._warned.add(key)
             return True
 
-
-def must_read(assistant: Any, text: str) -> bool:
-    """Whether a message mentions a possible red flag: those are answered even when throttled."""
-    try:
-        return bool(assistant.detector.scan(text[:20_000]).detections)
-    except Exception:  # if in doubt, read it
-        return True

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from bot.errors import KneebotError
 from bot.ids import Triage
 from bot.reply import Citation, Reply
+from bot.session import Sessions
 from bot.templates import Templates
-from ui.throttle import Throttle, must_read
+from ui.throttle import Throttle
 
 if TYPE_CHECKING:
-    from bot.assistant import Assistant, Conversation
+    from bot.assistant import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class WebChannel:
     """The page's and the API's handlers: session key -> conversation -> reply -> chat messages."""
 
     def __init__(self, assistant: Assistant, *, rate_limits: bool = True) -> None:
-        self.assistant = assistant
+        self.sessions = Sessions(assistant)
         # Per conversation and per client (Gradio session); a red flag is read whatever the rate.
         self.per_conversation = Throttle(burst=6, refill_seconds=2.0) if rate_limits else None
         self.per_client = Throttle(burst=12, refill_seconds=1.0) if rate_limits else None
@@ -149,40 +149,23 @@ class WebChannel:
         waits = [bucket.take(k) for bucket, k in ((self.per_conversation, key), (self.per_client, client))
                  if bucket is not None and k]
         wait = max(waits, default=0.0)
-        if wait and not must_read(self.assistant, text):
+        if wait and not self.sessions.mentions_red_flag(text):
             raise Throttled(wait)
 
-    def _conversation(self, channel: str, key: str) -> tuple[Conversation, bool]:
-        """The conversation bound to a key (resumed), or a new bound one; True when new."""
-        store = self.assistant.store
-        cid = store.bound(channel, key)
-        if cid is not None:
-            try:
-                return self.assistant.conversation(cid), False
-            except (KneebotError, LookupError):
-                log.info("conversation %s could not be resumed; starting a new one", cid)
-        chat = self.assistant.conversation()
-        store.bind(channel, key, chat.id)
-        return chat, True
-
     def send(self, channel: str, key: str, text: str, client: str | None = None) -> tuple[Reply, bool]:
-        """Send one message on the conversation bound to `key`; True when that conversation is new.
+        """Send one message on the conversation bound to `key`; True when the page should start afresh
+        (a new conversation, or "forget me" deleted this one).
 
         Raises Throttled when the conversation or the client sends faster than the rate limits allow.
         """
         self._check_rate(f"{channel}:{key}", client, text)
-        chat, new = self._conversation(channel, key)
-        reply = chat.send(text)
-        if self.assistant.store.bound(channel, key) != chat.id:
-            # "forget me": the core deleted the conversation and its binding; the next message starts
-            # a new one, and the page drops what was said before.
-            new = True
-        return reply, new
+        turn = self.sessions.send(channel, key, text)
+        return turn.reply, turn.started or turn.forgotten
 
     def load(self, stored: Any) -> tuple[Any, ...]:
         """Page (re)load: the stored messages, unless the server no longer has their conversation."""
         state = _browser_state(stored)
-        if state["messages"] and self.assistant.store.bound(CHANNEL, state["key"]) is None:
+        if state["messages"] and self.sessions.bound(CHANNEL, state["key"]) is None:
             # Forgotten or past retention: don't show what the server no longer holds.
             state = _fresh_state()
         return (*_view(state), state)

@@ -140,6 +140,16 @@ def test_reload_after_forget_shows_a_clean_page(web_assistant, channel):
     assert messages == [] and restored["key"] != state["key"]
 
 
+def test_forget_me_drops_what_was_said_and_the_next_message_starts_afresh(web_assistant, channel):
+    *_, state = send(channel, RED_FLAG)
+    cid = web_assistant.store.bound(CHANNEL, state["key"])
+    _, messages, banner, state = send(channel, "forget me", state)
+    assert len(messages) == 2 and "deleted" in messages[1]["content"] and banner == ""
+    assert web_assistant.store.bound(CHANNEL, state["key"]) is None
+    _, _, banner, state = send(channel, SYMPTOM, state)
+    assert banner == "" and web_assistant.store.bound(CHANNEL, state["key"]) not in (None, cid)
+
+
 @pytest.mark.parametrize("stored", [None, "junk", {"key": "short", "messages": []}, {"messages": "x"}])
 def test_load_tolerates_missing_or_foreign_storage(channel, stored):
     messages, banner, _, state = channel.load(stored)
