@@ -18,7 +18,7 @@ from bot.reply import Citation
 from bot.retrieval import Retriever
 from bot.safety.detector import RedFlagDetector
 from bot.safety.layer import LearnedLayer
-from bot.store import AuditEntry, Store
+from bot.store import AuditEntry, ConversationStore, open_store
 from bot.templates import Templates
 
 __all__ = ["Assistant", "Conversation"]
@@ -40,7 +40,7 @@ def load_source_titles(corpus_dir: Path) -> dict[str, str]:
 class Assistant:
     """Rules, retrieval, symptom reasoning, templates and the store, loaded once and shared."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever, store: Store) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever, store: ConversationStore) -> None:
         self.settings = settings
         self.embedder = embedder
         self.retriever = retriever
@@ -56,7 +56,7 @@ class Assistant:
     @classmethod
     def load(cls, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None, *,
              settings: Settings | None = None, embedder: Embedder | None = None,
-             store: Store | None = None, progress=None) -> Assistant:  # type: ignore[no-untyped-def]
+             store: ConversationStore | None = None, progress=None) -> Assistant:  # type: ignore[no-untyped-def]
         """Build the assistant from corpus/ and index/, rebuilding a missing or stale index."""
         settings = settings or Settings()
         if corpus_dir is not None:
@@ -66,7 +66,7 @@ class Assistant:
         embedder = embedder or load_embedder(settings.model_dir)
         index = ensure_index(settings.corpus_dir, settings.index_dir, embedder, progress=progress)
         retriever = Retriever(index, embedder)
-        store = store or Store(settings.db_path, transcripts=settings.transcripts)
+        store = store or open_store(settings.db_path, transcripts=settings.transcripts)
         assistant = cls(settings, embedder, retriever, store)
         try:
             store.purge(settings.retention_days)

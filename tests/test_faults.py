@@ -19,7 +19,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.errors import StoreError
 from bot.ids import RedFlag, Triage
 from bot.state import DialogueState
-from bot.store import Store
+from bot.store import SQLiteStore
 
 RED = "my knee gave way and I can't put weight on it"
 RED_FLAGS = {RedFlag.KNEE_INSTABILITY, RedFlag.CANNOT_BEAR_WEIGHT}
@@ -97,7 +97,7 @@ def test_kill_9_mid_turn_loses_no_acknowledged_turn_and_corrupts_nothing(fast_as
     for _ in range(3):
         for cid in _run_and_kill(fast_settings.index_dir, db, rng):
             acked[cid] = acked.get(cid, 0) + 1
-        store = Store(db)  # opens: runs its own quick_check
+        store = SQLiteStore(db)  # opens: runs its own quick_check
         conn = sqlite3.connect(db)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         conn.close()
@@ -256,7 +256,7 @@ def test_read_only_disk_gives_a_clear_error_and_red_flags_are_still_answered(fas
         _assert_red_flags_still_answered(assistant, caplog, "read-only file system")
         assistant.close()
         with pytest.raises(StoreError, match=r"kneebot\.sqlite3.*read-only file system"):
-            Store(db).save("c", {"turn": 1})
+            SQLiteStore(db).save("c", {"turn": 1})
     finally:
         subprocess.run(["umount", "--lazy", str(folder)], capture_output=True)  # even if a handle is open
 
@@ -318,7 +318,7 @@ def test_store_write_failures_are_store_errors_and_do_not_block_red_flags(fast_a
 # --- corrupt SQLite files ---------------------------------------------------------------------------
 
 def _filled_store(db: Path) -> None:
-    store = Store(db, transcripts=True)
+    store = SQLiteStore(db, transcripts=True)
     for i in range(300):
         store.save(f"c{i}", {"turn": i, "pad": "p" * 500}, user_text="hello", reply_text="hi", turn=1)
     store.close()
@@ -354,7 +354,7 @@ def test_a_corrupt_database_file_is_detected_and_reported(tmp_path, damage):
     damage(data)
     db.write_bytes(bytes(data))
     with pytest.raises(StoreError) as caught:
-        Store(db)
+        SQLiteStore(db)
     assert str(db) in str(caught.value) and "cannot be used" in str(caught.value)
 
 

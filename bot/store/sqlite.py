@@ -12,10 +12,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import StoreError
+from bot.store.base import AuditEntry
 
 # Append-only: never edit a migration that has shipped; add a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -81,22 +81,19 @@ def _delete(conn: sqlite3.Connection, conversation_id: str) -> None:
         conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (conversation_id,))
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    """One red-flag detection decision that escalated or asked."""
-
-    conversation_id: str
-    rule_id: str
-    span: tuple[int, int] | None
-    modifiers: tuple[str, ...]
-    decision: str
-    ruleset_version: str
-    matched: str | None = None
-    at: float = 0.0
+def _create_private(path: Path) -> None:
+    """Create the database file 0600, and each folder missing above it 0700."""
+    for folder in reversed([p for p in path.parents if not p.exists()]):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # empty: a valid database
+        except FileExistsError:  # another process created it first
+            pass
 
 
-class Store:
-    """Conversation state and audit log in one SQLite file."""
+class SQLiteStore:
+    """Conversation state, channel bindings and the audit log in one SQLite file."""
 
     def __init__(self, path: Path | str, *, transcripts: bool = False) -> None:
         self.path = Path(path)
@@ -104,7 +101,7 @@ class Store:
         self._local = threading.local()
         try:
             if str(self.path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(self.path)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"the conversation store {self.path} cannot be used: {exc}{_hint(self.path)}") from exc
