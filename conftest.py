@@ -31,7 +31,7 @@ def fast_settings(tmp_path_factory) -> Settings:
 def fast_assistant(fast_settings):
     """The real assistant with the deterministic hash embedder instead of the model (fast)."""
     from bot.assistant import Assistant
-    from bot.embedding import HashEmbedder
+    from bot.guidance.embedding import HashEmbedder
 
     assistant = Assistant.load(settings=fast_settings, embedder=HashEmbedder())
     yield assistant
@@ -41,7 +41,7 @@ def fast_assistant(fast_settings):
 @pytest.fixture(scope="session")
 def model_embedder():
     """The real all-MiniLM-L6-v2 embedder, loaded once per session."""
-    from bot.embedding import load_embedder
+    from bot.guidance.embedding import load_embedder
 
     return load_embedder()
 

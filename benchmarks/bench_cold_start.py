@@ -28,8 +28,8 @@ BUILD = """
 import sys
 from pathlib import Path
 from bot.config import Settings
-from bot.embedding import load_embedder
-from bot.index import build_index
+from bot.guidance.embedding import load_embedder
+from bot.guidance.index import build_index
 s = Settings()
 build_index(s.corpus_dir, Path(sys.argv[1]), load_embedder())
 """
@@ -41,7 +41,7 @@ import json, resource, sys
 from pathlib import Path
 from bot import Assistant
 from bot.config import Settings
-from bot.embedding import load_embedder
+from bot.guidance.embedding import load_embedder
 t_import = time.perf_counter()
 tmp = Path(sys.argv[1])
 settings = Settings(index_dir=tmp / "index", db_path=tmp / f"state-{sys.argv[2]}.sqlite3")

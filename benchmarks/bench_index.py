@@ -26,9 +26,9 @@ def main() -> int:
     settings = Settings.from_env()
 
     started = time.perf_counter()
-    from bot.embedding import load_embedder
-    from bot.index import build_index
-    from bot.retrieval import Retriever
+    from bot.guidance.embedding import load_embedder
+    from bot.guidance.index import build_index
+    from bot.guidance.retrieval import Retriever
 
     embedder = load_embedder(settings.model_dir)
     load_s = time.perf_counter() - started

@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.corpus import is_text_heading  # noqa: E402
-from bot.embedding import Embedder, HashEmbedder, load_embedder  # noqa: E402
-from bot.index import build_index  # noqa: E402
-from bot.retrieval import Retriever  # noqa: E402
+from bot.guidance.corpus import is_text_heading  # noqa: E402
+from bot.guidance.embedding import Embedder, HashEmbedder, load_embedder  # noqa: E402
+from bot.guidance.index import build_index  # noqa: E402
+from bot.guidance.retrieval import Retriever  # noqa: E402
 
 ARTICLE = ROOT / "corpus" / "000_292bc26db980c244.txt"
 QUERIES = (

@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.ids import RedFlag  # noqa: E402
-from bot.red_flags import RuleSet  # noqa: E402
 from bot.safety.blindsets import load_sets  # noqa: E402
 from bot.safety.detector import RedFlagDetector  # noqa: E402
 from bot.safety.layer import LearnedLayer  # noqa: E402
+from bot.safety.rules import RuleSet  # noqa: E402
 
 TABLES = ROOT / "tests" / "red_flags"
 BLIND = ROOT / "tests" / "red_flags" / "blind" / "regression"

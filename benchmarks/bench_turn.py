@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.embedding import load_embedder  # noqa: E402
+from bot.guidance.embedding import load_embedder  # noqa: E402
 
 QUESTIONS = (
     "what is a Baker's cyst?",

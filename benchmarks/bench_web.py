@@ -56,7 +56,7 @@ def serve(port: int, embedder: str, concurrency: int) -> None:
     sys.path.insert(0, str(REPO))
     from bot import Assistant
     from bot.config import Settings
-    from bot.embedding import HashEmbedder
+    from bot.guidance.embedding import HashEmbedder
     from ui.web import build_app, launch
 
     state = Path(tempfile.mkdtemp(prefix="kneebot-bench-"))

@@ -28,7 +28,7 @@ from test_fuzz import conversations, reply_problems  # noqa: E402
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.embedding import HashEmbedder  # noqa: E402
+from bot.guidance.embedding import HashEmbedder  # noqa: E402
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The assembled assistant: everything a channel needs, built once."""
+"""The assembled assistant: everything a channel needs, built once. Only wiring: the conversation
+works with the narrow collaborators in `bot.services`, never with the assistant itself."""
 from __future__ import annotations
 
 import logging
@@ -8,17 +9,18 @@ from pathlib import Path
 from bot.config import Settings
 from bot.datafile import read_yaml
 from bot.dialogue import Conversation
-from bot.embedding import Embedder, load_embedder
 from bot.errors import CorpusError, StoreError
-from bot.evidence import EvidenceModel
-from bot.findings import FindingExtractor
-from bot.index import ensure_index
-from bot.red_flags import RuleSet
+from bot.guidance.embedding import Embedder, load_embedder
+from bot.guidance.index import ensure_index
+from bot.guidance.retrieval import Retriever
 from bot.reply import Citation
-from bot.retrieval import Retriever
 from bot.safety.detector import RedFlagDetector
 from bot.safety.layer import LearnedLayer
+from bot.safety.rules import RuleSet
+from bot.services import Guidance, Services, Symptoms
 from bot.store import AuditEntry, ConversationStore, open_store
+from bot.symptoms.evidence import EvidenceModel
+from bot.symptoms.findings import FindingExtractor
 from bot.templates import Templates
 
 __all__ = ["Assistant", "Conversation"]
@@ -52,6 +54,11 @@ class Assistant:
         self.evidence = EvidenceModel.load()
         self.templates = Templates.load()
         self.source_titles = load_source_titles(settings.corpus_dir)
+        self.services = Services(
+            safety=self.detector, symptoms=Symptoms(self.findings, self.evidence),
+            guidance=Guidance(retriever, self.source_titles), wording=self.templates, store=store,
+            max_message_chars=settings.max_message_chars, forget=self.forget,
+        )
 
     @classmethod
     def load(cls, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None, *,
@@ -76,7 +83,7 @@ class Assistant:
 
     def conversation(self, conversation_id: str | None = None) -> Conversation:
         """A new conversation, or the stored one with this id."""
-        return Conversation(self, conversation_id)
+        return Conversation(self.services, conversation_id)
 
     def search(self, query: str, k: int = 5) -> list[Citation]:
         """The corpus passages that answer a query, best first; empty when nothing does."""
@@ -88,10 +95,7 @@ class Assistant:
 
     def audit(self, entries: list[AuditEntry]) -> None:
         """Write red-flag decisions to the audit log; a storage failure never blocks a reply."""
-        try:
-            self.store.audit(entries)
-        except StoreError:
-            log.exception("could not write the safety audit log")
+        self.services.audit(entries)
 
     def close(self) -> None:
         """Release the store."""

@@ -89,8 +89,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     """Build index/ from corpus/."""
     import time
 
-    from bot.embedding import load_embedder
-    from bot.index import build_index
+    from bot.guidance.embedding import load_embedder
+    from bot.guidance.index import build_index
 
     settings = _settings(args)
     embedder = load_embedder(settings.model_dir)
@@ -160,10 +160,10 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
 
 def cmd_eval_red_flags(args: argparse.Namespace) -> int:
     """Red-flag figures on blind-written message sets: rules alone and rules with the learned layer."""
-    from bot.red_flags import RuleSet
     from bot.safety.blindsets import format_counts, load_sets, measure
     from bot.safety.detector import RedFlagDetector
     from bot.safety.layer import LearnedLayer
+    from bot.safety.rules import RuleSet
 
     messages = load_sets(args.paths)
     if not messages:
@@ -191,8 +191,11 @@ def cmd_eval_red_flags(args: argparse.Namespace) -> int:
 def cmd_train_red_flags(args: argparse.Namespace) -> int:
     """Retrain the learned red-flag layer from the blind-written training sets."""
     from bot.safety.layer import DEFAULT_DIR
-    from bot.safety.training import train
+    from bot.safety.training import rechoose_thresholds, train
 
+    if args.thresholds_only:
+        rechoose_thresholds(Path(args.out) if args.out else DEFAULT_DIR)
+        return 0
     train(Path(args.out) if args.out else DEFAULT_DIR,
           [Path(p) for p in args.train] if args.train else None, epochs=args.epochs, top_layers=args.top_layers)
     return 0
@@ -241,11 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     rf.add_argument("--json", metavar="OUT", help="write the figures as JSON")
     rf.set_defaults(func=cmd_eval_red_flags)
     tr = sub.add_parser("train-red-flags", help="retrain the learned red-flag layer (bot/data/red_flag_layer/)")
-    tr.add_argument("--train", nargs="+", metavar="DIR", help="training set folders (default "
+    tr.add_argument("--train", nargs="+", metavar="PATH", help="training set files or folders (default "
                     "tests/red_flags/blind/train/)")
     tr.add_argument("--out", metavar="DIR", help="where to write weights and manifest")
-    tr.add_argument("--epochs", type=int, default=5)
+    tr.add_argument("--epochs", type=int, default=4)
     tr.add_argument("--top-layers", type=int, default=3)
+    tr.add_argument("--thresholds-only", action="store_true", help="keep the weights; choose the thresholds "
+                    "again for the rules as they are now (after a rules change)")
     tr.set_defaults(func=cmd_train_red_flags)
     return parser
 

@@ -1,212 +1,131 @@
 """The conversation: one turn in, one grounded reply out.
 
-The safety order is the body of `_respond`, first match wins:
-red flags -> confirm an uncertain flag -> control intents -> the safety screen -> a question about
-the guidance -> the next clarifying question -> advice, with an explicit fallback.
+A message is read once into a `Reading` (control intent, answer to the pending question, findings,
+red-flag scan); then the steps in `STEPS` run in order and the first that answers finishes the reply.
+The red-flag step is first: nothing a message says can skip it.
 """
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from bot.answers import Answer, answer_to, read_answer
+from bot.answers import Answer
 from bot.errors import StoreError
 from bot.ids import RedFlag, Triage
-from bot.intents import Intent, classify
+from bot.intents import Intent
+from bot.reading import Reading, read_message
 from bot.replies import ReplyBuilder
 from bot.reply import Reply
-from bot.state import DialogueState
-from bot.store import AuditEntry
-
-if TYPE_CHECKING:
-    from bot.assistant import Assistant
+from bot.safety.rules import Decision
+from bot.services import Services
+from bot.state import DialogueState, PendingKind
+from bot.store.base import AuditEntry
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTIONS = 4
-SCAN_LIMIT = 100_000  # red flags are looked for in this much of even an over-long message
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
-_LATIN = re.compile(r"[A-Za-z]{2,}")
-_TOPICAL = re.compile(
-    r"\b(?:knee|hamstring|stretch|leg|calf|thigh|pain|hurt|sore|ache|burn|pull|toe|back|foot|feet|tendon|"
-    r"nerve|cyst|meniscus|kneecap|swell|swollen|lump|tight|sharp|click|lock|numb|tingl)", re.I)
-_ACK = re.compile(r"^\s*(?:ok(?:ay)?|got\s+it|i\s+see|alright|right|cool|great|fine|understood)\W*$", re.I)
 _YES_NO_ANSWERS = {Answer.YES, Answer.NO, Answer.UNSURE, Answer.DONT_KNOW, Answer.SKIP}
 
 
 class Conversation:
     """One person's conversation; `send` is the only thing a channel calls."""
 
-    def __init__(self, assistant: Assistant, conversation_id: str | None = None) -> None:
-        self.assistant = assistant
+    def __init__(self, services: Services, conversation_id: str | None = None) -> None:
+        self.services = services
         self.id = conversation_id or uuid.uuid4().hex
         self._lock = threading.Lock()
-        stored = None
-        if conversation_id is not None:
-            try:
-                stored = assistant.store.load(conversation_id)
-            except StoreError:
-                log.exception("could not read conversation state")
-        self.state = DialogueState.from_dict(stored) if stored else DialogueState()
+        self.state = self._stored() or DialogueState()
+
+    def _stored(self) -> DialogueState | None:
+        try:
+            stored = self.services.store.load(self.id)
+        except StoreError:
+            log.exception("could not read conversation state")
+            return None
+        return DialogueState.from_dict(stored) if stored else None
 
     def send(self, text: str) -> Reply:
         """Answer one message from the person."""
         with self._lock:
-            if not isinstance(text, str):
-                text = str(text)
-            try:
-                stored = self.assistant.store.load(self.id)
-            except StoreError:
-                stored = None
-            if stored:
-                self.state = DialogueState.from_dict(stored)
+            text = text if isinstance(text, str) else str(text)
+            self.state = self._stored() or self.state
             self.state.turn += 1
-            clean = _CONTROL.sub(" ", text[:SCAN_LIMIT])
-            builder = ReplyBuilder(self.assistant, self.state)
-            self._respond(clean, len(text), builder)
+            reading = self.read(text)
+            builder = ReplyBuilder(self.services, self.state)
+            for step in STEPS:
+                if step(self, reading, builder):
+                    break
             reply = builder.finish()
             if builder.forgotten:
                 return reply
             try:
-                self.assistant.store.save(self.id, self.state.to_dict(), user_text=text, reply_text=reply.text,
-                                          turn=self.state.turn)
+                self.services.store.save(self.id, self.state.to_dict(), user_text=text, reply_text=reply.text,
+                                         turn=self.state.turn)
             except StoreError:
                 log.exception("could not save conversation state")
                 reply = builder.with_note("store_failed")
             return reply
 
-    # The safety order. Each step either finishes the reply (return) or falls through.
-    def _respond(self, text: str, length: int, b: ReplyBuilder) -> None:
-        s = self.state
-        if not text.strip():
-            b.say("empty")
-            b.remind()
-            return
-        intent = classify(text)
-        if intent is Intent.START_OVER:
-            self._start_over(b)
-            return
-        if intent is Intent.FORGET:
-            self._forget(b)
-            return
+    def read(self, text: str) -> Reading:
+        """Read a message once, against the question pending."""
+        return read_message(self.services, self.state, text)
 
-        recorded, confirm = self._scan_red_flags(text)
+    # --- the red-flag step: first, always -----------------------------------------------------
+    def red_flags(self, r: Reading, b: ReplyBuilder) -> bool:
+        """Record what the scan found, escalate, or ask one flag's own question."""
+        recorded, confirm = self._apply_scan(r)
         if recorded or confirm:
-            self._take_findings(text, b)  # what else they said still counts
+            self._take_findings(r, b)  # what else they said still counts
         if recorded:
             b.escalate(recorded)
-            if confirm and self.assistant.rules.rule(confirm).triage.rank > s.level.rank:
+            if confirm and self.services.safety.rules.rule(confirm).triage.rank > self.state.level.rank:
                 self._ask_confirm(confirm, b)
-            return
+            return True
         if confirm:
             self._ask_confirm(confirm, b)
-            return
-        if s.pending_kind == "confirm":
-            self._ask_confirm(RedFlag(s.pending_arg or ""), b, repeat=True)
-            return
+            return True
+        return False
 
-        if length > self.assistant.settings.max_message_chars:
-            b.say("too_long", limit=str(self.assistant.settings.max_message_chars))
-            b.remind()
-            return
-        if not _LATIN.search(text):
-            b.say("unreadable")
-            b.remind()
-            return
-
-        if intent is Intent.MEMORY:
-            b.memory()
-            return
-        if intent is Intent.WHY:
-            b.why()
-            return
-        if intent is Intent.GREETING:
-            b.say("greeting")
-            b.remind()
-            b.say("invite") if s.pending is None else b.repeat_pending()
-            return
-        if intent is Intent.THANKS:
-            b.say("thanks")
-            b.remind()
-            return
-
-        if s.pending_kind in ("screen", "screen_which") and self._screen_answer(text, b):
-            return
-        if intent is Intent.QUESTION and not self._answers_pending(text):
-            b.remind()
-            if b.passages_for(text):
-                b.repeat_pending()
-            elif s.level is not Triage.SELF_CARE:
-                # Nothing in the guidance matches, but what to do now is known: keep saying it.
-                if s.level.rank >= Triage.SEEK_CARE.rank:
-                    b.say("escalate_still")
-            elif s.known and s.pending is None:
-                self._advance(b)
-            else:
-                b.say("off_topic")
-                b.repeat_pending()
-            return
-
-        if not self._take_findings(text, b):
-            if (s.pending is None and read_answer(text) is not Answer.OTHER) or _ACK.match(text):
-                if s.known and not s.summarised:
-                    self._advance(b)
-                    return
-                b.remind()
-                b.say("acknowledge")
-                b.say("summary_more") if s.summarised else b.say("invite")
-                return
-            if s.pending is None and not _TOPICAL.search(text):
-                b.say("off_topic")
-                b.remind()
-                return
-        self._advance(b)
-
-    def _scan_red_flags(self, text: str) -> tuple[list[RedFlag], RedFlag | None]:
+    def _apply_scan(self, r: Reading) -> tuple[list[RedFlag], RedFlag | None]:
         """Record clear red flags; return the newly recorded ones and one flag to confirm, if any."""
-        s, rules = self.state, self.assistant.rules
-        pending = RedFlag(s.pending_arg or "") if s.pending_kind == "confirm" else None
-        result = self.assistant.detector.scan(text, timeline=rules.timeline_from(s.timeline), pending=pending)
-        s.timeline = result.timeline.to_dict()
+        s, rules = self.state, self.services.safety.rules
+        s.timeline = r.scan.timeline.to_dict()
+        pending = RedFlag(s.pending_arg or "") if s.pending_kind is PendingKind.CONFIRM else None
         recorded: list[RedFlag] = []
         confirm: RedFlag | None = None
         audit: list[AuditEntry] = []
-        answered: RedFlag | None = None
         if pending is not None:
-            answer = rules.read_confirmation(text)
-            if answer.counts_as_yes:
-                answered = pending
+            if r.answer.counts_as_yes:
                 if s.record_flag(pending, rules.rule(pending).triage):
                     recorded.append(pending)
                 audit.append(self._audit(pending, None, (), "recorded_on_confirmation"))
                 s.pending = None
-            elif answer is Answer.NO:
+            elif r.answer is Answer.NO:
                 s.denied_flags.append(str(pending))
                 audit.append(self._audit(pending, None, (), "denied_on_confirmation"))
                 s.pending = None
-        for d in result.detections:
+        for d in r.scan.detections:
             flag = RedFlag(d.rule)
-            if flag == answered:
-                continue  # already recorded above, as the answer to its question
+            if flag == pending and r.answer.counts_as_yes:
+                continue  # recorded above, as the answer to its own question
             audit.append(self._audit(flag, d.span, tuple(sorted(d.modifiers)), str(d.decision), d.matched))
-            if str(d.decision) == "record":
+            if d.decision is Decision.RECORD:
                 if s.record_flag(flag, rules.rule(flag).triage) and flag not in recorded:
                     recorded.append(flag)
             elif (flag not in s.red_flags and str(flag) not in s.denied_flags and confirm is None
                   and flag != pending):
                 confirm = flag
-        self.assistant.audit(audit)
-        if recorded and s.pending_kind in ("screen", "screen_which"):
+        self.services.audit(audit)
+        if recorded and s.pending_kind in (PendingKind.SCREEN, PendingKind.SCREEN_WHICH):
             s.screened = True
             s.pending = None
         return recorded, confirm
 
     def _audit(self, flag: RedFlag, span: tuple[int, int] | None, modifiers: tuple[str, ...],
                decision: str, matched: str | None = None) -> AuditEntry:
-        return AuditEntry(self.id, str(flag), span, modifiers, decision, self.assistant.detector.version, matched)
+        return AuditEntry(self.id, str(flag), span, modifiers, decision, self.services.safety.version, matched)
 
     def _ask_confirm(self, flag: RedFlag, b: ReplyBuilder, *, repeat: bool = False) -> None:
         s = self.state
@@ -214,64 +133,165 @@ class Conversation:
             s.pending_repeats += 1
             if s.pending_repeats > 1:
                 # Asked twice without an answer: stop blocking, keep the audit trail.
-                self.assistant.audit([self._audit(flag, None, (), "unanswered")])
+                self.services.audit([self._audit(flag, None, (), "unanswered")])
                 s.pending, s.pending_repeats = None, 0
                 self._advance(b)
                 return
         else:
             s.pending_repeats = 0
-        s.pending = f"confirm:{flag}"
+        s.wait_for(PendingKind.CONFIRM, str(flag))
         b.remind()
         b.confirm(flag)
 
-    def _screen_answer(self, text: str, b: ReplyBuilder) -> bool:
-        """Read an answer to the safety screen; True when the reply is complete."""
+    # --- the other steps, in order ----------------------------------------------------------
+    def empty(self, r: Reading, b: ReplyBuilder) -> bool:
+        if r.text.strip():
+            return False
+        b.say("empty")
+        b.remind()
+        return True
+
+    def control(self, r: Reading, b: ReplyBuilder) -> bool:
+        """Start over or forget me."""
+        if r.intent is Intent.START_OVER:
+            was_high = self.state.level.rank >= Triage.SEEK_CARE.rank
+            self.state = b.state = DialogueState(turn=self.state.turn)
+            b.say("start_over")
+            if was_high:
+                b.say("start_over_care")
+            b.say("invite")
+            return True
+        if r.intent is Intent.FORGET:
+            self.services.forget(self.id)
+            self.state = b.state = DialogueState(disclaimer_shown=True)
+            b.forgotten = True
+            b.say("forgotten")
+            return True
+        return False
+
+    def pending_confirm(self, r: Reading, b: ReplyBuilder) -> bool:
+        """A flag's question still unanswered: ask it again (twice at most)."""
+        if self.state.pending_kind is not PendingKind.CONFIRM:
+            return False
+        self._ask_confirm(RedFlag(self.state.pending_arg or ""), b, repeat=True)
+        return True
+
+    def unreadable(self, r: Reading, b: ReplyBuilder) -> bool:
+        """Too long, or no words to read."""
+        limit = self.services.max_message_chars
+        if r.length > limit:
+            b.say("too_long", limit=str(limit))
+        elif not r.has_words:
+            b.say("unreadable")
+        else:
+            return False
+        b.remind()
+        return True
+
+    def intents(self, r: Reading, b: ReplyBuilder) -> bool:
+        """What do you know about me, why, hello, thanks."""
+        if r.intent is Intent.MEMORY:
+            b.memory()
+        elif r.intent is Intent.WHY:
+            b.why()
+        elif r.intent is Intent.GREETING:
+            b.say("greeting")
+            b.remind()
+            b.say("invite") if self.state.pending is None else b.repeat_pending()
+        elif r.intent is Intent.THANKS:
+            b.say("thanks")
+            b.remind()
+        else:
+            return False
+        return True
+
+    def screen(self, r: Reading, b: ReplyBuilder) -> bool:
+        """An answer to the safety screen (a doubt about something else is new information)."""
         s = self.state
-        if s.pending_kind == "screen_which":
+        if s.pending_kind is PendingKind.SCREEN_WHICH:
             s.pending, s.screened = None, True
             b.remind()
             b.say("acknowledge")
             return True
-        answer = answer_to(text)  # a doubt about something else is new information, not an answer
-        if answer is Answer.NO:
+        if s.pending_kind is not PendingKind.SCREEN:
+            return False
+        if r.answer is Answer.NO:
             s.pending, s.screened = None, True
-            self._take_findings(text, b)
+            self._take_findings(r, b)
             self._advance(b)
             return True
-        if answer in (Answer.YES, Answer.UNSURE, Answer.DONT_KNOW):
+        if r.answer in (Answer.YES, Answer.UNSURE, Answer.DONT_KNOW):
             s.screen_positive = True
             s.raise_triage(Triage.SEEK_CARE)
-            self.assistant.audit([AuditEntry(self.id, "screen", None, (), "screen_positive",
-                                              self.assistant.detector.version)])
+            self.services.audit([AuditEntry(self.id, "screen", None, (), "screen_positive",
+                                            self.services.safety.version)])
             b.escalate_screen()
-            s.pending = "screen_which"
+            s.wait_for(PendingKind.SCREEN_WHICH)
             b.ask("screen_which")
             return True
         return False
 
-    def _answers_pending(self, text: str) -> bool:
-        """Whether a question-shaped message is really an answer to the pending question."""
-        if self.state.pending is None:
+    def question(self, r: Reading, b: ReplyBuilder) -> bool:
+        """A question of the person's own: the passages that answer it, or what we can help with."""
+        s = self.state
+        if r.intent is not Intent.QUESTION or self._answers_pending(r):
             return False
-        if read_answer(text) in _YES_NO_ANSWERS:
-            return True
-        slot = self.state.pending_arg if self.state.pending_kind == "slot" else None
-        return bool(slot and any(f.slot == slot for f in self.assistant.findings.extract(text, slot)))
+        b.remind()
+        if b.passages_for(r.text):
+            b.repeat_pending()
+        elif s.level is not Triage.SELF_CARE:
+            # Nothing in the guidance matches, but what to do now is known: keep saying it.
+            if s.level.rank >= Triage.SEEK_CARE.rank:
+                b.say("escalate_still")
+        elif s.known and s.pending is None:
+            self._advance(b)
+        else:
+            b.say("off_topic")
+            b.repeat_pending()
+        return True
 
-    def _take_findings(self, text: str, b: ReplyBuilder) -> bool:
+    def statement(self, r: Reading, b: ReplyBuilder) -> bool:
+        """What the person reports: take the findings and ask the next question, or acknowledge."""
+        s = self.state
+        if not self._take_findings(r, b):
+            if (s.pending is None and r.answer is not Answer.OTHER) or r.acknowledges:
+                if s.known and not s.summarised:
+                    self._advance(b)
+                    return True
+                b.remind()
+                b.say("acknowledge")
+                b.say("summary_more") if s.summarised else b.say("invite")
+                return True
+            if s.pending is None and not r.topical:
+                b.say("off_topic")
+                b.remind()
+                return True
+        self._advance(b)
+        return True
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _answers_pending(self, r: Reading) -> bool:
+        """Whether a question-shaped message is really an answer to the pending question."""
+        s = self.state
+        if s.pending is None:
+            return False
+        if r.answer in _YES_NO_ANSWERS:
+            return True
+        slot = s.pending_arg if s.pending_kind is PendingKind.SLOT else None
+        return bool(slot and any(f.slot == slot for f in r.findings))
+
+    def _take_findings(self, r: Reading, b: ReplyBuilder) -> bool:
         """Merge what the message says into the known findings; True when it said anything."""
         s = self.state
-        slot = s.pending_arg if s.pending_kind == "slot" else None
-        found = self.assistant.findings.extract(text, slot)
+        slot = s.pending_arg if s.pending_kind is PendingKind.SLOT else None
         if slot is not None:
-            answer = read_answer(text)
-            if not any(f.slot == slot for f in found) and answer in (Answer.DONT_KNOW, Answer.SKIP):
+            if not any(f.slot == slot for f in r.findings) and r.answer in (Answer.DONT_KNOW, Answer.SKIP):
                 b.say("dont_know")
             s.pending = None
-        if not found:
+        if not r.findings:
             return slot is not None
         before = dict(s.known)
-        s.known = self.assistant.findings.merge(s.known, found)
+        s.known = self.services.symptoms.findings.merge(s.known, r.findings)
         return s.known != before or slot is not None
 
     def _advance(self, b: ReplyBuilder) -> None:
@@ -282,16 +302,16 @@ class Conversation:
             b.say("acknowledge")
             return
         if not s.screened:
-            s.pending = "screen"
+            s.wait_for(PendingKind.SCREEN)
             b.ask("screen_question")
             return
-        evidence = self.assistant.evidence
+        evidence = self.services.symptoms.evidence
         asked = set(s.asked)
         slot = None if evidence.is_clear(s.known) or len(asked) >= MAX_QUESTIONS else evidence.next_slot(
             s.known, asked)
         if slot is not None:
             s.asked.append(slot)
-            s.pending = f"slot:{slot}"
+            s.wait_for(PendingKind.SLOT, slot)
             b.ask_slot(slot)
             return
         key = repr(sorted(s.known.items()))
@@ -303,18 +323,16 @@ class Conversation:
         s.summarised, s.summary_key = True, key
         b.summary(update=update)
 
-    def _start_over(self, b: ReplyBuilder) -> None:
-        was_high = self.state.level.rank >= Triage.SEEK_CARE.rank
-        self.state = DialogueState(turn=self.state.turn)
-        b.state = self.state
-        b.say("start_over")
-        if was_high:
-            b.say("start_over_care")
-        b.say("invite")
 
-    def _forget(self, b: ReplyBuilder) -> None:
-        self.assistant.forget(self.id)
-        self.state = DialogueState(disclaimer_shown=True)
-        b.state = self.state
-        b.forgotten = True
-        b.say("forgotten")
+# The safety order: the first step that answers finishes the reply.
+STEPS: tuple[Callable[[Conversation, Reading, ReplyBuilder], bool], ...] = (
+    Conversation.red_flags,
+    Conversation.empty,
+    Conversation.control,
+    Conversation.pending_confirm,
+    Conversation.unreadable,
+    Conversation.intents,
+    Conversation.screen,
+    Conversation.question,
+    Conversation.statement,
+)

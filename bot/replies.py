@@ -1,17 +1,14 @@
-"""Assembling a reply from reviewed templates and verbatim, cited corpus passages."""
+"""Assembling a reply from reviewed templates and verbatim, cited corpus passages.
+
+The builder words what the conversation decided; it reads the templates, the guidance passages, the
+rules' questions and the evidence model's questions and scores, and nothing else of the assistant.
+"""
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING
-
 from bot.ids import RedFlag, Triage
-from bot.reply import Citation, Reply
-from bot.state import DialogueState
-
-if TYPE_CHECKING:
-    from bot.assistant import Assistant
-
-log = logging.getLogger(__name__)
+from bot.reply import Citation, Reply, ReplyKind
+from bot.services import Services
+from bot.state import DialogueState, PendingKind
 
 # Passages the advice rests on, found by a phrase that occurs verbatim in the owner's article.
 ADVICE_PHRASES = ("keep a micro-bend in the knee joint", "gentle pulling sensation in the muscle belly")
@@ -25,14 +22,16 @@ PASSAGES_SHOWN = 2
 class ReplyBuilder:
     """Collects the lines and citations of one reply; `finish` makes the Reply."""
 
-    def __init__(self, assistant: Assistant, state: DialogueState) -> None:
-        self.assistant = assistant
-        self.t = assistant.templates
+    def __init__(self, services: Services, state: DialogueState) -> None:
+        self.t = services.wording
+        self.guidance = services.guidance
+        self.rules = services.safety.rules
+        self.evidence = services.symptoms.evidence
         self.state = state
         self.lines: list[str] = []
         self.citations: list[Citation] = []
         self.question: str | None = None
-        self.kind = "answer"
+        self.kind = ReplyKind.ANSWER
         self.forgotten = False
         self._reminded = False
 
@@ -47,24 +46,21 @@ class ReplyBuilder:
             return
         self.citations.append(citation)
         self.lines.append("> " + citation.text.replace("\n", "\n> "))
-        source = self.assistant.source_titles.get(citation.source, citation.source)
+        source = self.guidance.title(citation.source)
         self.lines.append("> " + self.t("citation_line", section=citation.section, source=source))
 
     def passage(self, phrase: str) -> Citation | None:
         """The corpus passage containing a phrase, quoted; None if the corpus lacks it."""
-        try:
-            citation = self.assistant.retriever.passage(phrase)
-        except KeyError:
-            log.warning("no corpus passage contains %r", phrase)
-            return None
-        self.quote(citation)
+        citation = self.guidance.passage(phrase)
+        if citation is not None:
+            self.quote(citation)
         return citation
 
     def ask(self, key: str, **values: str) -> None:
         """Ask a question from a template; it becomes the reply's question."""
         self.question = self.t(key, **values)
         self.lines.append(self.question)
-        self.kind = "question"
+        self.kind = ReplyKind.QUESTION
 
     # --- safety -----------------------------------------------------------------------------
     def remind(self) -> None:
@@ -77,20 +73,20 @@ class ReplyBuilder:
     def escalate(self, flags: list[RedFlag]) -> None:
         """Lead with what to do, why, and the passage behind it."""
         self._reminded = True
-        self.kind = "escalation"
+        self.kind = ReplyKind.ESCALATION
         self.lines.insert(0, self.t(f"escalate.{self.state.level}"))
         for flag in flags:
             self.say("escalate_because", reason=self.t(f"flag_labels.{flag}"))
         self.say("escalate_source")
         for flag in flags:
-            self.passage(self.assistant.rules.rule(flag).cite)
+            self.passage(self.rules.rule(flag).cite)
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             self.say("escalate_still")
 
     def escalate_screen(self) -> None:
         """Escalate on a positive answer to the safety screen."""
         self._reminded = True
-        self.kind = "escalation"
+        self.kind = ReplyKind.ESCALATION
         self.lines.insert(0, self.t(f"escalate.{self.state.level}"))
         self.say("escalate_screen")
         self.say("escalate_source")
@@ -99,8 +95,8 @@ class ReplyBuilder:
 
     def confirm(self, flag: RedFlag) -> None:
         """Ask the direct yes/no question for an uncertain red flag."""
-        self.kind = "confirm"
-        question = self.assistant.rules.rule(flag).question
+        self.kind = ReplyKind.CONFIRM
+        question = self.rules.rule(flag).question
         intro = self.t("confirm_intro")
         self.question = question if question.startswith(intro) else f"{intro} {question}"
         self.lines.append(self.question)
@@ -108,9 +104,9 @@ class ReplyBuilder:
     # --- questions --------------------------------------------------------------------------
     def ask_slot(self, slot: str) -> None:
         """Ask the clarifying question of a symptom slot."""
-        self.question = self.assistant.evidence.question(slot)
+        self.question = self.evidence.question(slot)
         self.lines.append(self.question)
-        self.kind = "question"
+        self.kind = ReplyKind.QUESTION
 
     def repeat_pending(self) -> None:
         """Repeat the pending question so the conversation carries on where it was."""
@@ -118,11 +114,11 @@ class ReplyBuilder:
         if s.pending is None:
             return
         self.say("back_to_question")
-        if s.pending_kind == "slot":
+        if s.pending_kind is PendingKind.SLOT:
             self.ask_slot(s.pending_arg or "")
-        elif s.pending_kind == "confirm":
+        elif s.pending_kind is PendingKind.CONFIRM:
             self.confirm(RedFlag(s.pending_arg or ""))
-        elif s.pending_kind == "screen":
+        elif s.pending_kind is PendingKind.SCREEN:
             self.ask("screen_question")
         else:
             self.ask("screen_which")
@@ -131,8 +127,8 @@ class ReplyBuilder:
         """Explain what the pending question is trying to tell apart, with its passage."""
         s = self.state
         self.remind()
-        if s.pending_kind == "slot" and s.pending_arg:
-            evidence = self.assistant.evidence
+        if s.pending_kind is PendingKind.SLOT and s.pending_arg:
+            evidence = self.evidence
             self.lines.append(evidence.why(s.pending_arg))
             self.say("why_intro", options=self._join([self.t.cause(c) for c in evidence.separates(s.pending_arg)]))
             for phrase in evidence.why_cites(s.pending_arg):
@@ -147,12 +143,12 @@ class ReplyBuilder:
 
     def passages_for(self, query: str) -> bool:
         """Answer a question about the guidance with the passages that answer it."""
-        hits = self.assistant.search(query, k=PASSAGES_SHOWN + 2)
+        hits = self.guidance.search(query, k=PASSAGES_SHOWN + 2)
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             hits = [h for h in hits if h.section != SAFE_SECTION]
         if not hits:
             return False
-        self.kind = "passages"
+        self.kind = ReplyKind.PASSAGES
         self.say("passages_intro")
         for hit in hits[:PASSAGES_SHOWN]:
             self.quote(hit)
@@ -181,9 +177,9 @@ class ReplyBuilder:
         An update after a summary only restates the cause and why, without repeating the passages.
         """
         s = self.state
-        evidence = self.assistant.evidence
+        evidence = self.evidence
         causes = evidence.scores(s.known)
-        self.kind = "summary"
+        self.kind = ReplyKind.SUMMARY
         top = causes[0][0] if causes else None
         if top is None:
             self.say("summary_unclear")
@@ -239,7 +235,7 @@ class ReplyBuilder:
             red_flags=tuple(s.red_flags),
             question=self.question,
             citations=tuple(self.citations),
-            causes=tuple(self.assistant.evidence.scores(s.known)),
+            causes=tuple(self.evidence.scores(s.known)),
             kind=self.kind,
             escalation=None if level is Triage.SELF_CARE else self.t(f"escalate_banner.{level}"),
         )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.ids import Triage
 
@@ -28,6 +29,17 @@ class Citation:
         }
 
 
+class ReplyKind(StrEnum):
+    """What a reply is (SPEC: `Reply.kind`)."""
+
+    ESCALATION = "escalation"  # a red flag is recorded in this turn
+    CONFIRM = "confirm"  # it asks one red flag's own yes/no question
+    QUESTION = "question"  # a clarifying or screening question
+    SUMMARY = "summary"
+    PASSAGES = "passages"  # answers a question about the guidance
+    ANSWER = "answer"  # anything else
+
+
 @dataclass(frozen=True)
 class Reply:
     """One reply as shown to the person, with the state behind it."""
@@ -38,7 +50,7 @@ class Reply:
     question: str | None = None
     citations: tuple[Citation, ...] = ()
     causes: tuple[tuple[str, float], ...] = ()
-    kind: str = "answer"
+    kind: ReplyKind = ReplyKind.ANSWER
     escalation: str | None = field(default=None)
 
     def to_dict(self) -> dict:

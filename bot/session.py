@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.errors import KneebotError
+from bot.reading import SCAN_LIMIT
 from bot.reply import Reply
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # How much of a message `mentions_red_flag` reads: enough for any real message, while a flood of
 # huge ones costs the throttled channel no more than this each.
-RED_FLAG_SCAN_LIMIT = 20_000
+RED_FLAG_SCAN_LIMIT = SCAN_LIMIT  # one limit: the core reads red flags in this much of any message
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 from typing import Any
 
 from bot.ids import Triage
+
+
+class PendingKind(StrEnum):
+    """The kind of question a conversation is waiting on an answer to."""
+
+    CONFIRM = "confirm"  # one red flag's own yes/no question; its argument is the flag
+    SCREEN = "screen"  # the safety screen before any advice
+    SCREEN_WHICH = "screen_which"  # which sign it was, after a positive screen
+    SLOT = "slot"  # a clarifying question; its argument is the symptom slot
 
 
 @dataclass
@@ -54,9 +64,13 @@ class DialogueState:
         return True
 
     @property
-    def pending_kind(self) -> str | None:
-        """The kind of question pending: confirm, screen, screen_which or slot."""
-        return None if self.pending is None else self.pending.split(":", 1)[0]
+    def pending_kind(self) -> PendingKind | None:
+        """The kind of question pending."""
+        return None if self.pending is None else PendingKind(self.pending.split(":", 1)[0])
+
+    def wait_for(self, kind: PendingKind, arg: str | None = None) -> None:
+        """Ask a question of this kind (about a flag or slot) next."""
+        self.pending = str(kind) if arg is None else f"{kind}:{arg}"
 
     @property
     def pending_arg(self) -> str | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.datafile import read_yaml
 from bot.errors import RulesError
-from bot.ids import Cause, Triage
+from bot.ids import Cause, RedFlag, Triage
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "templates.yaml"
 _REQUIRED = (
@@ -41,11 +41,17 @@ class Templates:
         for key in ("escalate", "escalate_banner"):
             if set(data[key]) != _ESCALATING:
                 raise RulesError(f"{path}: {key} must have exactly the levels {sorted(_ESCALATING)}")
-        causes = {str(c) for c in Cause}
-        unknown = set(data["cause_labels"]) ^ causes
-        if unknown:
-            raise RulesError(f"{path}: cause_labels must name exactly {sorted(causes)}; "
-                             f"got {sorted(unknown)}")
+        for key, ids in (("cause_labels", {str(c) for c in Cause}), ("flag_labels", {str(f) for f in RedFlag})):
+            labels = data[key]
+            if not isinstance(labels, dict):
+                raise RulesError(f"{path}: {key} must be a mapping of id to label")
+            missing_ids, extra = sorted(ids - set(labels)), sorted(set(labels) - ids)
+            if missing_ids or extra:
+                raise RulesError(f"{path}: {key} must name exactly the ids of SPEC.md; "
+                                 f"missing {missing_ids}, unknown {extra}")
+            empty = sorted(k for k, v in labels.items() if not isinstance(v, str) or not v.strip())
+            if empty:
+                raise RulesError(f"{path}: {key}: empty label for {', '.join(empty)}")
         return cls(data)
 
     def __call__(self, key: str, **values: str) -> str:

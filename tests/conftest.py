@@ -19,7 +19,7 @@ QUERIES = Path(__file__).parent / "retrieval" / "queries.yaml"
 @pytest.fixture
 def hash_embedder():
     """The deterministic fake embedder."""
-    from bot.embedding import HashEmbedder
+    from bot.guidance.embedding import HashEmbedder
 
     return HashEmbedder()
 
@@ -36,7 +36,7 @@ def corpus_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory, model_embedder):
     """The shipped corpus indexed with the real model, built once per session."""
-    from bot.index import build_index
+    from bot.guidance.index import build_index
 
     return build_index(CORPUS_DIR, tmp_path_factory.mktemp("real-index") / "index", model_embedder)
 
@@ -44,6 +44,6 @@ def real_index(tmp_path_factory, model_embedder):
 @pytest.fixture(scope="session")
 def real_retriever(real_index, model_embedder):
     """A retriever over the real index with the real model."""
-    from bot.retrieval import Retriever
+    from bot.guidance.retrieval import Retriever
 
     return Retriever(real_index, model_embedder)

@@ -10,14 +10,12 @@ MAX_LINES = 340
 
 # Each entry must still be too long; a module that is not listed here may not grow past MAX_LINES.
 TOO_LONG = {
-    "bot/red_flags.py",  # being split (issue 15)
+    "bot/safety/rules.py",  # being split (issue 15)
 }
 
 # Imports that still close a cycle, left out of the graph; each must still exist, and any other cycle fails.
 CYCLE_EDGES = {
-    ("bot.dialogue", "bot.assistant"),  # being broken (issue 15)
-    ("bot.replies", "bot.assistant"),  # being broken (issue 15)
-    ("bot.index", "bot"),  # bot.__version__ for the manifest, while bot/__init__ lazily imports the assistant
+    ("bot.guidance.index", "bot"),  # bot.__version__ for the manifest, while bot/__init__ lazily imports the assistant
 }
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.context import DEFAULT_PATH, Assessment, ContextRules, Modifier, assess, sentences
 from bot.errors import RulesError
+from bot.safety.context import DEFAULT_PATH, Assessment, ContextRules, Modifier, assess, sentences
 
 NEG, HYP, INF, HIS, OTH, UNC = (Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.HISTORICAL,
                     Modifier.OTHER_PERSON, Modifier.UNCERTAIN)

@@ -123,7 +123,7 @@ def test_conversation_resumes_in_a_new_process(fast_settings, fast_assistant):
         import json
         from bot import Assistant
         from bot.config import Settings
-        from bot.embedding import HashEmbedder
+        from bot.guidance.embedding import HashEmbedder
         from pathlib import Path
         s = Settings(corpus_dir=Path({str(fast_settings.corpus_dir)!r}),
                      index_dir=Path({str(fast_settings.index_dir)!r}), db_path=Path({str(fast_settings.db_path)!r}))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import (
+from bot.errors import CorpusError
+from bot.guidance.corpus import (
     DEFAULT_CHUNKING,
     FIRST_SECTION,
     Chunk,
@@ -17,7 +18,6 @@ from bot.corpus import (
     load_documents,
     read_document,
 )
-from bot.errors import CorpusError
 from tests.conftest import ARTICLE, CORPUS_DIR
 
 ARTICLE_HEADINGS = [

@@ -7,8 +7,9 @@ import shutil
 import numpy as np
 import pytest
 
-from bot import embedding
-from bot.embedding import (
+from bot.errors import ModelError
+from bot.guidance import embedding
+from bot.guidance.embedding import (
     BUNDLED_SHA256,
     Embedder,
     HashEmbedder,
@@ -17,7 +18,6 @@ from bot.embedding import (
     verify_weights,
     weights_sha256,
 )
-from bot.errors import ModelError
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_missing_model_is_a_clear_error(tmp_path):
 
 @pytest.mark.slow
 def test_real_embedder_is_verified_normalised_and_semantic(model_embedder):
-    from bot.embedding import load_embedder
+    from bot.guidance.embedding import load_embedder
 
     assert load_embedder() is model_embedder
     assert model_embedder.model_id == "sentence-transformers/all-MiniLM-L6-v2"

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from bot.errors import RulesError
-from bot.evidence import CAUSES, DEFAULT_PATH, EvidenceModel
-from bot.findings import FindingExtractor, merge
+from bot.symptoms.evidence import CAUSES, DEFAULT_PATH, EvidenceModel
+from bot.symptoms.findings import FindingExtractor, merge
 
 ARTICLE = Path(__file__).resolve().parent.parent / "corpus" / "000_292bc26db980c244.txt"
 

@@ -45,7 +45,7 @@ def _dump(db: Path) -> str:
 def _fast(fast_settings: Settings, db: Path, **changes) -> object:  # type: ignore[no-untyped-def]
     """An assistant on the fast index with its own store."""
     from bot.assistant import Assistant
-    from bot.embedding import HashEmbedder
+    from bot.guidance.embedding import HashEmbedder
 
     return Assistant.load(settings=replace(fast_settings, db_path=db, **changes), embedder=HashEmbedder())
 
@@ -57,7 +57,7 @@ import itertools, sys
 from pathlib import Path
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.embedding import HashEmbedder
+from bot.guidance.embedding import HashEmbedder
 settings = Settings(index_dir=Path(sys.argv[1]), db_path=Path(sys.argv[2]))
 assistant = Assistant.load(settings=settings, embedder=HashEmbedder())
 messages = ["I feel a pull behind my knee when I stretch", "no", "it's right behind the knee", "skip",
@@ -125,8 +125,8 @@ def test_kill_9_mid_turn_loses_no_acknowledged_turn_and_corrupts_nothing(fast_as
 BUILD = """
 import os, shutil, signal, sys
 from pathlib import Path
-from bot.embedding import HashEmbedder
-from bot.index import build_index
+from bot.guidance.embedding import HashEmbedder
+from bot.guidance.index import build_index
 corpus, index_dir, target, nth = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 embedder = HashEmbedder()
 owners = {"encode": embedder, "fsync": os, "rename": os, "replace": os, "rmtree": shutil}
@@ -157,8 +157,8 @@ KILL_POINTS = [("encode", 2), ("fsync", 1), ("fsync", 2), ("fsync", 3), ("fsync"
 @pytest.fixture
 def old_index(tmp_path):
     """A corpus of the article alone with a good index, then the safety document added (so stale)."""
-    from bot.embedding import HashEmbedder
-    from bot.index import build_index
+    from bot.guidance.embedding import HashEmbedder
+    from bot.guidance.index import build_index
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -173,8 +173,8 @@ def old_index(tmp_path):
 
 def _check_after_kill(corpus: Path, index_dir: Path, old) -> str:  # type: ignore[no-untyped-def]
     """The index loads as the old or the new build, never a mix; a rebuild then gets the new corpus."""
-    from bot.embedding import HashEmbedder
-    from bot.index import ensure_index, load_index
+    from bot.guidance.embedding import HashEmbedder
+    from bot.guidance.index import ensure_index, load_index
 
     loaded = load_index(index_dir)
     sources = {c.source for c in loaded.chunks}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import RulesError
-from bot.findings import Finding, FindingExtractor, merge, values_of
+from bot.symptoms.findings import Finding, FindingExtractor, merge, values_of
 
 # (message, pending slot, what `merge({}, extract(...))` must hold; None: the slot must be absent)
 SENTENCES = [

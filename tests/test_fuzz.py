@@ -178,7 +178,7 @@ def test_red_flag_after_random_turns_is_caught_and_kept(fast_assistant, turns):
 def transcript_assistant(fast_settings, tmp_path_factory):
     """The fast assistant's index, with transcript logging on in a store of its own."""
     from bot.assistant import Assistant
-    from bot.embedding import HashEmbedder
+    from bot.guidance.embedding import HashEmbedder
 
     db = tmp_path_factory.mktemp("transcripts") / "kneebot.sqlite3"
     assistant = Assistant.load(settings=replace(fast_settings, db_path=db, transcripts=True), embedder=HashEmbedder())

@@ -7,11 +7,11 @@ import shutil
 import numpy as np
 import pytest
 
-from bot import index as index_mod
-from bot.corpus import ChunkSettings, load_chunks
-from bot.embedding import HashEmbedder
 from bot.errors import IndexBuildError, IndexCorruptError
-from bot.index import MANIFEST, build_index, ensure_index, index_status, load_index
+from bot.guidance import index as index_mod
+from bot.guidance.corpus import ChunkSettings, load_chunks
+from bot.guidance.embedding import HashEmbedder
+from bot.guidance.index import MANIFEST, build_index, ensure_index, index_status, load_index
 from tests.conftest import ARTICLE, CORPUS_DIR
 
 

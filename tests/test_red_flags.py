@@ -10,8 +10,8 @@ from bot.answers import Answer
 from bot.config import PROJECT_ROOT
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
-from bot.red_flags import DEFAULT_PATH, Decision, RuleSet
-from bot.timeline import Timeline
+from bot.safety.rules import DEFAULT_PATH, Decision, RuleSet
+from bot.safety.timeline import Timeline
 
 TABLES = Path(__file__).parent / "red_flags"
 SPEC_TRIAGE = {
@@ -211,7 +211,8 @@ def test_safety_document_names_its_sources():
 
 
 def test_version_names_yaml_version_and_content_hash(rules, tmp_path):
-    assert rules.version.startswith("2025.") and "+" in rules.version
+    declared = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))["version"]
+    assert rules.spec_version == declared and rules.version.startswith(f"{declared}+")
     changed = tmp_path / "red_flags.yaml"
     changed.write_text(DEFAULT_PATH.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
     assert RuleSet.load(changed).version != rules.version

@@ -10,10 +10,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.context import assess, sentences
 from bot.ids import RedFlag
-from bot.red_flags import RuleSet
-from bot.timeline import Timeline
+from bot.safety.context import assess, sentences
+from bot.safety.rules import RuleSet
+from bot.safety.timeline import Timeline
 
 TABLES = Path(__file__).parent / "red_flags"
 RULES = RuleSet.load()

@@ -7,12 +7,12 @@ import re
 import pytest
 
 from bot.cli import format_passages
-from bot.corpus import load_chunks
 from bot.errors import DialogueFileError
 from bot.eval.retrieval import METRICS, evaluate, format_table, is_relevant, load_queries
-from bot.index import build_index
+from bot.guidance.corpus import load_chunks
+from bot.guidance.index import build_index
+from bot.guidance.retrieval import Retriever, expand_query, normalise, stem, tokenize
 from bot.reply import Citation
-from bot.retrieval import Retriever, expand_query, normalise, stem, tokenize
 from tests.conftest import ARTICLE, CORPUS_DIR, QUERIES
 
 
@@ -217,7 +217,7 @@ def test_short_guidance_questions_find_their_passage(real_retriever, query, phra
 
 def test_lay_terms_are_data_checked_on_load(tmp_path):
     from bot.errors import RulesError
-    from bot.retrieval import LAY_TERMS, load_lay_terms
+    from bot.guidance.retrieval import LAY_TERMS, load_lay_terms
 
     assert LAY_TERMS["gave way"] == "giving way"
     bad = tmp_path / "lay.yaml"

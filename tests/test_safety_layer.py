@@ -9,10 +9,10 @@ import pytest
 
 from bot.errors import SafetyLayerError
 from bot.ids import RedFlag
-from bot.red_flags import Decision, Detection, RuleSet, ScanResult
 from bot.safety import layer as layer_mod
 from bot.safety.detector import LAYER_DOUBT, LAYER_HIT, RedFlagDetector, combine
 from bot.safety.layer import DEFAULT_DIR, MANIFEST, MAX_WINDOWS, WEIGHTS, LearnedLayer, file_sha256
+from bot.safety.rules import Decision, Detection, RuleSet, ScanResult
 
 MAX_MODEL_BYTES = 20 * 1024 * 1024
 
@@ -78,7 +78,7 @@ def test_layer_never_silences_a_rule(layer):
 
 def test_layer_adds_hits_and_questions(layer):
     t = layer.thresholds
-    flag = RedFlag.CALF_CLOT_SIGNS
+    flag = next(f for f in RedFlag if t.ask[f] < t.record[f])
     high = combine(ScanResult(), {**{f: 0.0 for f in RedFlag}, flag: t.record[flag]}, layer, "text")
     assert [(d.rule, d.decision) for d in high.detections] == [(flag, Decision.RECORD)]
     assert LAYER_HIT in high.detections[0].modifiers

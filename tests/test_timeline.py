@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from bot.red_flags import RuleSet
-from bot.timeline import Timeline
+from bot.safety.rules import RuleSet
+from bot.safety.timeline import Timeline
 
 
 @pytest.fixture(scope="module")

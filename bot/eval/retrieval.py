@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 
 from bot.errors import DialogueFileError
+from bot.guidance.retrieval import METHODS, Retriever, normalise
 from bot.reply import Citation
-from bot.retrieval import METHODS, Retriever, normalise
 
 KS = (1, 3, 5)
 METRICS = ("recall@1", "recall@3", "recall@5", "mrr", "queries")

@@ -24,7 +24,7 @@ import yaml
 
 from bot.errors import DialogueFileError
 from bot.ids import RedFlag
-from bot.red_flags import ScanResult
+from bot.safety.rules import ScanResult
 
 EMERGENCY = (RedFlag.CAUDA_EQUINA_SIGNS, RedFlag.CHEST_PAIN_OR_BREATHLESS)
 

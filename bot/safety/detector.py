@@ -1,9 +1,10 @@
 """Red-flag detection: the hand-written rules first, then the learned layer over them.
 
 The layer may add a hit (its score reaches the flag's `record` threshold) or the flag's own question
-(`ask`), may turn a rule's question into a hit, and may turn a rule's hit into the flag's question when
-it is confident the message does not report the flag (its score is under `keep`). It never silences a
-rule: whatever the rules found is at least asked. An answer to the flag's own question, and the
+(`ask`) where the rules found nothing, and may turn a rule's hit into the flag's question when it is
+confident the message does not report the flag (its score is under `keep`). It never silences a rule:
+whatever the rules found is at least asked, and a rule's question (a hedge or a vague description,
+which the contract says to ask about) stays a question. An answer to the flag's own question, and the
 persistent-pain timeline built over several messages, are the rules' alone.
 """
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.ids import RedFlag
-from bot.red_flags import TIMELINE, Decision, Detection, RuleSet, ScanResult
 from bot.safety.layer import LearnedLayer
-from bot.timeline import Timeline
+from bot.safety.rules import TIMELINE, Decision, Detection, RuleSet, ScanResult
+from bot.safety.timeline import Timeline
 
 LAYER_DOUBT = "layer_doubt"  # modifier on a rule's hit that the layer turned into a question
 LAYER_HIT = "layer"  # modifier on a detection that only the layer made
+NEAR = 600  # characters around a rule's hit that the layer reads again in a long message
 
 
 class RedFlagDetector:
@@ -37,13 +39,24 @@ class RedFlagDetector:
         result = self.rules.scan(text, timeline=timeline, pending=pending)
         if self.layer is None:
             return result
-        scores = scores if scores is not None else self.layer.scores(text)
-        return combine(result, scores, self.layer, text, pending)
+        # In a long message the layer reads only some windows: a rule's hit is judged on its own
+        # neighbourhood too, so a part the layer did not read never turns a hit into a question.
+        hits = [d for d in result.detections if d.decision is Decision.RECORD] if len(text) > NEAR else []
+        texts = [text] + [text[max(0, d.span[0] - NEAR // 2):d.span[1] + NEAR // 2] for d in hits]
+        if scores is not None:
+            texts = texts[1:]
+        rows = self.layer.scores_many(texts) if texts else []
+        if scores is None:
+            scores, rows = rows[0], rows[1:]
+        near = {d.rule: row[d.rule] for d, row in zip(hits, rows, strict=True)}
+        return combine(result, scores, self.layer, text, pending, near)
 
 
 def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLayer, text: str,
-            pending: RedFlag | None = None) -> ScanResult:
-    """The rules' result with the layer's decisions applied (see the module docstring)."""
+            pending: RedFlag | None = None, near: dict[RedFlag, float] | None = None) -> ScanResult:
+    """The rules' result with the layer's decisions applied (see the module docstring); `near` holds
+    the score of the text around a rule's hit, which a hit needs to fall under `keep` too."""
+    near = near or {}
     t = layer.thresholds
     by_flag = {d.rule: d for d in result.detections}
     out: list[Detection] = []
@@ -54,10 +67,8 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
         if d is not None:
             if own:
                 out.append(d)
-            elif d.decision is Decision.RECORD and p < t.keep[flag]:
+            elif d.decision is Decision.RECORD and max(p, near.get(flag, 0.0)) < t.keep[flag]:
                 out.append(replace(d, decision=Decision.CONFIRM, modifiers=d.modifiers | {LAYER_DOUBT}))
-            elif d.decision is Decision.CONFIRM and p >= t.record[flag]:
-                out.append(replace(d, decision=Decision.RECORD, modifiers=d.modifiers | {LAYER_HIT}))
             else:
                 out.append(d)
         elif p >= t.ask[flag]:

@@ -114,7 +114,7 @@ class LearnedLayer:
         if actual != manifest["weights_sha256"]:
             raise SafetyLayerError(f"the red-flag layer's weights {weights_path} fail the checksum (SHA-256 "
                                    f"{actual[:16]}…, manifest says {manifest['weights_sha256'][:16]}…); {RETRAIN}")
-        from bot.embedding import BUNDLED_SHA256, bundled_model_dir, verify_weights
+        from bot.guidance.embedding import BUNDLED_SHA256, bundled_model_dir, verify_weights
 
         base_dir = bundled_model_dir()
         verify_weights(base_dir, BUNDLED_SHA256)

@@ -22,7 +22,6 @@ import numpy as np
 import yaml
 
 from bot.ids import RedFlag
-from bot.red_flags import RuleSet
 from bot.safety.blindsets import EMERGENCY, Message, load_sets
 from bot.safety.layer import (
     DEFAULT_DIR,
@@ -36,6 +35,7 @@ from bot.safety.layer import (
     trainable_parameters,
     windows,
 )
+from bot.safety.rules import RuleSet
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRAIN_DIR = ROOT / "tests" / "red_flags" / "blind" / "train"
@@ -43,6 +43,8 @@ REGRESSION_DIR = ROOT / "tests" / "red_flags" / "blind" / "regression"  # spent 
 TABLES = ROOT / "tests" / "red_flags"
 FALSE_ALARM_BUDGET = 0.035  # on held-out silent messages, rules and layer together
 QUESTION_BUDGET = 0.13
+RECORD_FLOOR = 0.9  # the layer alone records a flag only when this confident
+EMERGENCY_FLOOR = 0.5
 FLAGS = list(RedFlag)
 
 
@@ -57,19 +59,31 @@ def table_messages(tables: Path = TABLES) -> list[Message]:
     return out
 
 
+def project_silent(tables: Path = TABLES) -> list[Message]:
+    """Messages the project's own tables say must stay silent: silent.yaml and the turns of the test
+    dialogues that expect no red flag. Thresholds must keep them silent (the tables still pass)."""
+    out = [m for m in table_messages(tables) if not m.flags]
+    for path in sorted((tables.parent / "dialogues").glob("*.yaml")):
+        for d in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("dialogues") or []:
+            for turn in d.get("turns") or []:
+                if (turn.get("expect") or {}).get("no_red_flags") and isinstance(turn.get("user"), str):
+                    out.append(Message(turn["user"], frozenset(), kind="project_dialogue", source=path.name))
+    return out
+
+
 def held_out(m: Message) -> bool:
     """Whether a blind message belongs to the threshold split (a tenth, by a hash of its text)."""
     return hashlib.sha256(m.text.encode("utf-8")).digest()[0] < 26
 
 
-def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, epochs: int = 6,
+def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, epochs: int = 4,
           top_layers: int = 3, max_tokens: int = 128, seed: int = 13,
           log: Callable[[str], None] = print) -> dict[str, Any]:
     """Train, choose thresholds, write weights and manifest to out_dir; returns the manifest."""
     import torch
     from safetensors.torch import save_file
 
-    from bot.embedding import BUNDLED_SHA256, bundled_model_dir, verify_weights
+    from bot.guidance.embedding import BUNDLED_SHA256, bundled_model_dir, verify_weights
 
     random.seed(seed)
     np.random.seed(seed)
@@ -102,7 +116,9 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
         model.train()
         rng.shuffle(batches)
         start, total = time.time(), 0.0
-        for batch in batches:
+        for step, batch in enumerate(batches, 1):
+            if step % 50 == 0:
+                log(f"  epoch {epoch + 1}: batch {step}/{len(batches)} ({time.time() - start:.0f} s)")
             logits = _message_logits(model, tok, batch, max_tokens)
             labels = torch.tensor(np.array([b[2] for b in _firsts(batch)]), dtype=torch.float32)
             loss = loss_fn(logits, labels)
@@ -117,7 +133,8 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
 
     rules = RuleSet.load()
     val_scores = score_messages(model, tok, val, max_tokens)
-    thresholds, figures = choose_thresholds(val, val_scores, rules)
+    own = project_silent()
+    thresholds, figures = choose_thresholds(val, val_scores, rules, (own, score_messages(model, tok, own, max_tokens)))
     log(f"held-out figures at the chosen thresholds: {json.dumps(figures)}")
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -134,6 +151,28 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     log(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) and {out_dir / MANIFEST}")
+    return manifest
+
+
+def rechoose_thresholds(layer_dir: Path = DEFAULT_DIR, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Choose the thresholds again for the shipped weights, on the split they were not trained on, for
+    the rules as they are now (the weights do not depend on the rules; the thresholds do)."""
+    from bot.safety.layer import LearnedLayer
+
+    manifest = json.loads((layer_dir / MANIFEST).read_text(encoding="utf-8"))
+    layer = LearnedLayer.load(layer_dir)
+    blind = load_sets([ROOT / p for p in manifest["trained_on"]])
+    val = [m for m in blind if held_out(m)] + (load_sets([REGRESSION_DIR]) if REGRESSION_DIR.is_dir() else [])
+    def probs(messages: list[Message]) -> np.ndarray:
+        rows = [r for i in range(0, len(messages), 32) for r in layer.scores_many([m.text for m in messages[i:i + 32]])]
+        return np.array([[row[f] for f in FLAGS] for row in rows], dtype=np.float32).reshape(-1, len(FLAGS))
+
+    own = project_silent()
+    thresholds, held = choose_thresholds(val, probs(val), RuleSet.load(), (own, probs(own)))
+    rules = RuleSet.load()
+    manifest.update(rules_version=rules.spec_version, thresholds=thresholds.to_dict(), held_out=held)
+    (layer_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    log(f"held-out figures at the chosen thresholds: {json.dumps(held)}")
     return manifest
 
 
@@ -210,7 +249,7 @@ def decide(rules: np.ndarray, probs: np.ndarray, t_record: np.ndarray, t_ask: np
     """The combined decision matrix (0 none, 1 ask, 2 record), as bot.safety.detector.combine decides."""
     out = np.where(probs >= t_record, 2, np.where(probs >= t_ask, 1, 0))
     out = np.where(rules == 2, np.where(probs < t_keep, 1, 2), out)
-    out = np.where(rules == 1, np.where(probs >= t_record, 2, 1), out)
+    out = np.where(rules == 1, 1, out)
     return out
 
 
@@ -231,22 +270,31 @@ def figures(messages: list[Message], decisions: np.ndarray) -> dict[str, float]:
     }
 
 
-def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet) -> tuple[Thresholds, dict]:
+def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet,
+                      own: tuple[list[Message], np.ndarray] | None = None) -> tuple[Thresholds, dict]:
     """The thresholds that record most held-out flags within the false-alarm and question budgets
-    (or, when no setting keeps within them, the one that exceeds them least); emergency flags then get
-    the lowest thresholds the budgets still allow."""
+    (or, when no setting keeps within them, the one that exceeds them least), never recording on the
+    project's own silent messages (`own`); emergency flags then get the lowest thresholds allowed.
+    The layer alone records only when confident: `record` is at least RECORD_FLOOR (EMERGENCY_FLOOR)."""
     ruled = rule_matrix(messages, rules)
+    own_msgs, own_probs = own if own is not None else ([], np.zeros((0, len(FLAGS))))
+    own_ruled = rule_matrix(own_msgs, rules)
     n = len(FLAGS)
 
-    def rank(f: dict[str, float]) -> tuple[float, float]:
+    def rank_of(t_r: np.ndarray, t_a: np.ndarray, t_k: np.ndarray) -> tuple[float, float]:
+        f = figures(messages, decide(ruled, probs, t_r, t_a, t_k))
         excess = max(0.0, f["false_alarms"] - FALSE_ALARM_BUDGET) * 2 + max(0.0, f["silent_asked"] - QUESTION_BUDGET)
-        return (-round(excess, 3), f["recorded"] + 0.5 * f["recorded_or_asked"])
+        if own_msgs:
+            o = figures(own_msgs, decide(own_ruled, own_probs, t_r, t_a, t_k))
+            r0 = figures(own_msgs, own_ruled.astype(np.int64))
+            excess += 10 * max(0.0, o["false_alarms"] - r0["false_alarms"]) + max(0.0, o["silent_asked"] - 0.05)
+        return (-round(excess, 3), f["recorded"] + 0.5 * f["recorded_or_asked"] + f["emergency_recorded"])
 
     best: tuple[tuple[float, float], float, float, float] | None = None
-    for r in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98):
-        for a in (x for x in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8) if x < r):
+    for r in (RECORD_FLOOR, 0.95, 0.98):
+        for a in (0.5, 0.6, 0.7, 0.8, 0.9):
             for k in (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2):
-                key = rank(figures(messages, decide(ruled, probs, np.full(n, r), np.full(n, a), np.full(n, k))))
+                key = rank_of(np.full(n, r), np.full(n, a), np.full(n, k))
                 if best is None or key > best[0]:
                     best = (key, r, a, k)
     assert best is not None
@@ -254,15 +302,26 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
     t_r, t_a, t_k = np.full(n, r), np.full(n, a), np.full(n, k)
     for flag in EMERGENCY:
         j = FLAGS.index(flag)
-        base = rank(figures(messages, decide(ruled, probs, t_r, t_a, t_k)))
-        for lower in (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+        base = rank_of(t_r, t_a, t_k)
+        for lower in (EMERGENCY_FLOOR, 0.6, 0.7, 0.8):
             if lower >= t_r[j]:
                 break
             trial_r, trial_a = t_r.copy(), t_a.copy()
             trial_r[j], trial_a[j] = lower, min(t_a[j], lower / 2)
-            if rank(figures(messages, decide(ruled, probs, trial_r, trial_a, t_k)))[0] >= base[0]:
+            if rank_of(trial_r, trial_a, t_k)[0] >= base[0]:
                 t_r, t_a = trial_r, trial_a
                 break
+    for _ in range(2):  # then each flag on its own: a flag the layer over-asks gets higher thresholds
+        for j in range(n):
+            best_key = rank_of(t_r, t_a, t_k)
+            floor = EMERGENCY_FLOOR if FLAGS[j] in EMERGENCY else RECORD_FLOOR
+            for r_j in (x for x in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995) if x >= floor):
+                for a_j in (x for x in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98) if x <= r_j):
+                    trial_r, trial_a = t_r.copy(), t_a.copy()
+                    trial_r[j], trial_a[j] = r_j, a_j
+                    key = rank_of(trial_r, trial_a, t_k)
+                    if key > best_key:
+                        best_key, t_r, t_a = key, trial_r, trial_a
     chosen = Thresholds({f: float(t_r[i]) for i, f in enumerate(FLAGS)},
                         {f: float(t_a[i]) for i, f in enumerate(FLAGS)},
                         {f: float(t_k[i]) for i, f in enumerate(FLAGS)})

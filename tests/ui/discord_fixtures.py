@@ -36,7 +36,7 @@ def discord_index_dir(fast_settings: Settings) -> Path:
 def load_assistant(index_dir: Path, db_path: Path) -> Any:
     """The real assistant over the real corpus, with the fast hash embedder and its own store."""
     from bot import Assistant
-    from bot.embedding import HashEmbedder
+    from bot.guidance.embedding import HashEmbedder
 
     settings = Settings(corpus_dir=REPO / "corpus", index_dir=index_dir, db_path=db_path)
     return Assistant.load(settings=settings, embedder=HashEmbedder())

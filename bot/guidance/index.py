@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from bot.corpus import DEFAULT_CHUNKING, Chunk, ChunkSettings, load_chunks, load_documents, sentence_spans
-from bot.embedding import Embedder
 from bot.errors import IndexBuildError, IndexCorruptError, KneebotError
+from bot.guidance.corpus import DEFAULT_CHUNKING, Chunk, ChunkSettings, load_chunks, load_documents, sentence_spans
+from bot.guidance.embedding import Embedder
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"

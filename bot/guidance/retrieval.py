@@ -16,11 +16,11 @@ from typing import Literal
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from bot.corpus import Chunk
 from bot.datafile import read_yaml
-from bot.embedding import Embedder
 from bot.errors import RulesError
-from bot.index import LoadedIndex, embed_text
+from bot.guidance.corpus import Chunk
+from bot.guidance.embedding import Embedder
+from bot.guidance.index import LoadedIndex, embed_text
 from bot.reply import Citation
 
 Method = Literal["dense", "bm25", "hybrid"]
@@ -37,7 +37,7 @@ which while who whom why will with would you your yours yourself im ive dont can
 """.split())
 # People describe symptoms in everyday words; the guidance uses clinical ones. Queries are expanded
 # with the guidance's terms for common lay phrasings before either retriever sees them.
-LAY_TERMS_PATH = Path(__file__).parent / "data" / "lay_terms.yaml"
+LAY_TERMS_PATH = Path(__file__).resolve().parent.parent / "data" / "lay_terms.yaml"
 
 
 def load_lay_terms(path: Path = LAY_TERMS_PATH) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The red-flag rules: lay-language cues (data/red_flags.yaml) read in context (bot/context.py).
+"""The red-flag rules: lay-language cues (data/red_flags.yaml) read in context (bot/safety/context.py).
 
 Safety is asymmetric. A clear hit records the flag; a hit whose context is not clearly attached to
 it, or a vague description, asks the rule's yes/no question; only an attached negation, an
@@ -18,13 +18,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.answers import Answer, answer_to
-from bot.context import DEFAULT_PATH as CONTEXT_PATH
-from bot.context import ContextRules, Modifier, sentences
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
-from bot.timeline import Timeline, TimelineCues
+from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
+from bot.safety.context import ContextRules, Modifier, sentences
+from bot.safety.timeline import Timeline, TimelineCues
 
-DEFAULT_PATH = Path(__file__).parent / "data" / "red_flags.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
 SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL,
                        Modifier.HISTORICAL, Modifier.OTHER_PERSON})
 _DEF = re.compile(r"<<(\w+)>>")
@@ -42,7 +42,8 @@ _OTHER_SUBJECT = re.compile(
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
                            r"pilates|yoga|work|office|school))", re.I)
-_JOKING = re.compile(r"\b(?:laugh\w*|lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
+_JOKING = re.compile(r"\b(?:laugh\w*|lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]",
+                     re.I)
 _MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
 _CONTEXT_REACH = 400  # characters either side of a finding that context may look at
 TIMELINE = "timeline"  # modifier of a persistent-pain detection made from the timeline of several messages
@@ -350,9 +351,8 @@ def _other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     ("my friend felt a pop and couldn't walk", "our captain's knee ballooned") comes before it with no
     first-person word in between or just after ("my friend says I'm limping", "my partner had to carry
     me" stay mine)."""
-    last = None
-    for last in _OTHER_SUBJECT.finditer(text, lo, core[0]):
-        pass
+    matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
+    last = matches[-1] if matches else None
     return last is not None and _FIRST_PERSON.search(text, last.end(), min(len(text), core[1] + 12)) is None
 
 

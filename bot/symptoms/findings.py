@@ -2,7 +2,7 @@
 
 Slots, values and their patterns are data (`data/findings.yaml`); matching, context and merging are here.
 A message is lower-cased and its misspellings corrected before matching; spans point into the original.
-Each match is assessed by `bot.context`: hypothetical, informational and someone else's findings are
+Each match is assessed by `bot.safety.context`: hypothetical, informational and someone else's findings are
 dropped, a negated yes/no finding becomes the opposite answer (negative evidence), and a negated value
 of a multi slot is kept with `negated=True` so `merge` can withdraw it.
 """
@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.answers import Answer, read_answer
-from bot.context import assess
 from bot.datafile import read_yaml
 from bot.errors import RulesError
+from bot.safety.context import assess
 
-DEFAULT_PATH = Path(__file__).parent / "data" / "findings.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "findings.yaml"
 KINDS = ("multi", "yes_no", "free")
 MODIFIERS = ("negated", "hypothetical", "informational", "historical", "other_person", "uncertain")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")

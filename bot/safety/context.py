@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from bot.datafile import read_yaml
 from bot.errors import RulesError
 
-DEFAULT_PATH = Path(__file__).parent / "data" / "context_rules.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.yaml"
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
 _DETERMINERS = frozenset({"a", "an", "any", "the", "some", "no", "or", "and", "nor"})
 _LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "&", "plus", "either"})

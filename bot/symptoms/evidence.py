@@ -18,7 +18,7 @@ from bot.datafile import read_yaml
 from bot.errors import RulesError
 from bot.ids import Cause
 
-DEFAULT_PATH = Path(__file__).parent / "data" / "evidence.yaml"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "evidence.yaml"
 CAUSES: tuple[str, ...] = tuple(str(c) for c in Cause)
 _STOP_KEYS = ("min_posterior", "min_margin", "min_gain", "in_play")
 

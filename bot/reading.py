@@ -1,0 +1,53 @@
+"""A message read once: control intent, answer to the pending question, findings and red-flag scan.
+
+Every step of the conversation decides on this value; nothing reads the message again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.answers import Answer, answer_to, read_answer
+from bot.ids import RedFlag
+from bot.intents import Intent, classify
+from bot.safety.rules import ScanResult
+from bot.services import Services
+from bot.state import DialogueState, PendingKind
+from bot.symptoms.findings import Finding
+
+SCAN_LIMIT = 100_000  # red flags are looked for in this much of even an over-long message, in every channel
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+_WORDS = re.compile(r"[A-Za-z]{2,}")
+_TOPICAL = re.compile(
+    r"\b(?:knee|hamstring|stretch|leg|calf|thigh|pain|hurt|sore|ache|burn|pull|toe|back|foot|feet|tendon|"
+    r"nerve|cyst|meniscus|kneecap|swell|swollen|lump|tight|sharp|click|lock|numb|tingl)", re.I)
+_ACK = re.compile(r"^\s*(?:ok(?:ay)?|got\s+it|i\s+see|alright|right|cool|great|fine|understood)\W*$", re.I)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One message, read once: everything the steps decide on."""
+
+    text: str  # without control characters, at most SCAN_LIMIT long
+    length: int  # of the message as sent
+    intent: Intent
+    answer: Answer  # as an answer to the pending question (a doubt about something else is OTHER)
+    findings: tuple[Finding, ...]  # read with the pending slot, if any
+    scan: ScanResult  # rules and learned layer, with the pending flag's answer
+    has_words: bool  # some Latin-script words to read
+    topical: bool  # mentions the knee, the stretch or a symptom
+    acknowledges: bool  # only "ok", "got it", "I see"
+
+
+def read_message(services: Services, state: DialogueState, text: str) -> Reading:
+    """Read a message once, against the question pending in `state`."""
+    safety = services.safety
+    clean = _CONTROL.sub(" ", text[:SCAN_LIMIT])
+    kind = state.pending_kind
+    flag = RedFlag(state.pending_arg or "") if kind is PendingKind.CONFIRM else None
+    slot = state.pending_arg if kind is PendingKind.SLOT else None
+    answer = answer_to(clean) if kind in (PendingKind.CONFIRM, PendingKind.SCREEN) else read_answer(clean)
+    scan = safety.scan(clean, timeline=safety.rules.timeline_from(state.timeline), pending=flag)
+    findings = tuple(services.symptoms.findings.extract(clean, slot))
+    return Reading(clean, len(text), classify(clean), answer, findings, scan, bool(_WORDS.search(clean)),
+                   bool(_TOPICAL.search(clean)), bool(_ACK.match(clean)))
