@@ -141,10 +141,6 @@ class ContextRules:
         except ValidationError as exc:
             raise RulesError(f"{path.name}: {_describe(exc)}") from None
 
-    def sentences(self, text: str) -> list[tuple[int, int]]:
-        """Character spans of the sentences in `text`, coping with missing punctuation."""
-        return sentences(text)
-
     def clause(self, text: str, span: tuple[int, int]) -> tuple[int, int]:
         """The span of the clause around `span`: its sentence cut at the nearest terminators."""
         lo, hi = _sentence_at(text, span[0])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -274,9 +273,3 @@ class EvidenceModel:
 
 def _entropy(ps: Any) -> float:
     return -sum(p * math.log2(p) for p in ps if p > 0)
-
-
-@lru_cache(maxsize=1)
-def default_model() -> EvidenceModel:
-    """The packaged evidence model, loaded once."""
-    return EvidenceModel.load()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -312,9 +311,3 @@ def merge(known: Mapping[str, str], findings: Iterable[Finding]) -> dict[str, st
         else:
             out.pop(slot, None)
     return out
-
-
-@lru_cache(maxsize=1)
-def default_extractor() -> FindingExtractor:
-    """The packaged finding extractor, loaded once."""
-    return FindingExtractor.load()
