@@ -6,6 +6,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
+from bot.advice import Advice
 from bot.config import Settings
 from bot.datafile import read_yaml
 from bot.dialogue import Conversation
@@ -56,7 +57,8 @@ class Assistant:
         self.source_titles = load_source_titles(settings.corpus_dir)
         self.services = Services(
             safety=self.detector, symptoms=Symptoms(self.findings, self.evidence),
-            guidance=Guidance(retriever, self.source_titles), wording=self.templates, store=store,
+            guidance=Guidance(retriever, self.source_titles), wording=self.templates,
+            advice=Advice.load(template_keys=set(self.templates.data)), store=store,
             max_message_chars=settings.max_message_chars, forget=self.forget,
         )
 

@@ -10,12 +10,6 @@ from bot.reply import Citation, Reply, ReplyKind
 from bot.services import Services
 from bot.state import DialogueState, PendingKind
 
-# Passages the advice rests on, found by a phrase that occurs verbatim in the owner's article.
-ADVICE_PHRASES = ("keep a micro-bend in the knee joint", "gentle pulling sensation in the muscle belly")
-POSTURE_PHRASE = "hinging at the pelvis while maintaining a straight back"
-NERVE_PHRASE = "nerve gliding exercises"
-WHEN_CARE_PHRASE = "Persistent pain that fails to improve"
-SAFE_SECTION = "Safe Stretching Techniques and Modifications"
 PASSAGES_SHOWN = 2
 
 
@@ -27,6 +21,7 @@ class ReplyBuilder:
         self.guidance = services.guidance
         self.rules = services.safety.rules
         self.evidence = services.symptoms.evidence
+        self.advice = services.advice
         self.state = state
         self.lines: list[str] = []
         self.citations: list[Citation] = []
@@ -90,7 +85,7 @@ class ReplyBuilder:
         self.lines.insert(0, self.t(f"escalate.{self.state.level}"))
         self.say("escalate_screen")
         self.say("escalate_source")
-        self.passage("certain symptoms are considered")
+        self.passage(self.advice.screen_cite)
         self.say("escalate_still")
 
     def confirm(self, flag: RedFlag) -> None:
@@ -136,7 +131,7 @@ class ReplyBuilder:
             self.repeat_pending()
         elif s.pending is not None:
             self.say("screen_why")
-            self.passage("certain symptoms are considered")
+            self.passage(self.advice.screen_cite)
             self.repeat_pending()
         else:
             self.say("why_none")
@@ -145,7 +140,7 @@ class ReplyBuilder:
         """Answer a question about the guidance with the passages that answer it."""
         hits = self.guidance.search(query, k=PASSAGES_SHOWN + 2)
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
-            hits = [h for h in hits if h.section != SAFE_SECTION]
+            hits = [h for h in hits if h.section != self.advice.stretching_section]
         if not hits:
             return False
         self.kind = ReplyKind.PASSAGES
@@ -192,20 +187,17 @@ class ReplyBuilder:
             if not update:
                 for link in links[:2]:
                     self.passage(link.cite)
-            if len(causes) > 1 and causes[1][1] >= 0.2:
+            if len(causes) > 1 and causes[1][1] >= self.advice.also_min_score:
                 self.say("summary_also", cause=self.t.cause(causes[1][0]))
         if not update:
             self.say("summary_advice")
-            self.passage(ADVICE_PHRASES[0])
-            if top == "technique":
-                self.passage(POSTURE_PHRASE)
-            if top == "sciatic_nerve_tension":
-                self.say("summary_nerve")
-                self.passage(NERVE_PHRASE)
-            else:
-                self.passage(ADVICE_PHRASES[1])
+            for step in self.advice.for_cause(top):
+                if step.cite is not None:
+                    self.passage(step.cite)
+                elif step.say is not None:
+                    self.say(step.say)
             self.say("summary_when_care")
-            self.passage(WHEN_CARE_PHRASE)
+            self.passage(self.advice.when_care)
         self.say("summary_more")
 
     @staticmethod

@@ -3,7 +3,7 @@
     safety     red-flag detection (rules + learned layer) and each rule's question and citation
     symptoms   finding extraction and the evidence model over the likely causes
     guidance   the corpus passages: search, and the passage holding a reviewed phrase
-    wording    the reviewed templates
+    wording    the reviewed templates, and the advice per cause (data/advice.yaml)
     store      conversation state and the safety audit log
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.advice import Advice
 from bot.errors import StoreError
 from bot.guidance.retrieval import Retriever
 from bot.reply import Citation
@@ -64,6 +65,7 @@ class Services:
     symptoms: Symptoms
     guidance: Guidance
     wording: Templates
+    advice: Advice
     store: ConversationStore
     max_message_chars: int
     forget: Callable[[str], None]
