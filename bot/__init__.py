@@ -5,12 +5,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot.ids import Cause, RedFlag, Triage
 from bot.reply import Citation, Reply
+from bot.version import VERSION
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant, Conversation
 
 __all__ = ["Assistant", "Conversation", "Cause", "Citation", "RedFlag", "Reply", "Triage"]
-__version__ = "0.1.0"
+__version__ = VERSION
 
 
 def __getattr__(name: str) -> Any:

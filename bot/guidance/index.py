@@ -29,6 +29,7 @@ import numpy as np
 from bot.errors import IndexBuildError, IndexCorruptError, KneebotError
 from bot.guidance.corpus import DEFAULT_CHUNKING, Chunk, ChunkSettings, load_chunks, load_documents, sentence_spans
 from bot.guidance.embedding import Embedder
+from bot.version import VERSION
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
@@ -241,14 +242,12 @@ def _write_build(index_dir: Path, chunks: list[Chunk], vectors: Any, expected: d
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    from bot import __version__
-
     manifest = {
         **expected,
         "build": build_id,
         "files": {n: _sha256(index_dir / build_id / n) for n in (VECTORS, CHUNKS)},
         "chunks": len(chunks),
-        "code_version": __version__,
+        "code_version": VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     _write(index_dir / f".{MANIFEST}.tmp", json.dumps(manifest, indent=1).encode("utf-8"))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -22,30 +21,12 @@ from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import ContextRules, Modifier, sentences
+from bot.safety.ruletext import JOKING, Expander, describe, matches, other_subject, segment
 from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
 SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL,
                        Modifier.HISTORICAL, Modifier.OTHER_PERSON})
-_DEF = re.compile(r"<<(\w+)>>")
-_CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
-_PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
-           r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
-           r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|aunt|auntie|uncle|cousin|kid|child|"
-           r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
-           r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|student|pupil|"
-           r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady|bloke|guy|woman|man|"
-           r"girl|boy|someone|somebody|runner|member|footballer)")
-_OTHER_SUBJECT = re.compile(
-    rf"\b(?:(?:my|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the))\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
-    rf"|{_PEOPLE}'s|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder))\b", re.I)
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
-                           r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
-                           r"pilates|yoga|work|office|school))", re.I)
-_JOKING = re.compile(r"\b(?:laugh\w*|lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]",
-                     re.I)
-_MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
-_CONTEXT_REACH = 400  # characters either side of a finding that context may look at
 TIMELINE = "timeline"  # modifier of a persistent-pain detection made from the timeline of several messages
 
 
@@ -157,7 +138,7 @@ class RuleSet:
         self.version = version
         self.spec_version = spec.version  # the rule set's declared version; the learned layer is trained for it
         self.context = context
-        expand = _Expander(spec.defs)
+        expand = Expander(spec.defs)
         self._rules: dict[RedFlag, _Compiled] = {}
         for key, r in spec.rules.items():
             flag = RedFlag(key)
@@ -206,7 +187,7 @@ class RuleSet:
         try:
             spec = _FileSpec.model_validate(data)
         except ValidationError as exc:
-            raise RulesError(f"{path.name}: {_describe(exc)}") from None
+            raise RulesError(f"{path.name}: {describe(exc)}") from None
         digest = hashlib.sha256(raw + b"\0" + ctx_raw).hexdigest()[:10]
         return cls(spec, ContextRules.load(context_path), f"{spec.version}+{digest}")
 
@@ -258,7 +239,7 @@ class RuleSet:
     def _best(self, norm: str, text: str, compiled: _Compiled, spans: list[tuple[int, int]]) -> Detection | None:
         best: Detection | None = None
         for cue in compiled.cues:
-            for m in _matches(cue.pattern, norm, spans):
+            for m in matches(cue.pattern, norm, spans):
                 core = m.span("f") if "f" in cue.pattern.groupindex and m.start("f") >= 0 else m.span()
                 decision, mods = self._decide(norm, m, core, cue, compiled)
                 if decision is None:
@@ -272,7 +253,7 @@ class RuleSet:
 
     def _decide(self, norm: str, m: re.Match[str], core: tuple[int, int], cue: _Cue,
                 compiled: _Compiled) -> tuple[Decision | None, frozenset[Modifier]]:
-        seg = _segment(norm, core)
+        seg = segment(norm, core)
         if compiled.not_about is not None:
             c0, c1 = self.context.clause(norm, core)
             c0 = max(c0, norm.rfind(",", c0, core[0]) + 1)  # "my calf isn't red, it swelled up fast"
@@ -291,82 +272,10 @@ class RuleSet:
         a = self.context.assess(norm, core)
         if a.attached & SILENCING:
             return None, a.modifiers
-        if _other_subject(norm, seg[0], core):
+        if other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
-        if _JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": ask, never record
+        if JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": ask, never record
             return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
         if (cue.vague and not clear) or a.modifiers:
             return Decision.CONFIRM, a.modifiers
         return Decision.RECORD, a.modifiers
-
-
-class _Expander:
-    """Expands <<name>> definitions and compiles patterns, naming the entry on error."""
-
-    def __init__(self, defs: dict[str, str]) -> None:
-        self.defs = defs
-
-    def expand(self, pattern: str, where: str) -> str:
-        def sub(m: re.Match[str]) -> str:
-            name = m.group(1)
-            if name not in self.defs:
-                raise RulesError(f"{where}: unknown definition <<{name}>>; defined: {', '.join(self.defs)}")
-            return self.defs[name]
-        for _ in range(5):  # definitions may use definitions
-            if not _DEF.search(pattern):
-                break
-            pattern = _DEF.sub(sub, pattern)
-        return pattern
-
-    def compile(self, pattern: str, where: str) -> re.Pattern[str]:
-        try:
-            return re.compile(self.expand(pattern, where), re.I)
-        except re.error as exc:
-            raise RulesError(f"{where}: bad pattern: {exc}") from None
-
-    def union(self, patterns: list[str], where: str) -> re.Pattern[str] | None:
-        if not patterns:
-            return None
-        parts = [self.compile(p, f"{where}[{i}]").pattern for i, p in enumerate(patterns)]
-        return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
-
-
-def _matches(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
-    """Matches in each sentence, overlapping ones included: a silenced "numbness and then numb
-    bottom" must not hide "numb bottom" (a leftmost match can swallow a later one)."""
-    for lo, hi in spans:
-        pos, tries = lo, 0
-        while pos < hi and tries < _MAX_TRIES:
-            m = pattern.search(text, pos, hi)
-            if m is None:
-                break
-            tries += 1
-            if m.end() > m.start():
-                yield m
-            pos = m.start() + 1
-
-
-def _other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
-    """Whether the finding's clause is about someone else: an other-person subject or possessive
-    ("my friend felt a pop and couldn't walk", "our captain's knee ballooned") comes before it with no
-    first-person word in between or just after ("my friend says I'm limping", "my partner had to carry
-    me" stay mine)."""
-    matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
-    last = matches[-1] if matches else None
-    return last is not None and _FIRST_PERSON.search(text, last.end(), min(len(text), core[1] + 12)) is None
-
-
-def _segment(text: str, span: tuple[int, int]) -> tuple[int, int]:
-    """The part of the sentence around `span` between contrastive words ("but", "however")."""
-    lo = max(0, span[0] - _CONTEXT_REACH)
-    hi = min(len(text), span[1] + _CONTEXT_REACH)
-    for m in _CONTRAST.finditer(text, lo, hi):
-        if m.end() <= span[0]:
-            lo = m.end()
-        elif m.start() >= span[1]:
-            return lo, m.start()
-    return lo, hi
-
-
-def _describe(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())

@@ -1,0 +1,103 @@
+"""How the red-flag rules read text: <<definitions>> expanded and compiled, cue matches per sentence,
+the part of a sentence around a finding, and two clause-level context checks the rules apply after
+bot/safety/context.py (someone else is the subject; the sentence is joking)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pydantic import ValidationError
+
+from bot.errors import RulesError
+
+_DEF = re.compile(r"<<(\w+)>>")
+_CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
+_PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
+           r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
+           r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|aunt|auntie|uncle|cousin|kid|child|"
+           r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
+           r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|student|pupil|"
+           r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady|bloke|guy|woman|man|"
+           r"girl|boy|someone|somebody|runner|member|footballer)")
+_OTHER_SUBJECT = re.compile(
+    rf"\b(?:(?:my|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the))\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
+    rf"|{_PEOPLE}'s|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder))\b", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
+                           r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
+                           r"pilates|yoga|work|office|school))", re.I)
+JOKING = re.compile(r"\b(?:laugh\w*|lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]",
+                     re.I)
+MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
+CONTEXT_REACH = 400  # characters either side of a finding that context may look at
+
+class Expander:
+    """Expands <<name>> definitions and compiles patterns, naming the entry on error."""
+
+    def __init__(self, defs: dict[str, str]) -> None:
+        self.defs = defs
+
+    def expand(self, pattern: str, where: str) -> str:
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in self.defs:
+                raise RulesError(f"{where}: unknown definition <<{name}>>; defined: {', '.join(self.defs)}")
+            return self.defs[name]
+        for _ in range(5):  # definitions may use definitions
+            if not _DEF.search(pattern):
+                break
+            pattern = _DEF.sub(sub, pattern)
+        return pattern
+
+    def compile(self, pattern: str, where: str) -> re.Pattern[str]:
+        try:
+            return re.compile(self.expand(pattern, where), re.I)
+        except re.error as exc:
+            raise RulesError(f"{where}: bad pattern: {exc}") from None
+
+    def union(self, patterns: list[str], where: str) -> re.Pattern[str] | None:
+        if not patterns:
+            return None
+        parts = [self.compile(p, f"{where}[{i}]").pattern for i, p in enumerate(patterns)]
+        return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
+
+
+def matches(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """Matches in each sentence, overlapping ones included: a silenced "numbness and then numb
+    bottom" must not hide "numb bottom" (a leftmost match can swallow a later one)."""
+    for lo, hi in spans:
+        pos, tries = lo, 0
+        while pos < hi and tries < MAX_TRIES:
+            m = pattern.search(text, pos, hi)
+            if m is None:
+                break
+            tries += 1
+            if m.end() > m.start():
+                yield m
+            pos = m.start() + 1
+
+
+def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
+    """Whether the finding's clause is about someone else: an other-person subject or possessive
+    ("my friend felt a pop and couldn't walk", "our captain's knee ballooned") comes before it with no
+    first-person word in between or just after ("my friend says I'm limping", "my partner had to carry
+    me" stay mine)."""
+    matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
+    last = matches[-1] if matches else None
+    return last is not None and _FIRST_PERSON.search(text, last.end(), min(len(text), core[1] + 12)) is None
+
+
+def segment(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The part of the sentence around `span` between contrastive words ("but", "however")."""
+    lo = max(0, span[0] - CONTEXT_REACH)
+    hi = min(len(text), span[1] + CONTEXT_REACH)
+    for m in _CONTRAST.finditer(text, lo, hi):
+        if m.end() <= span[0]:
+            lo = m.end()
+        elif m.start() >= span[1]:
+            return lo, m.start()
+    return lo, hi
+
+
+def describe(exc: ValidationError) -> str:
+    """A validation error as `location: message` parts."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())

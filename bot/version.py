@@ -1,0 +1,3 @@
+"""The version of kneebot, recorded in index manifests (no imports: anything may use it)."""
+
+VERSION = "0.1.0"
