@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from bot.words import DEFAULT_PATH, known, load_words
+
 
 class Answer(StrEnum):
     """What a short reply to a yes/no question amounts to."""
@@ -21,30 +23,11 @@ class Answer(StrEnum):
         return self in (Answer.YES, Answer.UNSURE, Answer.DONT_KNOW)
 
 
-_FILLER = (r"(?:(?:well|um+|uh+|erm+|hmm+|oh|ah|honestly|actually|so|ok|okay|i\s+mean|like|yeah\s+well)"
-           r"[\s,.!]+)*")
+_WORDS = load_words()
+known(DEFAULT_PATH, "answers", [w.answer for w in _WORDS.answers], {str(a) for a in Answer} - {"other"})
+_FILLER = _WORDS.answer_filler
 # Order matters: the first pattern that matches the start of the reply wins.
-_PATTERNS: tuple[tuple[Answer, str], ...] = (
-    (Answer.SKIP, r"(?:skip(?:\s+(?:it|this|that))?|pass|next(?:\s+question)?|rather\s+not(?:\s+say)?|"
-                  r"prefer\s+not\s+to(?:\s+say)?|no\s+comment|move\s+on)"),
-    (Answer.DONT_KNOW, r"(?:i\s+)?(?:don'?t|do\s+not|dont)\s+know|dunno|idk|no\s+idea|not\s+a\s+clue|"
-                       r"no\s+clue|can'?t\s+(?:tell|say|remember|be\s+sure)|hard\s+to\s+(?:say|tell)|"
-                       r"(?:i\s+)?(?:don'?t|dont)\s+remember|who\s+knows"),
-    (Answer.UNSURE, r"(?:i'?m\s+|im\s+)?not\s+(?:really\s+|totally\s+|completely\s+|100%?\s+)?"
-                    r"(?:sure|certain)|"
-                    r"unsure|uncertain|(?:i\s+)?(?:think|guess|suppose|reckon)\s+so|maybe|perhaps|possibly|"
-                    r"probably|kind\s+of|kinda|sort\s+of|sorta|might\s+(?:have|be)|could\s+be|"
-                    r"(?:i'?m\s+|im\s+)?not\s+sure|(?:i\s+)?(?:think|guess)\s+(?:it\s+)?(?:has|did|is|does)"),
-    (Answer.NO, r"(?:i\s+)?(?:don'?t|dont|do\s+not)\s+think\s+so|no+(?:pe)?|nah+|nay|n|"
-                r"not\s+(?:at\s+all|really|that\s+i\s+(?:know|noticed|can\s+tell))|"
-                r"never|none|negative|nothing|definitely\s+not|absolutely\s+not|of\s+course\s+not|"
-                r"(?:it\s+)?(?:hasn'?t|has\s+not|didn'?t|did\s+not|isn'?t|is\s+not|doesn'?t|does\s+not|"
-                r"haven'?t|have\s+not|don'?t|do\s+not|wasn'?t|can'?t\s+say\s+it\s+has)\b"),
-    (Answer.YES, r"y+e+[sp]+|y+a+y*|yeah?|yup|yah|ye|y|sure|definitely|absolutely|certainly|correct|"
-                 r"true|indeed|affirmative|of\s+course|it\s+(?:has|did|is|does|was)|i\s+(?:have|do|did|am)|"
-                 r"a\s+(?:bit|little|lot|tad|fair\s+bit)|slightly|somewhat|a\s+few\s+times|sometimes|"
-                 r"quite\s+a\s+bit|uh\s*huh|mm+\s*hm+|yes+|yass+"),
-)
+_PATTERNS: tuple[tuple[Answer, str], ...] = tuple((Answer(w.answer), w.re) for w in _WORDS.answers)
 _COMPILED = tuple((a, re.compile(rf"^\s*{_FILLER}(?:{p})(?=$|[\s,.!?;:)\-]|'s)", re.I)) for a, p in _PATTERNS)
 
 
@@ -60,14 +43,10 @@ def read_answer(text: str) -> Answer:
 
 
 # What the safety questions are about: a doubt whose object is none of these is about something else.
-SAFETY_TOPIC = re.compile(
-    r"\b(?:swell\w*|swoll\w*|puff\w*|gave|give\w*|giving|weight|stand|walk|lock\w*|click\w*|catch\w*|"
-    r"numb\w*|tingl\w*|pins|weak\w*|calf|calves|red|warm|hot|sudden\w*|severe|pop\w*|snap\w*|stable|"
-    r"unstable|buckl\w*)\b", re.I)
-_ABOUT = re.compile(r"^[\s,.;:!-]*(?:if|whether|about|what|how|why|which|when|where|wether|weather)\b(?P<rest>.*)",
-                    re.I | re.S)
+SAFETY_TOPIC = re.compile(_WORDS.safety_topic, re.I)
+_ABOUT = re.compile(_WORDS.doubt_about, re.I | re.S)
 _DOUBTS = (Answer.UNSURE, Answer.DONT_KNOW)
-_I_AM = re.compile(r"^\s*(?:i\s+am|i'?m|im)\s+(?=not\b|unsure\b|uncertain\b)", re.I)
+_I_AM = re.compile(_WORDS.i_am_not, re.I)
 
 
 def answer_to(text: str, topic: re.Pattern[str] = SAFETY_TOPIC) -> Answer:

@@ -14,14 +14,13 @@ from bot.safety.rules import ScanResult
 from bot.services import Services
 from bot.state import DialogueState, PendingKind
 from bot.symptoms.findings import Finding
+from bot.words import load_words
 
 SCAN_LIMIT = 100_000  # red flags are looked for in this much of even an over-long message, in every channel
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
-_TOPICAL = re.compile(
-    r"\b(?:knee|hamstring|stretch|leg|calf|thigh|pain|hurt|sore|ache|burn|pull|toe|back|foot|feet|tendon|"
-    r"nerve|cyst|meniscus|kneecap|swell|swollen|lump|tight|sharp|click|lock|numb|tingl)", re.I)
-_ACK = re.compile(r"^\s*(?:ok(?:ay)?|got\s+it|i\s+see|alright|right|cool|great|fine|understood)\W*$", re.I)
+_TOPICAL = re.compile(load_words().topical, re.I)
+_ACK = re.compile(load_words().acknowledgement, re.I)
 
 
 @dataclass(frozen=True)
