@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from bot.datafile import read_yaml
+from bot.datafile import describe_validation, read_yaml
 from bot.errors import RulesError
 from bot.ids import Cause
 
@@ -60,8 +60,7 @@ class Advice:
         try:
             spec = _Spec.model_validate(data)
         except ValidationError as exc:
-            where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise RulesError(f"{path}: {where}") from None
+            raise RulesError(f"{path}: {describe_validation(exc)}") from None
         causes = {str(c) for c in Cause}
         unknown = sorted(set(spec.advice) - causes - {"default"})
         if unknown or "default" not in spec.advice:

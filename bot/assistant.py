@@ -19,7 +19,7 @@ from bot.safety.detector import RedFlagDetector
 from bot.safety.layer import LearnedLayer
 from bot.safety.rules import RuleSet
 from bot.services import Guidance, Services, Symptoms
-from bot.store import AuditEntry, ConversationStore, open_store
+from bot.store import ConversationStore, open_store
 from bot.symptoms.evidence import EvidenceModel
 from bot.symptoms.findings import FindingExtractor
 from bot.templates import Templates
@@ -94,10 +94,6 @@ class Assistant:
     def forget(self, conversation_id: str) -> None:
         """Delete everything stored about a conversation."""
         self.store.forget(conversation_id)
-
-    def audit(self, entries: list[AuditEntry]) -> None:
-        """Write red-flag decisions to the audit log; a storage failure never blocks a reply."""
-        self.services.audit(entries)
 
     def close(self) -> None:
         """Release the store."""

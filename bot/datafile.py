@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.errors import KneebotError, RulesError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 
 def read_yaml(path: Path, what: str, error: type[KneebotError] = RulesError) -> Any:
@@ -15,3 +18,8 @@ def read_yaml(path: Path, what: str, error: type[KneebotError] = RulesError) -> 
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise error(f"{path}: cannot read {what}: {exc}") from None
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """A data file's validation errors as `key.path: message` parts, for errors that name the key."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())

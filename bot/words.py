@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.datafile import read_yaml
+from bot.datafile import describe_validation, read_yaml
 from bot.errors import RulesError
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "words.yaml"
@@ -45,8 +45,7 @@ def load_words(path: Path = DEFAULT_PATH) -> Words:
     try:
         words = Words.model_validate(data)
     except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise RulesError(f"{path}: {where}") from None
+        raise RulesError(f"{path}: {describe_validation(exc)}") from None
     patterns = {f"intents.{k}": v for k, v in words.intents.items()}
     patterns.update({f"answers[{i}]": a.re for i, a in enumerate(words.answers)})
     patterns.update({k: getattr(words, k) for k in ("intent_lead", "question_start", "answer_filler", "safety_topic",

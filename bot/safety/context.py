@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.datafile import read_yaml
+from bot.datafile import describe_validation, read_yaml
 from bot.errors import RulesError
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.yaml"
@@ -139,7 +139,7 @@ class ContextRules:
         try:
             return cls(_RulesSpec.model_validate(data))
         except ValidationError as exc:
-            raise RulesError(f"{path.name}: {_describe(exc)}") from None
+            raise RulesError(f"{path.name}: {describe_validation(exc)}") from None
 
     def clause(self, text: str, span: tuple[int, int]) -> tuple[int, int]:
         """The span of the clause around `span`: its sentence cut at the nearest terminators."""
@@ -275,14 +275,6 @@ class ContextRules:
         for _ in range(2):  # the resolution may come a sentence or two later ("... It went down. Never came back.")
             hi = max(hi, _sentence_at(text, hi + 1)[1]) if hi + 1 < len(text) else hi
         return self.resolution.search(text, lo, hi) is not None
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

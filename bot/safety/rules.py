@@ -17,11 +17,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.answers import Answer, answer_to
+from bot.datafile import describe_validation
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import ContextRules, Modifier, sentences
-from bot.safety.ruletext import JOKING, Expander, describe, matches, other_subject, segment
+from bot.safety.ruletext import JOKING, Expander, matches, other_subject, segment
 from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
@@ -187,7 +188,7 @@ class RuleSet:
         try:
             spec = _FileSpec.model_validate(data)
         except ValidationError as exc:
-            raise RulesError(f"{path.name}: {describe(exc)}") from None
+            raise RulesError(f"{path.name}: {describe_validation(exc)}") from None
         digest = hashlib.sha256(raw + b"\0" + ctx_raw).hexdigest()[:10]
         return cls(spec, ContextRules.load(context_path), f"{spec.version}+{digest}")
 

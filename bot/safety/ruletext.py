@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pydantic import ValidationError
-
 from bot.errors import RulesError
 
 _DEF = re.compile(r"<<(\w+)>>")
@@ -97,7 +95,3 @@ def segment(text: str, span: tuple[int, int]) -> tuple[int, int]:
             return lo, m.start()
     return lo, hi
 
-
-def describe(exc: ValidationError) -> str:
-    """A validation error as `location: message` parts."""
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
