@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 from bot.answers import Answer
 from bot.errors import StoreError
+from bot.flagging import apply_scan
 from bot.ids import RedFlag, Triage
 from bot.intents import Intent
 from bot.reading import Reading, read_message
 from bot.replies import ReplyBuilder
 from bot.reply import Reply
-from bot.safety.rules import Decision
 from bot.services import Services
 from bot.state import DialogueState, PendingKind
 from bot.store.base import AuditEntry
@@ -48,7 +48,7 @@ class Conversation:
 
     def send(self, text: str) -> Reply:
         """Answer one message from the person."""
-        with self._lock:
+        with self._lock, self.services.turn(self.id):  # no other worker runs a turn of it meanwhile
             text = text if isinstance(text, str) else str(text)
             self.state = self._stored() or self.state
             self.state.turn += 1
@@ -90,40 +90,11 @@ class Conversation:
 
     def _apply_scan(self, r: Reading) -> tuple[list[RedFlag], RedFlag | None]:
         """Record clear red flags; return the newly recorded ones and one flag to confirm, if any."""
-        s, rules = self.state, self.services.safety.rules
-        s.timeline = r.scan.timeline.to_dict()
-        pending = RedFlag(s.pending_arg or "") if s.pending_kind is PendingKind.CONFIRM else None
-        recorded: list[RedFlag] = []
-        confirm: RedFlag | None = None
-        audit: list[AuditEntry] = []
-        if pending is not None:
-            if r.answer.counts_as_yes:
-                if s.record_flag(pending, rules.rule(pending).triage):
-                    recorded.append(pending)
-                audit.append(self._audit(pending, None, (), "recorded_on_confirmation"))
-                s.pending = None
-            elif r.answer is Answer.NO:
-                s.denied_flags.append(str(pending))
-                audit.append(self._audit(pending, None, (), "denied_on_confirmation"))
-                s.pending = None
-        for d in r.scan.detections:
-            flag = RedFlag(d.rule)
-            if flag == pending and r.answer.counts_as_yes:
-                continue  # recorded above, as the answer to its own question
-            audit.append(self._audit(flag, d.span, tuple(sorted(d.modifiers)), str(d.decision), d.matched))
-            if d.decision is Decision.RECORD:
-                if s.record_flag(flag, rules.rule(flag).triage) and flag not in recorded:
-                    recorded.append(flag)
-            elif (flag not in s.red_flags and str(flag) not in s.denied_flags and confirm is None
-                  and flag != pending):
-                confirm = flag
-        self.services.audit(audit)
-        if recorded and s.pending_kind in (PendingKind.SCREEN, PendingKind.SCREEN_WHICH):
-            s.screened = True
-            s.pending = None
-        return recorded, confirm
+        outcome = apply_scan(self.state, r.scan, r.answer, self.services.safety.rules, self._audit)
+        self.services.audit(outcome.audit)
+        return outcome.recorded, outcome.confirm
 
-    def _audit(self, flag: RedFlag, span: tuple[int, int] | None, modifiers: tuple[str, ...],
+    def _audit(self, flag: str, span: tuple[int, int] | None, modifiers: tuple[str, ...],
                decision: str, matched: str | None = None) -> AuditEntry:
         return AuditEntry(self.id, str(flag), span, modifiers, decision, self.services.safety.version, matched)
 
@@ -159,7 +130,7 @@ class Conversation:
             b.say("start_over")
             if was_high:
                 b.say("start_over_care")
-            b.say("invite")
+            b.invite()
             return True
         if r.intent is Intent.FORGET:
             self.services.forget(self.id)
@@ -197,7 +168,9 @@ class Conversation:
         elif r.intent is Intent.GREETING:
             b.say("greeting")
             b.remind()
-            b.say("invite") if self.state.pending is None else b.repeat_pending()
+            b.invite() if self.state.pending is None else b.repeat_pending()
+        elif r.intent is Intent.ADVICE:
+            self._advice(b)
         elif r.intent is Intent.THANKS:
             b.say("thanks")
             b.remind()
@@ -260,7 +233,7 @@ class Conversation:
                     return True
                 b.remind()
                 b.say("acknowledge")
-                b.say("summary_more") if s.summarised else b.say("invite")
+                b.say("summary_more") if s.summarised else b.invite()
                 return True
             if s.pending is None and not r.topical:
                 b.say("off_topic")
@@ -270,6 +243,26 @@ class Conversation:
         return True
 
     # --- helpers ------------------------------------------------------------------------------
+    def _advice(self, b: ReplyBuilder) -> None:
+        """A practical ask: the advice for the leading cause, or what is still needed to give it."""
+        s = self.state
+        if s.level.rank >= Triage.SEEK_CARE.rank:
+            b.remind()
+            b.say("escalate_still")
+        elif s.summarised:
+            b.remind()
+            b.advice_again()
+        elif not s.known:
+            b.remind()
+            b.say("advice_need_more")
+            b.invite() if s.pending is None else b.repeat_pending()
+        elif s.pending is not None:
+            b.remind()
+            b.say("advice_need_more")
+            b.repeat_pending()
+        else:
+            self._advance(b)
+
     def _answers_pending(self, r: Reading) -> bool:
         """Whether a question-shaped message is really an answer to the pending question."""
         s = self.state
@@ -292,6 +285,10 @@ class Conversation:
             return slot is not None
         before = dict(s.known)
         s.known = self.services.symptoms.findings.merge(s.known, r.findings)
+        for name, old in before.items():
+            new = s.known.get(name)
+            if new and new != old and not set(new.split("+")) >= set(old.split("+")):
+                b.corrected(name, old, new)
         return s.known != before or slot is not None
 
     def _advance(self, b: ReplyBuilder) -> None:

@@ -17,6 +17,7 @@ class Intent(StrEnum):
     WHY = "why"
     GREETING = "greeting"
     THANKS = "thanks"
+    ADVICE = "advice"
     QUESTION = "question"
     STATEMENT = "statement"
 

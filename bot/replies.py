@@ -103,6 +103,10 @@ class ReplyBuilder:
         self.lines.append(self.question)
         self.kind = ReplyKind.QUESTION
 
+    def invite(self) -> None:
+        """Ask the person to describe what they feel (a question, so channels can wait on it)."""
+        self.ask("invite")
+
     def repeat_pending(self) -> None:
         """Repeat the pending question so the conversation carries on where it was."""
         s = self.state
@@ -190,15 +194,35 @@ class ReplyBuilder:
             if len(causes) > 1 and causes[1][1] >= self.advice.also_min_score:
                 self.say("summary_also", cause=self.t.cause(causes[1][0]))
         if not update:
-            self.say("summary_advice")
-            for step in self.advice.for_cause(top):
-                if step.cite is not None:
-                    self.passage(step.cite)
-                elif step.say is not None:
-                    self.say(step.say)
-            self.say("summary_when_care")
-            self.passage(self.advice.when_care)
+            self.advise(top)
         self.say("summary_more")
+
+    def advise(self, cause: str | None) -> None:
+        """The guidance's advice for a cause (general advice for None), and when to get checked."""
+        self.say("summary_advice")
+        for step in self.advice.for_cause(cause):
+            if step.cite is not None:
+                self.passage(step.cite)
+            elif step.say is not None:
+                self.say(step.say)
+        self.say("summary_when_care")
+        self.passage(self.advice.when_care)
+
+    def advice_again(self) -> None:
+        """A practical ask after the summary: the advice for the leading cause, quoted again."""
+        causes = self.evidence.scores(self.state.known)
+        self.kind = ReplyKind.SUMMARY
+        top = causes[0][0] if causes else None
+        if top is not None:
+            self.say("summary_intro", cause=self.t.cause(top))
+        self.advise(top)
+        self.say("summary_more")
+
+    def corrected(self, slot: str, old: str, new: str) -> None:
+        """Say back a correction, so the person sees what changed."""
+        olds, news = self.t.finding(slot, old), self.t.finding(slot, new)
+        if olds and news:
+            self.say("correction", new=self._join(news), old=self._join(olds))
 
     @staticmethod
     def _join(items: list[str]) -> str:

@@ -13,6 +13,7 @@ _REQUIRED = (
     "disclaimer", "greeting", "invite", "thanks", "empty", "too_long", "unreadable", "off_topic",
     "nothing_found", "passages_intro", "back_to_question", "start_over", "start_over_care", "forgotten",
     "no_memory", "memory_intro", "memory_item", "memory_flags", "memory_storage", "acknowledge",
+    "correction", "advice_need_more",
     "dont_know", "why_intro", "why_none", "screen_question", "screen_which", "screen_why",
     "confirm_intro", "escalate", "escalate_banner", "escalate_because", "escalate_screen",
     "escalate_still", "escalate_reminder", "escalate_source", "summary_intro", "summary_also",

@@ -31,6 +31,9 @@ _OWN_NEGATION = re.compile(r"\b(?:no|not|never|nothing|without)\b|n't\b")
 # reports no finding, even where the context rules' trigger overlaps the finding itself.
 _GENERAL_QUESTION = re.compile(
     r"(?:^|[.!?]\s*)(?:what|why|how|can|could|does|do|is|are|will|would|should)\b(?:(?!\b(?:i|i'm|i've|i'd|me|my|mine)\b)[^.!?])*\?")
+# "more of an ache than burning", "pulling rather than sharp": the value after the contrast is withdrawn.
+_CONTRASTED = re.compile(r"\b(?:than|rather than|instead of|not so much|no longer)\s+(?:(?:a|an|the|it|its|it's|"
+                         r"being|more|really|so|much|of|like|any|that)\s+){0,3}$")
 _ADDITIVE = re.compile(r"\b(?:also|too|as well|plus|and also|on top of that)\b")
 
 
@@ -246,6 +249,7 @@ class FindingExtractor:
             if mods & self.drop or ("historical" in mods and not slot.keep_historical):
                 continue
             negated = "negated" in mods and not _OWN_NEGATION.search(matched)
+            negated = negated or (slot.kind == "multi" and bool(_CONTRASTED.search(norm[max(0, s - 40):s])))
             if slot.kind == "free":
                 if negated:
                     continue
