@@ -24,7 +24,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     for attr in ("corpus_dir", "index_dir", "db_path", "model_dir"):
         value = getattr(args, attr, None)
         if value is not None:
-            settings = replace(settings, **{attr: Path(value)})  # type: ignore[arg-type]
+            path = value if attr == "db_path" and "://" in value else Path(value)  # a URL stays a URL
+            settings = replace(settings, **{attr: path})  # type: ignore[arg-type]
     return settings
 
 
@@ -98,6 +99,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     index = build_index(settings.corpus_dir, settings.index_dir, embedder, progress=_progress())
     print(f"indexed {len(index.chunks)} chunks from {settings.corpus_dir} into {settings.index_dir} "
           f"in {time.perf_counter() - started:.2f} s")
+    if settings.model_dir is None:  # the query-time model: the bundled one and the red-flag layer on ONNX
+        from bot.guidance.export import ensure_export
+
+        exported = ensure_export(settings.index_dir, st_model=embedder.model)  # type: ignore[attr-defined]
+        print("model export: " + ("current" if exported is None else f"written, checked on {exported['check']}"))
     return 0
 
 
@@ -207,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "hamstring stretches, grounded in a reviewed article.", epilog=EPILOG)
     parser.add_argument("--corpus", dest="corpus_dir", help="corpus folder (default corpus/)")
     parser.add_argument("--index", dest="index_dir", help="index folder (default index/)")
-    parser.add_argument("--db", dest="db_path", help="SQLite store (default state/kneebot.sqlite3)")
+    parser.add_argument("--db", dest="db_path", help="SQLite file or postgresql:// URL "
+                        "(default state/kneebot.sqlite3)")
     parser.add_argument("--model", dest="model_dir", help="sentence-transformers model folder "
                         "(default: the bundled all-MiniLM-L6-v2)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")

@@ -8,7 +8,7 @@
     ├── IndexBuildError      index/ is missing or stale and cannot be (re)built there (e.g. read-only)
     ├── RulesError           a packaged data file (rules, templates, evidence) is invalid
     ├── SafetyLayerError     the learned red-flag layer's weights are missing, corrupt or for other rules
-    ├── StoreError           the SQLite store cannot be read or written
+    ├── StoreError           the conversation store (SQLite or PostgreSQL) cannot be read or written
     └── DialogueFileError    a test-dialogue or query file is malformed
 """
 from __future__ import annotations

@@ -9,7 +9,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from bot.advice import Advice
@@ -69,6 +70,16 @@ class Services:
     store: ConversationStore
     max_message_chars: int
     forget: Callable[[str], None]
+
+    @contextmanager
+    def turn(self, conversation_id: str) -> Iterator[None]:
+        """Hold the conversation's turn lock from load to save; if the store fails, the turn still runs."""
+        with ExitStack() as held:
+            try:
+                held.enter_context(self.store.turn(conversation_id))
+            except StoreError:
+                log.exception("could not lock the conversation for this turn")
+            yield
 
     def audit(self, entries: list[AuditEntry]) -> None:
         """Write red-flag decisions to the audit log; a storage failure never blocks a reply."""

@@ -47,3 +47,30 @@ def real_retriever(real_index, model_embedder):
     from bot.guidance.retrieval import Retriever
 
     return Retriever(real_index, model_embedder)
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------
+# A real server (tests/pgserver.py) started once per session; in CI a server that cannot start fails.
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server on 127.0.0.1, run as an unprivileged user."""
+    import os
+
+    from pgserver import PgUnavailable, start
+
+    try:
+        server = start()
+    except PgUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL must run in CI: {exc}")
+        pytest.skip(f"PostgreSQL cannot start here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres) -> str:
+    """The URL of a new, empty database on the session's server."""
+    return postgres.create_database()

@@ -6,6 +6,7 @@ and raises `StoreError` (with the reason) when it cannot be read or written.
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +27,9 @@ class AuditEntry:
 
 class ConversationStore(Protocol):
     """Conversation state, channel bindings and the safety audit log."""
+
+    def turn(self, conversation_id: str) -> AbstractContextManager[None]:
+        """Hold the conversation's lock from load to save: no other worker runs a turn of it meanwhile."""
 
     def load(self, conversation_id: str) -> dict | None:
         """The stored state of a conversation, or None when there is none."""
@@ -51,6 +55,10 @@ class ConversationStore(Protocol):
 
     def bound(self, channel: str, key: str) -> str | None:
         """The conversation a channel's session key maps to, if any."""
+
+    def bindings(self, channel: str, pattern: str) -> dict[str, str]:
+        """The channel's session keys matching `pattern` (`*` stands for any run of characters; case
+        matters), each with the conversation it maps to."""
 
     def purge(self, older_than_days: float) -> int:
         """Delete conversations idle for longer than the retention period; returns how many."""

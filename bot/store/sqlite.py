@@ -1,21 +1,25 @@
 """SQLite persistence: conversation state, channel session keys, the safety audit log.
 
 Raw message text is written only when transcript logging is on. Each operation is one short
-transaction on its own connection-per-thread, with WAL, so several processes can share a file.
+transaction on its own connection-per-thread, with WAL, so several processes can share a file. A turn
+holds its conversation's byte-range lock in a file beside the database (`<db>-turns`) from load to
+save (`bot.store.turnlock`), so processes never interleave one conversation's turns.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from bot.errors import StoreError
 from bot.store.base import AuditEntry
+from bot.store.turnlock import TurnLocks
 
 # Append-only: never edit a migration that has shipped; add a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -53,6 +57,11 @@ MIGRATIONS: tuple[str, ...] = (
         ruleset_version TEXT NOT NULL
     );
     CREATE INDEX audit_conversation ON audit (conversation_id);
+    """,
+    """
+    CREATE INDEX conversations_updated ON conversations (updated_at);
+    CREATE INDEX channel_keys_conversation ON channel_keys (conversation_id);
+    ALTER TABLE channel_keys ADD COLUMN bound_at REAL NOT NULL DEFAULT 0;
     """,
 )
 
@@ -99,6 +108,7 @@ class SQLiteStore:
         self.path = Path(path)
         self.transcripts = transcripts
         self._local = threading.local()
+        self._turns = TurnLocks(None if str(self.path) == ":memory:" else f"{self.path}-turns")
         try:
             if str(self.path) != ":memory:":
                 _create_private(self.path)
@@ -144,10 +154,17 @@ class SQLiteStore:
             raise sqlite3.DatabaseError(f"integrity check failed: {result}")
         with self._tx() as tx:
             version = tx.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise sqlite3.DatabaseError(f"its schema is version {version}, written by a newer kneebot "
+                                            f"(this one knows {len(MIGRATIONS)}); upgrade kneebot")
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     tx.execute(statement)
                 tx.execute(f"PRAGMA user_version = {number}")
+
+    def turn(self, conversation_id: str) -> AbstractContextManager[None]:
+        """Hold the conversation's lock from load to save, so processes never interleave its turns."""
+        return self._turns.hold(conversation_id)
 
     def load(self, conversation_id: str) -> dict | None:
         """The stored state of a conversation, or None when there is none."""
@@ -230,9 +247,10 @@ class SQLiteStore:
     def bind(self, channel: str, key: str, conversation_id: str) -> None:
         """Map a channel's session key (browser id, Discord thread) to a conversation."""
         self._run(lambda conn: conn.execute(
-            "INSERT INTO channel_keys (channel, key, conversation_id) VALUES (?, ?, ?)"
-            " ON CONFLICT(channel, key) DO UPDATE SET conversation_id = excluded.conversation_id",
-            (channel, key, conversation_id),
+            "INSERT INTO channel_keys (channel, key, conversation_id, bound_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(channel, key) DO UPDATE SET conversation_id = excluded.conversation_id,"
+            " bound_at = excluded.bound_at",
+            (channel, key, conversation_id, time.time()),
         ))
 
     def bound(self, channel: str, key: str) -> str | None:
@@ -241,6 +259,15 @@ class SQLiteStore:
             "SELECT conversation_id FROM channel_keys WHERE channel = ? AND key = ?", (channel, key)
         ).fetchone())
         return None if row is None else row[0]
+
+    def bindings(self, channel: str, pattern: str) -> dict[str, str]:
+        """The channel's session keys matching `pattern` (`*`: any run of characters), each with its conversation."""
+        like = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+        rows = self._run(lambda conn: conn.execute(
+            "SELECT key, conversation_id FROM channel_keys WHERE channel = ? AND key LIKE ? ESCAPE '\\'",
+            (channel, like)).fetchall())
+        exact = re.compile(".*".join(map(re.escape, pattern.split("*"))))  # LIKE ignores ASCII case
+        return {key: cid for key, cid in rows if exact.fullmatch(key)}
 
     def purge(self, older_than_days: float) -> int:
         """Delete conversations idle for longer than the retention period; returns how many."""
@@ -251,12 +278,17 @@ class SQLiteStore:
                 "SELECT id FROM conversations WHERE updated_at < ?", (cutoff,)).fetchall()]
             for cid in ids:
                 _delete(conn, cid)
+            # Bindings and audit entries of conversations never saved (a new one nobody wrote in).
+            for table, column in (("channel_keys", "bound_at"), ("audit", "at"), ("transcript", "at")):
+                conn.execute(f"DELETE FROM {table} WHERE {column} < ? AND conversation_id NOT IN"
+                             " (SELECT id FROM conversations)", (cutoff,))
             return len(ids)
         return self._run(q)
 
     def close(self) -> None:
-        """Close this thread's connection."""
+        """Close this thread's connection (and the `-turns` file while no turn holds it)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+        self._turns.close()
