@@ -16,7 +16,7 @@ from bot.reply import Citation
 
 EPILOG = """environment: KNEEBOT_CORPUS, KNEEBOT_INDEX, KNEEBOT_DB, KNEEBOT_MODEL, KNEEBOT_TRANSCRIPTS,
 KNEEBOT_RETENTION_DAYS, KNEEBOT_MAX_MESSAGE_CHARS, KNEEBOT_HOST, KNEEBOT_PORT, KNEEBOT_ROOT_PATH,
-KNEEBOT_AUTH (user:password), DISCORD_TOKEN. kneebot offers guidance, not a diagnosis."""
+KNEEBOT_AUTH (user:password), KNEEBOT_WEB_SECRET, DISCORD_TOKEN. kneebot offers guidance, not a diagnosis."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -63,14 +63,33 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_web(args: argparse.Namespace) -> int:
     """Serve the web page."""
+    from bot.retention import start_retention
     from ui.web import build_app, launch
 
     assistant = _assistant(args)
     auth = args.auth or os.environ.get("KNEEBOT_AUTH")
-    launch(build_app(assistant), host=args.host or os.environ.get("KNEEBOT_HOST", "127.0.0.1"),
+    secret = os.environ.get("KNEEBOT_WEB_SECRET")  # the same on every worker behind one address
+    start_retention(assistant.store, assistant.settings.retention_days)
+    app = build_app(assistant, storage_secret=secret) if secret else build_app(assistant)
+    launch(app, host=args.host or os.environ.get("KNEEBOT_HOST", "127.0.0.1"),
            port=int(args.port or os.environ.get("KNEEBOT_PORT", "7860")),
            root_path=args.root_path or os.environ.get("KNEEBOT_ROOT_PATH"),
            auth=tuple(auth.split(":", 1)) if auth else None, share=args.share)
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete conversations idle past the retention period, with their bindings and audit entries."""
+    from bot.store import open_store
+
+    settings = _settings(args)
+    days = settings.retention_days if args.days is None else args.days
+    store = open_store(settings.db_path, transcripts=settings.transcripts)
+    try:
+        purged = store.purge(days)
+    finally:
+        store.close()
+    print(f"purged {purged} conversation{'s' if purged != 1 else ''} idle for more than {days:g} days")
     return 0
 
 
@@ -230,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     web.set_defaults(func=cmd_web)
     sub.add_parser("discord", help="Discord bot; token from DISCORD_TOKEN").set_defaults(func=cmd_discord)
     sub.add_parser("index", help="(re)build index/ from corpus/").set_defaults(func=cmd_index)
+    purge = sub.add_parser("purge", help="delete conversations idle past the retention period")
+    purge.add_argument("--days", type=float, help="idle for longer than this (default KNEEBOT_RETENTION_DAYS, 30)")
+    purge.set_defaults(func=cmd_purge)
     ask = sub.add_parser("ask", help="the passages retrieval returns, with scores")
     ask.add_argument("question")
     ask.add_argument("-k", type=int, default=5, help="how many passages (default 5)")

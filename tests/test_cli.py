@@ -24,7 +24,7 @@ def test_readme_and_help_name_the_same_commands():
     assert documented == subcommands(), "every subcommand is documented in the README"
     spec_commands = {"chat", "web", "discord", "index", "ask", "eval", "eval-retrieval"}
     # SPEC's commands, plus the red-flag evaluation and training commands (SPEC: "retrained by one command")
-    assert subcommands() == spec_commands | {"eval-red-flags", "train-red-flags"}
+    assert subcommands() == spec_commands | {"eval-red-flags", "train-red-flags", "purge"}
     out = subprocess.run([sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, check=True)
     assert all(c in out.stdout for c in spec_commands)
 
