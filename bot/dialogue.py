@@ -36,6 +36,7 @@ class Conversation:
         self.services = services
         self.id = conversation_id or uuid.uuid4().hex
         self._lock = threading.Lock()
+        self._unsaved = False  # the last turn could not be saved: its state lives only here
         self.state = self._stored() or DialogueState()
 
     def _stored(self) -> DialogueState | None:
@@ -50,7 +51,8 @@ class Conversation:
         """Answer one message from the person."""
         with self._lock, self.services.turn(self.id):  # no other worker runs a turn of it meanwhile
             text = text if isinstance(text, str) else str(text)
-            self.state = self._stored() or self.state
+            if not self._unsaved:  # reloading would bring back the stored state, without a red flag since
+                self.state = self._stored() or self.state
             self.state.turn += 1
             reading = self.read(text)
             builder = ReplyBuilder(self.services, self.state)
@@ -63,7 +65,9 @@ class Conversation:
             try:
                 self.services.store.save(self.id, self.state.to_dict(), user_text=text, reply_text=reply.text,
                                          turn=self.state.turn)
+                self._unsaved = False
             except StoreError:
+                self._unsaved = True
                 log.exception("could not save conversation state")
                 reply = builder.with_note("store_failed")
             return reply
