@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	# The CPU wheel of torch, first: a bare "torch" requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[web,discord,test]'
+	$(BIN)/pip install -q -e '.[index,web,discord,test]'
 	touch $@
 
 setup: $(STAMP)
