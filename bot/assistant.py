@@ -14,6 +14,7 @@ from bot.errors import CorpusError, StoreError
 from bot.guidance.embedding import Embedder, load_embedder
 from bot.guidance.index import ensure_index
 from bot.guidance.retrieval import Retriever
+from bot.guidance.runtime import Runtime, ensure_runtime
 from bot.reply import Citation
 from bot.safety.detector import RedFlagDetector
 from bot.safety.layer import LearnedLayer
@@ -43,14 +44,16 @@ def load_source_titles(corpus_dir: Path) -> dict[str, str]:
 class Assistant:
     """Rules, retrieval, symptom reasoning, templates and the store, loaded once and shared."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever, store: ConversationStore) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, retriever: Retriever, store: ConversationStore,
+                 runtime: Runtime | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.retriever = retriever
         self.store = store
         self.rules = RuleSet.load()
         # The learned layer is part of the safety core: a missing or broken one stops start-up.
-        self.detector = RedFlagDetector(self.rules, LearnedLayer.load(rules_version=self.rules.spec_version))
+        self.detector = RedFlagDetector(self.rules, LearnedLayer.load(rules_version=self.rules.spec_version,
+                                                                      runtime=runtime))
         self.findings = FindingExtractor.load()
         self.evidence = EvidenceModel.load()
         self.templates = Templates.load()
@@ -66,17 +69,25 @@ class Assistant:
     def load(cls, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None, *,
              settings: Settings | None = None, embedder: Embedder | None = None,
              store: ConversationStore | None = None, progress=None) -> Assistant:  # type: ignore[no-untyped-def]
-        """Build the assistant from corpus/ and index/, rebuilding a missing or stale index."""
-        settings = settings or Settings()
+        """Build the assistant from corpus/ and index/, rebuilding a missing or stale index.
+
+        Settings default to the KNEEBOT_* environment, as the CLI reads it. With the bundled model and no
+        embedder given, retrieval and the red-flag layer run on the index's ONNX export (no torch).
+        """
+        settings = settings or Settings.from_env()
         if corpus_dir is not None:
             settings = replace(settings, corpus_dir=Path(corpus_dir))
         if index_dir is not None:
             settings = replace(settings, index_dir=Path(index_dir))
+        runtime = None
+        if embedder is None and settings.model_dir is None:
+            runtime = ensure_runtime(settings.index_dir)
+            embedder = runtime.embedder
         embedder = embedder or load_embedder(settings.model_dir)
         index = ensure_index(settings.corpus_dir, settings.index_dir, embedder, progress=progress)
         retriever = Retriever(index, embedder)
         store = store or open_store(settings.db_path, transcripts=settings.transcripts)
-        assistant = cls(settings, embedder, retriever, store)
+        assistant = cls(settings, embedder, retriever, store, runtime)
         try:
             store.purge(settings.retention_days)
         except StoreError:

@@ -12,10 +12,14 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
 
+# libyaml's parser when PyYAML has it: the same documents, several times faster (start-up reads many files).
+SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, what: str, error: type[KneebotError] = RulesError) -> Any:
     """The parsed file; an unreadable or malformed one raises `error` naming the file and what it holds."""
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise error(f"{path}: cannot read {what}: {exc}") from None
 

@@ -6,7 +6,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -105,6 +105,11 @@ class SentenceTransformerEmbedder:
         if not dim:
             raise ModelError(f"the model in {self.model_dir} does not report an embedding dimension")
         self.dim = int(dim)
+
+    @property
+    def model(self) -> Any:
+        """The sentence-transformers model object (what the query-time export is made from)."""
+        return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised float32 embeddings, one row per text."""

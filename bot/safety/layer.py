@@ -20,12 +20,15 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bot.errors import SafetyLayerError
 from bot.ids import RedFlag
+
+if TYPE_CHECKING:
+    from bot.guidance.runtime import Runtime
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "data" / "red_flag_layer"
 WEIGHTS = "layer.safetensors"
@@ -39,7 +42,7 @@ _SALIENT = re.compile(
     r"poo|loo|toilet|chest|breath|heart|arm|jaw|numb|tingl|pins|weak|swell|swol|puff|balloon|hot|warm|red|"
     r"fever|temperature|shiver|unwell|lock|click|catch|stuck|give|gave|buckl|wobbl|unstable|weight|walk|"
     r"stand|hop|limp|pain|hurt|agony|sore|ache|pop|snap|tear|rip|week|day|month|better|worse|same", re.I)
-_cache: dict[tuple[str, str], LearnedLayer] = {}
+_cache: dict[tuple[str, str, int], LearnedLayer] = {}
 _cache_lock = threading.Lock()
 
 
@@ -73,10 +76,15 @@ def file_sha256(path: Path) -> str:
 
 
 class LearnedLayer:
-    """Scores messages for every red flag; `scores(text)` gives one probability per flag."""
+    """Scores messages for every red flag; `scores(text)` gives one probability per flag.
 
-    def __init__(self, model: Any, tokenizer: Any, manifest: dict[str, Any]) -> None:
+    It runs on torch (training, evaluation) or on the ONNX runtime the index exports (serving); both
+    give the same probabilities within float tolerance, checked when the export is written.
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, manifest: dict[str, Any], runtime: Runtime | None = None) -> None:
         self.model = model
+        self.runtime = runtime
         self.tokenizer = tokenizer
         self.manifest = manifest
         self.flags = [RedFlag(f) for f in manifest["flags"]]
@@ -86,17 +94,19 @@ class LearnedLayer:
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, layer_dir: Path | str | None = None, rules_version: str | None = None) -> LearnedLayer:
-        """Load and verify the shipped layer; SafetyLayerError names the file and what to run."""
+    def load(cls, layer_dir: Path | str | None = None, rules_version: str | None = None,
+             runtime: Runtime | None = None) -> LearnedLayer:
+        """Load and verify the shipped layer (on the runtime when given, else torch); SafetyLayerError
+        names the file and what to run."""
         layer_dir = Path(layer_dir) if layer_dir else DEFAULT_DIR
-        key = (str(layer_dir.resolve()), rules_version or "")
+        key = (str(layer_dir.resolve()), rules_version or "", id(runtime) if runtime else 0)
         with _cache_lock:
             if key not in _cache:
-                _cache[key] = cls._load(layer_dir, rules_version)
+                _cache[key] = cls._load(layer_dir, rules_version, runtime)
             return _cache[key]
 
     @classmethod
-    def _load(cls, layer_dir: Path, rules_version: str | None) -> LearnedLayer:
+    def _load(cls, layer_dir: Path, rules_version: str | None, runtime: Runtime | None = None) -> LearnedLayer:
         manifest_path, weights_path = layer_dir / MANIFEST, layer_dir / WEIGHTS
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -116,10 +126,16 @@ class LearnedLayer:
                                    f"{actual[:16]}…, manifest says {manifest['weights_sha256'][:16]}…); {RETRAIN}")
         from bot.guidance.embedding import BUNDLED_SHA256, bundled_model_dir, verify_weights
 
-        base_dir = bundled_model_dir()
-        verify_weights(base_dir, BUNDLED_SHA256)
         if manifest["base_model_sha256"] != BUNDLED_SHA256:
             raise SafetyLayerError(f"{manifest_path}: built over other base weights; {RETRAIN}")
+        if runtime is not None:  # the export was checked against these weights when it was written
+            exported = runtime.manifest.get("layer", {})
+            if exported.get("weights_sha256") != actual or exported.get("top_layers") != manifest["top_layers"]:
+                raise SafetyLayerError(f"the model export in {runtime.folder} was made from other red-flag layer "
+                                       "weights; run `kneebot index`")
+            return cls(None, runtime.tokenizer, manifest, runtime)
+        base_dir = bundled_model_dir()
+        verify_weights(base_dir, BUNDLED_SHA256)
         try:
             model, tokenizer = build_model(base_dir, int(manifest["top_layers"]), len(manifest["flags"]))
             from safetensors.torch import load_file
@@ -161,11 +177,13 @@ class LearnedLayer:
 
     def probabilities(self, parts: list[str]) -> np.ndarray:
         """Sigmoid outputs, one row per text part."""
-        import torch
-
         if not parts:
             return np.zeros((0, len(self.flags)), dtype=np.float32)
         ids, mask = encode_batch(self.tokenizer, parts, self.max_tokens)
+        if self.runtime is not None:
+            return self.runtime.flag_probabilities(ids, mask)
+        import torch
+
         with self._lock, torch.inference_mode():
             logits = self.model(torch.from_numpy(ids), torch.from_numpy(mask))
         return torch.sigmoid(logits).numpy()

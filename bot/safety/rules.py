@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.answers import Answer, answer_to
-from bot.datafile import describe_validation
+from bot.datafile import SafeLoader, describe_validation
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
@@ -171,7 +171,7 @@ class RuleSet:
         context_path = Path(context_path) if context_path else CONTEXT_PATH
         try:
             raw = path.read_bytes()
-            data = yaml.safe_load(raw.decode("utf-8"))
+            data = yaml.load(raw.decode("utf-8"), Loader=SafeLoader)
             ctx_raw = context_path.read_bytes()
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise RulesError(f"{path.name}: {exc}") from None

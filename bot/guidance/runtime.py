@@ -1,0 +1,227 @@
+"""The query-time model: the bundled all-MiniLM-L6-v2 and the red-flag layer, exported to ONNX by
+`kneebot index` and run with onnxruntime and tokenizers, so that serving never imports torch.
+
+Both models share the token embeddings and lower transformer layers (the layer fine-tunes only the top
+ones), so the export holds them once. In the index folder, `export.json` (the export's manifest) names
+a folder `export-<id>/` holding:
+
+    tokenizer.json   the bundled model's tokenizer
+    lower.onnx       token embeddings and the shared lower layers: (input_ids, attention_mask) -> hidden
+    retrieval.onnx   the bundled top layers, mean pooling, L2 normalisation: (hidden, mask) -> embedding
+    flags.onnx       the red-flag layer's fine-tuned top layers, head and sigmoid: (hidden, mask) -> probs
+
+with each file's SHA-256, the model and layer weights they were exported from, and the check against
+sentence-transformers and torch made when they were written (bot/guidance/export.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.errors import ModelError
+from bot.guidance.embedding import BUNDLED_MODEL_ID, BUNDLED_SHA256
+from bot.guidance.index import IndexStatus
+
+EXPORT_MANIFEST = "export.json"
+EXPORT_FORMAT = 1
+TOKENIZER = "tokenizer.json"
+LOWER, RETRIEVAL, FLAGS = "lower.onnx", "retrieval.onnx", "flags.onnx"
+FILES = (TOKENIZER, LOWER, RETRIEVAL, FLAGS)
+MAX_SEQ_LENGTH = 256  # the bundled model's sentence-transformers max_seq_length
+DIM = 384
+BATCH = 32
+CPU = ["CPUExecutionProvider"]
+REBUILD = "run `kneebot index` (building needs the index tools: pip install 'kneebot[index]')"
+_runtimes: dict[tuple[str, str], Runtime] = {}
+_lock = threading.Lock()
+
+
+def layer_dir_default() -> Path:
+    """The shipped red-flag layer's folder."""
+    return Path(__file__).resolve().parent.parent / "data" / "red_flag_layer"
+
+
+def expected_export(layer_dir: Path | None = None) -> dict[str, Any]:
+    """The parts of the export manifest that must match for an export to be current."""
+    path = Path(layer_dir or layer_dir_default()) / "manifest.json"
+    try:
+        layer = json.loads(path.read_text(encoding="utf-8"))
+        top_layers, layer_sha = int(layer["top_layers"]), str(layer["weights_sha256"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"the red-flag layer's manifest {path} cannot be read ({exc}); "
+                         "run `kneebot train-red-flags` (or restore it from the repository)") from exc
+    return {
+        "format": EXPORT_FORMAT,
+        "model": {"id": BUNDLED_MODEL_ID, "weights_sha256": BUNDLED_SHA256, "dim": DIM,
+                  "max_seq_length": MAX_SEQ_LENGTH},
+        "layer": {"weights_sha256": layer_sha, "top_layers": top_layers},
+    }
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read(index_dir: Path) -> dict[str, Any]:
+    path = index_dir / EXPORT_MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("folder"), str):
+            raise ValueError("no export folder named")
+        if not isinstance(manifest.get("files"), dict):
+            raise ValueError("no file hashes")
+        return manifest
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"the model export's manifest {path} is unreadable: {exc}") from exc
+
+
+def export_status(index_dir: Path, layer_dir: Path | None = None, verify_files: bool = True) -> IndexStatus:
+    """Whether the model export in index_dir is usable: ok, missing, stale or corrupt, and why."""
+    index_dir = Path(index_dir)
+    if not (index_dir / EXPORT_MANIFEST).exists():
+        return IndexStatus("missing", (f"no model export in {index_dir} (no {EXPORT_MANIFEST})",))
+    try:
+        manifest = _read(index_dir)
+    except ModelError as exc:
+        return IndexStatus("corrupt", (str(exc),))
+    expected = expected_export(layer_dir)
+    stale = [f"{key} differs ({manifest.get(key)} -> {value})" for key, value in expected.items()
+             if manifest.get(key) != value]
+    if stale:
+        return IndexStatus("stale", tuple(stale))
+    if verify_files:
+        folder = index_dir / manifest["folder"]
+        for name in FILES:
+            path = folder / name
+            if not path.is_file():
+                return IndexStatus("corrupt", (f"model export file {path} is missing",))
+            if file_sha256(path) != manifest["files"].get(name):
+                return IndexStatus("corrupt", (f"model export file {path} does not match its manifest checksum",))
+    return IndexStatus("ok")
+
+
+class Runtime:
+    """The exported graphs in onnxruntime sessions, and the tokenizer; thread-safe to call."""
+
+    def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.folder, self.manifest = folder, manifest
+        options = ort.SessionOptions()
+        options.enable_cpu_mem_arena = False  # the arena keeps every batch shape's peak; serving wants it small
+        options.log_severity_level = 3
+        try:
+            self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+            self._sessions = {name: ort.InferenceSession(str(folder / name), options, providers=CPU)
+                              for name in (LOWER, RETRIEVAL, FLAGS)}
+        except Exception as exc:  # onnxruntime and tokenizers raise their own kinds; all mean "cannot use it"
+            raise ModelError(f"cannot load the model export in {folder}: {exc}; {REBUILD}") from exc
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.embedder = ExportedEmbedder(self)
+
+    def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The shared lower layers' output for a padded batch."""
+        return self._sessions[LOWER].run(None, {"input_ids": ids, "attention_mask": mask})[0]
+
+    def embed(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Normalised retrieval embeddings for a padded batch."""
+        return self._sessions[RETRIEVAL].run(None, {"hidden": self.hidden(ids, mask), "attention_mask": mask})[0]
+
+    def flag_probabilities(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The red-flag layer's sigmoid outputs for a padded batch, one row per text part."""
+        return self._sessions[FLAGS].run(None, {"hidden": self.hidden(ids, mask), "attention_mask": mask})[0]
+
+
+class ExportedEmbedder:
+    """The bundled model on the runtime: the same vectors as sentence-transformers (cosine >= 0.9999)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.model_id = BUNDLED_MODEL_ID
+        self.weights_sha256 = BUNDLED_SHA256
+        self.dim = DIM
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Normalised float32 embeddings, one row per text (truncated at 256 tokens, as the model is)."""
+        out = [np.zeros((0, self.dim), dtype=np.float32)]
+        tokenizer = self.runtime.tokenizer
+        for start in range(0, len(texts), BATCH):
+            encs = tokenizer.encode_batch([str(t) for t in texts[start:start + BATCH]])
+            rows = [e.ids[:MAX_SEQ_LENGTH - 1] + ([e.ids[-1]] if len(e.ids) > MAX_SEQ_LENGTH else []) for e in encs]
+            out.append(self.runtime.embed(*pad(rows)))
+        return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
+
+
+def pad(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask, zero-padded to the longest row."""
+    width = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = r
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
+def load_runtime(index_dir: Path, layer_dir: Path | None = None, checked: bool = False) -> Runtime:
+    """The current export in index_dir, its files checked (unless just `checked`); ModelError saying what
+    to run if it is not current."""
+    index_dir = Path(index_dir)
+    status = export_status(index_dir, layer_dir, verify_files=not checked)
+    if not status.ok:
+        raise ModelError(f"the model export is {status}; {REBUILD}")
+    manifest = _read(index_dir)
+    return Runtime(index_dir / manifest["folder"], manifest)
+
+
+def ensure_runtime(index_dir: Path, layer_dir: Path | None = None) -> Runtime:
+    """Load the export, re-exporting a missing, stale or corrupt one where the index tools are installed.
+
+    The export runs in a child process, so torch never enters the serving process's memory.
+    """
+    index_dir = Path(index_dir)
+    key = (str(index_dir.resolve()), str(Path(layer_dir).resolve()) if layer_dir else "")
+    with _lock:
+        cached = _runtimes.get(key)
+        if cached is not None and export_status(index_dir, layer_dir, verify_files=False).ok \
+                and cached.folder.is_dir():
+            return cached
+        status = export_status(index_dir, layer_dir)
+        if not status.ok:
+            export_in_child(index_dir, layer_dir, status)
+        _runtimes[key] = load_runtime(index_dir, layer_dir, checked=status.ok)
+        return _runtimes[key]
+
+
+def build_tools_missing() -> list[str]:
+    """The packages of the `index` extra that this install lacks (none: it can export)."""
+    return [m for m in ("torch", "sentence_transformers", "onnx") if importlib.util.find_spec(m) is None]
+
+
+def export_in_child(index_dir: Path, layer_dir: Path | None, status: IndexStatus) -> None:
+    """Re-export in a child process (torch stays out of this one); ModelError saying what to run if not."""
+    missing = build_tools_missing()
+    if missing:
+        raise ModelError(f"the model export is {status}, and this install cannot rebuild it (no "
+                         f"{', '.join(missing)}); {REBUILD}")
+    args = [sys.executable, "-m", "bot.guidance.export", str(index_dir)] + ([str(layer_dir)] if layer_dir else [])
+    done = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ModelError(f"the model export is {status} and re-exporting it failed ({last}); {REBUILD}")
