@@ -102,7 +102,8 @@ def cmd_discord(args: argparse.Namespace) -> int:
         return 2
     from ui.discord_run import main as discord_main
 
-    return int(discord_main(_assistant(args), token))
+    return int(discord_main(_assistant(args), token, shards=os.environ.get("KNEEBOT_DISCORD_SHARDS"),
+                            threads=os.environ.get("KNEEBOT_DISCORD_THREADS")))
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -118,6 +119,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     index = build_index(settings.corpus_dir, settings.index_dir, embedder, progress=_progress())
     print(f"indexed {len(index.chunks)} chunks from {settings.corpus_dir} into {settings.index_dir} "
           f"in {time.perf_counter() - started:.2f} s")
+    from bot.guidance.questions import MIN_QUESTIONS, QUESTIONS_DIR, thin_passages
+
+    for chunk in thin_passages(index.chunks):
+        print(f"warning: passage {chunk.text[:40]!r}... of {chunk.source} has {len(chunk.questions)} questions "
+              f"(at least {MIN_QUESTIONS} in {settings.corpus_dir / QUESTIONS_DIR / (chunk.source + '.yaml')})",
+              file=sys.stderr)
     if settings.model_dir is None:  # the query-time model: the bundled one and the red-flag layer on ONNX
         from bot.guidance.export import ensure_export
 

@@ -172,22 +172,27 @@ def test_format_passages():
 
 # --- quality with the real model (runs in CI) -------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def real_results(real_retriever):
-    return evaluate(real_retriever, load_queries(QUERIES))
+# The project's own queries, and blind-written sets that were tuned on (spent: kept as regression tables).
+QUERY_SETS = [QUERIES, *sorted((QUERIES.parent / "blind" / "regression").glob("*.yaml"))]
+
+
+@pytest.fixture(scope="module", params=QUERY_SETS, ids=lambda p: p.stem)
+def real_results(request, real_retriever):
+    return evaluate(real_retriever, load_queries(request.param))
 
 
 @pytest.mark.slow
 def test_hybrid_meets_the_quality_bars(real_results):
     hybrid = real_results["hybrid"]
     assert hybrid["recall@3"] >= 0.95, real_results
-    assert hybrid["mrr"] >= 0.85, real_results
+    assert hybrid["mrr"] >= 0.90, real_results
 
 
 @pytest.mark.slow
 def test_hybrid_is_at_least_as_good_as_either_retriever(real_results):
-    best_single = max(real_results["dense"]["recall@3"], real_results["bm25"]["recall@3"])
-    assert real_results["hybrid"]["recall@3"] >= best_single, real_results
+    for metric in ("recall@3", "mrr"):
+        best_single = max(real_results["dense"][metric], real_results["bm25"][metric])
+        assert real_results["hybrid"][metric] >= best_single, real_results
 
 
 @pytest.mark.slow

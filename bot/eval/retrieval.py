@@ -61,9 +61,9 @@ def load_queries(path: Path) -> list[LabelledQuery]:
                                     "with `q` and `relevant`")
         fields = {k.value: (k, v) for k, v in item.value}
         for key, (knode, _) in fields.items():
-            if key not in ("q", "relevant"):
+            if key not in ("q", "relevant", "style"):
                 raise DialogueFileError(f"{_where(path, knode)}: query {n} has unknown key `{key}` "
-                                        "(allowed: q, relevant)")
+                                        "(allowed: q, relevant, style)")
         for key in ("q", "relevant"):
             if key not in fields:
                 raise DialogueFileError(f"{_where(path, item)}: query {n} lacks `{key}`")

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.errors import CorpusError
+from bot.guidance.questions import attach
 
 # Bump when chunk boundaries or ids would change for the same input; the index manifest records it.
 CHUNKER_VERSION = 1
@@ -53,6 +54,12 @@ class Chunk:
     start: int
     end: int
     position: int
+    questions: tuple[str, ...] = ()  # what people ask that this passage answers (bot.guidance.questions)
+    framing: bool = False  # an introduction: its own wording must not outrank the passage that answers
+    listed: bool = False  # named in a question file (an empty list there means: answers nothing)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "questions", tuple(self.questions))  # JSON gives a list
 
     def to_dict(self) -> dict:
         """A JSON-ready form."""
@@ -257,4 +264,4 @@ def chunk_document(doc: Document, settings: ChunkSettings = DEFAULT_CHUNKING) ->
 
 def load_chunks(corpus_dir: Path, settings: ChunkSettings = DEFAULT_CHUNKING) -> list[Chunk]:
     """All chunks of the corpus, in file order then text order."""
-    return [c for doc in load_documents(corpus_dir) for c in chunk_document(doc, settings)]
+    return attach([c for doc in load_documents(corpus_dir) for c in chunk_document(doc, settings)], corpus_dir)

@@ -1,8 +1,9 @@
 """Build, check and load index/: FAISS vectors, chunk metadata and a manifest of their origin.
 
 Vectors: one row per chunk (its section title and text), then one row per sentence of each chunk in
-order, so a passage can be found by its best sentence as well as by its whole. The sentence rows are
-derived from the chunks, so `row_owners` recomputes which chunk each row belongs to.
+order, then one row per question each chunk answers (corpus/questions/), so a passage can be found by
+its best sentence or question as well as by its whole. These rows are derived from the chunks, so
+`vector_texts` recomputes which chunk each row belongs to.
 
 Layout: `index/manifest.json` names a build folder `index/build-<id>/` holding `vectors.faiss` and
 `chunks.json` (with their SHA-256 in the manifest). A build writes a new folder, fsyncs it, then
@@ -29,9 +30,10 @@ import numpy as np
 from bot.errors import IndexBuildError, IndexCorruptError, KneebotError
 from bot.guidance.corpus import DEFAULT_CHUNKING, Chunk, ChunkSettings, load_chunks, load_documents, sentence_spans
 from bot.guidance.embedding import Embedder
+from bot.guidance.questions import file_hashes
 from bot.version import VERSION
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.json"
@@ -81,6 +83,9 @@ def vector_texts(chunks: list[Chunk] | tuple[Chunk, ...]) -> tuple[list[str], np
         for a, b in sentence_spans(chunk.text):
             texts.append(chunk.text[a:b])
             owners.append(i)
+    for i, chunk in enumerate(chunks):  # last: the questions each passage answers
+        texts.extend(chunk.questions)
+        owners.extend([i] * len(chunk.questions))
     return texts, np.asarray(owners, dtype=np.int64)
 
 
@@ -121,6 +126,7 @@ def expected_manifest(corpus_dir: Path, embedder: Embedder, settings: ChunkSetti
         "chunking": settings.to_dict(),
         "model": {"id": embedder.model_id, "weights_sha256": embedder.weights_sha256, "dim": embedder.dim},
         "corpus": {d.name: d.sha256 for d in load_documents(corpus_dir)},
+        "questions": file_hashes(corpus_dir),
     }
 
 
@@ -147,6 +153,8 @@ def _stale_reasons(manifest: dict, expected: dict) -> list[str]:
     reasons += [f"corpus file added: {n}" for n in sorted(new.keys() - old.keys())]
     reasons += [f"corpus file removed: {n}" for n in sorted(old.keys() - new.keys())]
     reasons += [f"corpus file changed: {n}" for n in sorted(new.keys() & old.keys()) if old[n] != new[n]]
+    if manifest.get("questions") != expected["questions"]:
+        reasons.append("passage questions changed")
     return reasons
 
 

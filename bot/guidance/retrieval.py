@@ -103,6 +103,8 @@ class RetrievalSettings:
     rrf_k: int = 10
     candidates: int = 20
     sentence_weight: float = 0.3
+    question_weight: float = 1.0  # a passage is as close as its closest question, times this
+    framing_weight: float = 0.95  # an introduction (framing: true) scores this much of its similarity
     min_similarity: float = 0.45
     min_similarity_one_word: float = 0.30
     min_similarity_two_words: float = 0.10
@@ -119,18 +121,23 @@ class Retriever:
                  settings: RetrievalSettings = DEFAULT_RETRIEVAL):
         self.index, self.embedder, self.settings = index, embedder, settings
         self.chunks: tuple[Chunk, ...] = index.chunks
-        self._bm25 = BM25Okapi([tokenize(embed_text(c)) for c in self.chunks])
+        self._bm25 = BM25Okapi([tokenize(" ".join([embed_text(c), *c.questions])) for c in self.chunks])
         self._normalised = [normalise(c.text) for c in self.chunks]
         self._words = [set(tokenize(embed_text(c))) for c in self.chunks]
         self._df = Counter(w for words in self._words for w in words)
         self._common = max(1, len(self.chunks) // 2)
         self._vectors: dict[str, np.ndarray] = {}
+        self._first_question_row = index.vectors.ntotal - sum(len(c.questions) for c in self.chunks)
+        self._framing = np.array([c.framing for c in self.chunks], dtype=bool)
         self._lock = threading.Lock()
 
-    def _dense(self, query: str) -> tuple[list[int], np.ndarray]:
-        """Chunk positions by descending similarity, and every chunk's similarity to the query.
+    def _dense(self, query: str) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """Chunk positions by descending similarity, every chunk's similarity, and that of its own words.
 
-        A chunk's similarity mixes the cosine of the whole passage with that of its best sentence.
+        A chunk's own similarity mixes the cosine of the whole passage with that of its best sentence;
+        its similarity is the larger of that and its closest question's (an introduction's is scaled
+        down). The relevance floor reads the own similarity: a question row must not make "how do I fix
+        my car" look answerable.
         """
         text = expand_query(query)
         vector = self._vectors.get(text)
@@ -144,12 +151,17 @@ class Retriever:
         scores, ids = self.index.vectors.search(vector, rows)
         by_row = np.full(rows, -1.0, dtype=np.float32)
         by_row[ids[0]] = scores[0]
-        n = len(self.chunks)
+        n, q0 = len(self.chunks), self._first_question_row
         best_sentence = np.full(n, -1.0, dtype=np.float32)
-        np.maximum.at(best_sentence, self.index.owners[n:], by_row[n:])
-        w = self.settings.sentence_weight
-        sims = (1 - w) * by_row[:n] + w * np.where(best_sentence > -1, best_sentence, by_row[:n])
-        return [int(i) for i in np.argsort(-sims, kind="stable")], sims
+        np.maximum.at(best_sentence, self.index.owners[n:q0], by_row[n:q0])
+        best_question = np.full(n, -1.0, dtype=np.float32)
+        np.maximum.at(best_question, self.index.owners[q0:], by_row[q0:])
+        s = self.settings
+        w = s.sentence_weight
+        own = (1 - w) * by_row[:n] + w * np.where(best_sentence > -1, best_sentence, by_row[:n])
+        sims = np.maximum(own, s.question_weight * best_question)
+        sims = np.where(self._framing, sims * s.framing_weight, sims)
+        return [int(i) for i in np.argsort(-sims, kind="stable")], sims, own
 
     def _bm25_ranking(self, query: str) -> tuple[list[int], np.ndarray]:
         tokens = tokenize(expand_query(query))
@@ -157,8 +169,9 @@ class Retriever:
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] > 0]
         return order, scores
 
-    def _rank(self, query: str, method: Method, k: int) -> tuple[list[Ranked], np.ndarray]:
-        """(chunk position, score, found_by) best first, plus the dense similarities (zeros for bm25).
+    def _rank(self, query: str, method: Method, k: int) -> tuple[list[Ranked], np.ndarray, np.ndarray]:
+        """(chunk position, score, found_by) best first, plus the chunks' dense similarities and their own
+        words' similarities (zeros for bm25).
 
         found_by names the retrievers that rank the chunk in their own top k (else in their candidates).
         """
@@ -166,13 +179,13 @@ class Retriever:
             raise ValueError(f"unknown retrieval method {method!r}; must be one of {', '.join(METHODS)}")
         n = len(self.chunks)
         if n == 0:
-            return [], np.zeros(0)
+            return [], np.zeros(0), np.zeros(0)
         if method == "bm25":
             order, scores = self._bm25_ranking(query)
-            return [(i, float(scores[i]), ("bm25",)) for i in order], np.zeros(n)
-        dense, sims = self._dense(query)
+            return [(i, float(scores[i]), ("bm25",)) for i in order], np.zeros(n), np.zeros(n)
+        dense, sims, own = self._dense(query)
         if method == "dense":
-            return [(i, float(sims[i]), ("dense",)) for i in dense], sims
+            return [(i, float(sims[i]), ("dense",)) for i in dense], sims, own
         bm25, _ = self._bm25_ranking(query)
         c, depth = self.settings.rrf_k, self.settings.candidates
         fused: dict[int, float] = {}
@@ -183,9 +196,12 @@ class Retriever:
                 fused[i] = fused.get(i, 0.0) + 1.0 / (c + rank + 1)
                 anywhere.setdefault(i, []).append(name)
                 top.setdefault(i, []).extend([name] if rank < k else [])
+        for i in fused:
+            if self._framing[i]:
+                fused[i] *= self.settings.framing_weight
         best = 2.0 / (c + 1)  # first in both rankings: a fused score of 1.0
         order = sorted(fused, key=lambda i: (-fused[i], -sims[i]))
-        return [(i, fused[i] / best, tuple(top[i] or anywhere[i])) for i in order], sims
+        return [(i, fused[i] / best, tuple(top[i] or anywhere[i])) for i in order], sims, own
 
     def _citation(self, i: int, score: float | None, found_by: tuple[str, ...]) -> Citation:
         chunk = self.chunks[i]
@@ -198,7 +214,7 @@ class Retriever:
         Scores: cosine for dense, BM25 for bm25, and for hybrid the fused score scaled so that 1.0
         means first in both rankings.
         """
-        ranked, _ = self._rank(query, method, k)
+        ranked, _, _ = self._rank(query, method, k)
         return [self._citation(i, s, f) for i, s, f in ranked[:k]]
 
     def _evidence(self, query: str) -> tuple[set[int], int]:
@@ -224,15 +240,15 @@ class Retriever:
         """Whether anything in the guidance is close enough to the query to answer it."""
         if not tokenize(query) or not self.chunks:
             return False
-        return self._answerable(self._dense(query)[1], self._evidence(query)[1])
+        return self._answerable(self._dense(query)[2], self._evidence(query)[1])
 
     def search(self, query: str, k: int = 5) -> list[Citation]:
         """The best k passages by fused ranking (scored as in search_by), or [] when nothing answers it."""
         if not tokenize(query) or not self.chunks:
             return []
-        ranked, sims = self._rank(query, "hybrid", k)
+        ranked, sims, own = self._rank(query, "hybrid", k)
         hits, matched = self._evidence(query)
-        if not self._answerable(sims, matched):
+        if not self._answerable(own, matched):
             return []
         kept = [r for r in ranked if sims[r[0]] >= self.settings.min_result_similarity or r[0] in hits]
         return [self._citation(i, s, f) for i, s, f in kept[:k]]
