@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.errors import KneebotError
+from bot.ids import Triage
 from bot.reading import SCAN_LIMIT
-from bot.reply import Reply
+from bot.reply import Reply, ReplyKind
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant, Conversation
@@ -75,6 +76,33 @@ class Sessions:
         cid = self.bound(channel, key)
         if cid is not None:
             self.assistant.forget(cid)
+
+    def forget_all(self, channel: str, pattern: str) -> int:
+        """Delete every conversation bound to the channel's keys matching `pattern` (`*`: any run of
+        characters), with all their bindings; returns how many keys were bound."""
+        found = self.assistant.store.bindings(channel, pattern)
+        for cid in set(found.values()):
+            self.assistant.forget(cid)
+        return len(found)
+
+    def escalation(self, text: str) -> Reply | None:
+        """The escalation the hand-written rules alone give a message, for when its turn failed: every
+        flag they find (a doubt included: a miss is worse than a false alarm), or None."""
+        try:
+            rules, words = self.assistant.rules, self.assistant.templates
+            flags = list(dict.fromkeys(d.rule for d in rules.scan(text[:RED_FLAG_SCAN_LIMIT]).detections))
+            if not flags:
+                return None
+            level = Triage.SELF_CARE
+            for flag in flags:
+                level = level.raised_to(rules.rule(flag).triage)
+            banner = words(f"escalate_banner.{level}")
+            reason = ", ".join(words(f"flag_labels.{flag}") for flag in flags)
+            return Reply(f"{banner}\n{words('escalate_because', reason=reason)}", level,
+                         tuple(str(f) for f in flags), kind=ReplyKind.ESCALATION, escalation=banner)
+        except Exception:
+            log.exception("the red-flag rules could not read a failed turn's message")
+            return None
 
     def mentions_red_flag(self, text: str) -> bool:
         """Whether a message may mention a red flag, so it must be read even when throttled."""

@@ -39,10 +39,18 @@ WARNING_SIGNS = _TEXT("channels.discord.warning_signs") + " "
 GREETING = _TEXT("channels.discord.greeting")
 ABOUT = _TEXT("channels.discord.about")
 THROTTLED = _TEXT("throttled")
-NOT_YOURS = _TEXT("channels.discord.not_yours")
-NO_THREAD = _TEXT("channels.discord.no_thread")
+THREAD_NAME = _TEXT("channels.discord.thread_name")  # neutral: nobody's name on a health conversation
+THREAD_OPENED = _TEXT("channels.discord.thread_opened")
+NO_THREAD_PERMISSION = _TEXT("channels.discord.no_thread_permission")
+NO_THREAD_KIND = _TEXT("channels.discord.no_thread_kind")
+THREAD_FAILED = _TEXT("channels.discord.thread_failed")
+MOVED_TO_DM = _TEXT("channels.discord.moved_to_dm")
+BYSTANDER_DM = _TEXT("channels.discord.bystander_dm")
+BYSTANDER_NO_DM = _TEXT("channels.discord.bystander_no_dm")
 FAILED = _TEXT("channels.discord.failed")
-FORGET_THREAD = _TEXT("channels.discord.forget_thread")
+FORGOTTEN_ALL = _TEXT("channels.discord.forgotten_all")
+FORGOTTEN_NONE = _TEXT("channels.discord.forgotten_none")
+EARLIER_CARE = _TEXT("start_over_care")  # what /reset says too: earlier advice to get checked stands
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,6 @@
 """The Discord adapter, driven through discord.py's own event handlers (dpytest for messages)."""
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,11 +14,9 @@ from discord_fixtures import (
     RED_FLAG,
     REPO,
     SYMPTOM,
-    FakeInteraction,
     discord_assistant,
     discord_index_dir,
     dm,
-    grant,
     knee_bot,
     load_assistant,
     member,
@@ -33,9 +28,8 @@ from discord_fixtures import (
 from bot.ids import Triage
 from bot.reply import Citation, Reply
 from ui import discord_bot
-from ui.discord_bot import CHANNEL, KneeBot, Throttle, dm_key, thread_key
+from ui.discord_bot import CHANNEL, KneeBot, Throttle, dm_key
 from ui.discord_format import MESSAGE_LIMIT, blocks, escalation_embed, format_reply, pack
-from ui.discord_run import main
 
 __all__ = ["discord_assistant", "discord_index_dir", "knee_bot", "shared_knee_bot"]  # fixtures, used by name
 
@@ -104,102 +98,59 @@ async def test_a_restart_resumes_the_conversation(knee_bot: KneeBot, discord_ind
     again = discord_bot.build_bot(load_assistant(discord_index_dir, tmp_path / "kneebot.sqlite3"),
                                   sync_commands=False)
     try:
-        out = await again.converse(dm_key(alice.id), "thanks")
+        out = await again.turns.converse(dm_key(alice.id), "thanks")
         assert again.assistant.store.bound(CHANNEL, dm_key(alice.id)) == before
         assert out[0].embed is not None and out[0].embed.title.startswith("⚠️"), "the red flag was forgotten"
     finally:
         await again.close_core()
 
 
-# --- mentions and threads ----------------------------------------------------------------------------
-
-async def test_a_mention_opens_a_thread_and_follow_ups_there_continue_the_conversation(
-        knee_bot: KneeBot) -> None:
-    alice, channel = member("alice"), text_channel()
-    await dpytest.message(f"<@{knee_bot.user.id}> {SYMPTOM}", channel=channel, member=alice)
-    first = sent()
-
-    threads = channel.guild.threads
-    assert len(threads) == 1, "a mention must open exactly one thread"
-    thread = threads[0]
-    assert first and all(m.channel.id == thread.id for m in first), "answers belong in the thread"
-    cid = bound(knee_bot, thread_key(thread.id, alice.id))
-    assert cid is not None
-
-    await dpytest.message("behind the knee, in the middle", channel=thread, member=alice)  # no mention
-    follow = sent()
-    assert follow and all(m.channel.id == thread.id for m in follow)
-    assert bound(knee_bot, thread_key(thread.id, alice.id)) == cid
-    assert knee_bot.assistant.store.load(cid)["turn"] == 2
-
-    await dpytest.message(RED_FLAG, channel=thread, member=alice)
-    assert escalations(sent())
-
-
-async def test_someone_else_in_the_thread_does_not_reach_its_conversation(knee_bot: KneeBot) -> None:
-    alice, bob, channel = member("alice"), member("bob"), text_channel()
-    await dpytest.message(f"<@{knee_bot.user.id}> {SYMPTOM}", channel=channel, member=alice)
-    sent()
-    thread = channel.guild.threads[0]
-    cid = bound(knee_bot, thread_key(thread.id, alice.id))
-
-    await dpytest.message(RED_FLAG, channel=thread, member=bob)
-    assert sent() == []
-    await dpytest.message(f"<@{knee_bot.user.id}> {RED_FLAG}", channel=thread, member=bob)
-    (note,) = sent()
-    assert "not following a conversation of yours" in note.content
-    assert knee_bot.assistant.store.load(cid)["turn"] == 1
-    assert bound(knee_bot, thread_key(thread.id, bob.id)) is None
-
-
-async def test_a_server_message_without_a_mention_is_ignored(knee_bot: KneeBot) -> None:
-    await dpytest.message(RED_FLAG, channel=text_channel(), member=member("alice"))
-    assert sent() == []
-    assert not text_channel().guild.threads
-
-
-async def test_the_thread_handler_called_directly_continues_the_conversation(knee_bot: KneeBot) -> None:
-    alice, channel = member("alice"), text_channel()
-    await dpytest.message(f"<@{knee_bot.user.id}> {RED_FLAG}", channel=channel, member=alice)
-    sent()
-    thread = channel.guild.threads[0]
-    message = dpytest.backend.make_message("is it serious?", alice, thread)
-    await dpytest.run_all_events()
-    sent()  # the dispatched copy already answered; now the handler itself, directly
-    await knee_bot.on_thread_message(message)
-    assert escalations(sent())
-
-
-async def test_without_embed_links_the_escalation_still_shows_in_words(knee_bot: KneeBot) -> None:
-    alice, channel = member("alice"), text_channel()
-    grant(embed_links=False)
-    await dpytest.message(f"<@{knee_bot.user.id}> {RED_FLAG}", channel=channel, member=alice)
-    out = sent()
-
-    core = knee_bot.assistant.conversation().send(RED_FLAG)
-    assert not any(m.embeds for m in out)
-    assert out[0].content.startswith(f"**{escalation_embed(core).title}**")
-
-
-async def test_without_thread_permission_the_mention_gets_a_clear_answer(knee_bot: KneeBot) -> None:
-    grant(create_public_threads=False)
-    await dpytest.message(f"<@{knee_bot.user.id}> {SYMPTOM}", channel=text_channel(), member=member("alice"))
-    (note,) = sent()
-    assert "Create Public Threads" in note.content and "direct message" in note.content
-    assert not text_channel().guild.threads
-
+# --- the core ------------------------------------------------------------------------------------------
 
 async def test_the_core_runs_off_the_event_loop(knee_bot: KneeBot, monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[str] = []
-    turn = knee_bot._turn
+    turn = knee_bot.turns._turn
 
     def spy(key: str, text: str) -> Reply:
         threads.append(threading.current_thread().name)
         return turn(key, text)
-    monkeypatch.setattr(knee_bot, "_turn", spy)
+    monkeypatch.setattr(knee_bot.turns, "_turn", spy)
     await dm(SYMPTOM, member("alice"))
     assert threads and threads[0].startswith("kneebot-core")
     assert threading.current_thread().name != threads[0]
+
+
+def _broken(key: str, text: str) -> Reply:
+    raise RuntimeError("the index could not be read")
+
+
+async def test_a_failed_turn_that_mentions_a_red_flag_still_gets_the_escalation(
+        knee_bot: KneeBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(knee_bot.turns, "_turn", _broken)
+    out = await dm(RED_FLAG, member("alice"))
+
+    (warning,) = escalations(out)
+    assert "get evaluated" in warning.title, "the rules' own advice for a can't-bear-weight report"
+    assert "weight" in warning.description.lower()
+    assert "Something went wrong" in shown_text(out)
+    assert "a turn failed" in caplog.text and RED_FLAG not in caplog.text, "health text never logged"
+
+
+async def test_a_failed_ordinary_turn_says_so_without_a_false_alarm(
+        knee_bot: KneeBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(knee_bot.turns, "_turn", _broken)
+    out = await dm(SYMPTOM, member("alice"))
+    assert not escalations(out)
+    assert "Something went wrong" in shown_text(out)
+
+
+async def test_a_failed_turn_in_a_thread_still_escalates_there(
+        knee_bot: KneeBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = member("alice")
+    monkeypatch.setattr(knee_bot.turns, "_turn", _broken)
+    await dpytest.message(f"<@{knee_bot.user.id}> {RED_FLAG}", channel=text_channel(), member=alice)
+    thread = text_channel().guild.threads[0]
+    assert escalations([m for m in sent() if m.channel.id == thread.id])
 
 
 # --- formatting ------------------------------------------------------------------------------------
@@ -264,123 +215,11 @@ def test_an_escalation_without_a_core_title_still_says_what_to_do() -> None:
 async def test_a_long_reply_reaches_discord_as_several_messages_in_order(
         knee_bot: KneeBot, monkeypatch: pytest.MonkeyPatch) -> None:
     reply = long_reply()
-    monkeypatch.setattr(knee_bot, "_turn", lambda key, text: reply)
+    monkeypatch.setattr(knee_bot.turns, "_turn", lambda key, text: reply)
     out = await dm("tell me everything", member("alice"))
 
     assert out[0].embeds and out[0].embeds[0].title.startswith("⚠️")
     assert [m.content for m in out[1:]] == [o.content for o in format_reply(reply)[1:]]
-
-
-# --- slash commands (dpytest has none: the registered callbacks are called directly) -------------
-
-def command(bot: KneeBot, name: str) -> Any:
-    cmd = bot.tree.get_command(name)
-    assert cmd is not None, f"/{name} is not registered"
-    return cmd.callback
-
-
-async def test_knee_defers_before_the_core_runs_and_is_ephemeral_in_a_server(
-        knee_bot: KneeBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    order: list[str] = []
-    real_core = knee_bot.core
-
-    async def core(fn: Any, *args: Any) -> Any:
-        order.append("core")
-        return await real_core(fn, *args)
-    monkeypatch.setattr(knee_bot, "core", core)
-    alice = member("alice")
-    interaction = FakeInteraction(user=alice, channel=text_channel(), guild=alice.guild)
-    interaction.response.defer = _wrap(interaction.response.defer, lambda: order.append("defer"))
-
-    await command(knee_bot, "knee")(interaction, message=RED_FLAG)
-
-    assert order[0] == "defer", "Discord needs an answer within 3 s: defer before the core"
-    assert interaction.calls[0][1] == {"ephemeral": True, "thinking": True}
-    shown = interaction.sent()
-    assert shown and all(kw["ephemeral"] for kw in shown)
-    assert shown[0]["embed"] is not None and shown[0]["embed"].title.startswith("⚠️")
-    assert sent() == [], "an ephemeral answer must not be posted in the channel"
-
-
-def _wrap(fn: Any, before: Any) -> Any:
-    async def wrapped(*args: Any, **kwargs: Any) -> Any:
-        before()
-        return await fn(*args, **kwargs)
-    return wrapped
-
-
-async def test_knee_continues_the_same_conversation_as_direct_messages(knee_bot: KneeBot) -> None:
-    alice = member("alice")
-    await dm(RED_FLAG, alice)
-    channel = await alice.create_dm()
-    interaction = FakeInteraction(user=alice, channel=channel, guild=None)
-    await command(knee_bot, "knee")(interaction, message="what should I do?")
-
-    assert interaction.calls[0][1]["ephemeral"] is False
-    assert interaction.sent()[0]["embed"].title.startswith("⚠️")
-
-
-def interaction_text(interaction: FakeInteraction) -> str:
-    return "\n".join(kw["content"] for kw in interaction.sent() if kw.get("content"))
-
-
-async def test_reset_starts_over_as_the_core_does(knee_bot: KneeBot) -> None:
-    chat = knee_bot.assistant.conversation()
-    chat.send(RED_FLAG)
-    expected = chat.send("start over")
-    alice = member("alice")
-    await dm(RED_FLAG, alice)
-    cid = bound(knee_bot, dm_key(alice.id))
-    interaction = FakeInteraction(user=alice, channel=text_channel(), guild=alice.guild)
-    await command(knee_bot, "reset")(interaction)
-
-    assert interaction.names()[0] == "defer"
-    assert all(kw["ephemeral"] for kw in interaction.sent())
-    assert squash(interaction_text(interaction)) == squash(expected.text)
-    assert bound(knee_bot, dm_key(alice.id)) == cid
-    assert not escalations(await dm(SYMPTOM, alice))
-
-
-async def test_forget_deletes_the_conversation_and_its_binding(knee_bot: KneeBot) -> None:
-    alice = member("alice")
-    await dm(SYMPTOM, alice)
-    cid = bound(knee_bot, dm_key(alice.id))
-    interaction = FakeInteraction(user=alice, channel=await alice.create_dm(), guild=None)
-    await command(knee_bot, "forget")(interaction)
-
-    assert interaction.names()[0] == "defer"
-    assert "deleted" in interaction_text(interaction)
-    assert bound(knee_bot, dm_key(alice.id)) is None
-    assert knee_bot.assistant.store.load(cid) is None
-    await dm(SYMPTOM, alice)
-    assert bound(knee_bot, dm_key(alice.id)) not in (None, cid)
-
-
-async def test_forget_in_a_thread_forgets_that_threads_conversation(knee_bot: KneeBot) -> None:
-    alice, channel = member("alice"), text_channel()
-    await dpytest.message(f"<@{knee_bot.user.id}> {SYMPTOM}", channel=channel, member=alice)
-    sent()
-    thread = channel.guild.threads[0]
-    cid = bound(knee_bot, thread_key(thread.id, alice.id))
-    await dm(SYMPTOM, alice)
-    private = bound(knee_bot, dm_key(alice.id))
-    interaction = FakeInteraction(user=alice, channel=thread, guild=alice.guild)
-    await command(knee_bot, "forget")(interaction)
-
-    assert knee_bot.assistant.store.load(cid) is None
-    fresh = bound(knee_bot, thread_key(thread.id, alice.id))
-    assert fresh != cid and knee_bot.assistant.store.load(fresh) is None, "the thread maps to an empty conversation"
-    assert bound(knee_bot, dm_key(alice.id)) == private, "only the thread's conversation is forgotten"
-    assert "stay on Discord" in interaction_text(interaction)
-
-
-async def test_about_answers_at_once(knee_bot: KneeBot) -> None:
-    alice = member("alice")
-    interaction = FakeInteraction(user=alice, channel=text_channel(), guild=alice.guild)
-    await command(knee_bot, "about")(interaction)
-    ((what, kw, _),) = interaction.calls
-    assert what == "send_message" and kw["ephemeral"] is True
-    assert "not a diagnosis" in kw["embed"].description
 
 
 # --- throttling --------------------------------------------------------------------------------------
@@ -419,90 +258,6 @@ async def test_a_flood_gets_one_polite_notice_and_does_not_reach_the_core(knee_b
     assert await dm("thanks", alice)
 
 
-# --- running it --------------------------------------------------------------------------------------
-
-def test_a_missing_token_exits_non_zero_with_a_clear_message(discord_assistant: Any,
-                                                             capsys: pytest.CaptureFixture) -> None:
-    for token in (None, "", "   "):
-        assert main(discord_assistant, token) != 0
-        assert "DISCORD_TOKEN" in capsys.readouterr().err
-
-
-def test_a_rejected_token_exits_non_zero_without_logging_the_token(
-        discord_assistant: Any, capsys: pytest.CaptureFixture, caplog: pytest.LogCaptureFixture,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    secret = "MTIzNDU2.not-a-real-token.SECRET"
-
-    async def static_login(self: Any, token: str) -> Any:
-        raise discord.LoginFailure("Improper token has been passed.")
-    monkeypatch.setattr(discord.http.HTTPClient, "static_login", static_login)
-    closes = _spy_close(discord_assistant, monkeypatch)
-
-    assert main(discord_assistant, secret) == 1
-    captured = capsys.readouterr()
-    assert "rejected" in captured.err
-    assert secret not in captured.out + captured.err + caplog.text
-    assert closes, "the store must be closed"
-
-
-def test_an_unreachable_discord_exits_non_zero_with_a_clear_message(
-        discord_assistant: Any, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def static_login(self: Any, token: str) -> Any:
-        raise OSError("Name or service not known")
-    monkeypatch.setattr(discord.http.HTTPClient, "static_login", static_login)
-
-    assert main(discord_assistant, "MTIz.fake.SECRET") == 1
-    err = capsys.readouterr().err
-    assert "could not reach Discord" in err and "SECRET" not in err
-
-
-def _spy_close(assistant: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    threads: list[str] = []
-    real = assistant.store.close
-
-    def close() -> None:
-        threads.append(threading.current_thread().name)
-        real()
-    monkeypatch.setattr(assistant.store, "close", close)
-    return threads
-
-
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
-def test_a_signal_shuts_down_cleanly_and_closes_the_store(
-        discord_assistant: Any, monkeypatch: pytest.MonkeyPatch, sig: signal.Signals) -> None:
-    connected = threading.Event()
-
-    async def login(self: KneeBot, token: str) -> None:
-        await self._async_setup_hook()
-
-    async def connect(self: KneeBot, *, reconnect: bool = True) -> None:
-        connected.set()
-        while not self.is_closed():
-            await asyncio.sleep(0.02)
-    monkeypatch.setattr(KneeBot, "login", login)
-    monkeypatch.setattr(KneeBot, "connect", connect)
-    closes = _spy_close(discord_assistant, monkeypatch)
-
-    def send_signal() -> None:
-        if connected.wait(10):
-            os.kill(os.getpid(), sig)
-    killer = threading.Thread(target=send_signal)
-    killer.start()
-    try:
-        assert main(discord_assistant, "token") == 0
-    finally:
-        killer.join()
-    assert any(name.startswith("kneebot-core") for name in closes), "the worker's connection stayed open"
-
-
-def test_the_bot_asks_for_message_content_and_registers_its_commands(discord_assistant: Any) -> None:
-    bot = discord_bot.build_bot(discord_assistant)
-    assert bot.intents.message_content and bot.intents.dm_messages and bot.intents.guild_messages
-    assert {c.name for c in bot.tree.get_commands()} == {"knee", "reset", "forget", "about"}
-    knee = bot.tree.get_command("knee")
-    assert [p.name for p in knee.parameters] == ["message"]
-
-
 # --- channel parity ------------------------------------------------------------------------------------
 
 BUILT_IN = ("built-in", (SYMPTOM, "behind the knee", RED_FLAG, "thanks", "start over", SYMPTOM))
@@ -528,12 +283,12 @@ async def test_dialogues_reach_the_same_triage_and_red_flags_through_discord(
     expected = [chat.send(text) for text in turns]
 
     seen: list[Reply] = []
-    render = knee_bot.render
+    render = knee_bot.turns.render
 
     def spy(reply: Reply) -> Any:
         seen.append(reply)
         return render(reply)
-    knee_bot.render = spy  # type: ignore[method-assign]
+    knee_bot.turns.render = spy  # type: ignore[method-assign]
 
     alice, channel = member("alice"), text_channel()
     for n, (text, core) in enumerate(zip(turns, expected, strict=True)):
@@ -541,7 +296,7 @@ async def test_dialogues_reach_the_same_triage_and_red_flags_through_discord(
             out = await dm(text, alice)
         elif n == 0:
             await dpytest.message(f"<@{knee_bot.user.id}> {text}", channel=channel, member=alice)
-            out = sent()
+            out = [m for m in sent() if m.channel.id != channel.id]  # not the link to the thread
         else:
             await dpytest.message(text, channel=channel.guild.threads[0], member=alice)
             out = sent()
