@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.kneebot-installed
 
-.PHONY: setup web test lint bench system-deps
+.PHONY: setup web test lint bench system-deps serve-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: setup
 
 test: setup system-deps lint
 	bash scripts/run-tests.sh
+
+# A wheel without the index extra (no torch) answers a conversation from an index the full install built.
+serve-check: setup
+	bash scripts/serve-check.sh
 
 bench: setup
 	$(BIN)/python benchmarks/bench_red_flags.py
