@@ -41,8 +41,9 @@ def discord_index_dir(fast_settings: Settings) -> Path:
     return fast_settings.index_dir
 
 
-def load_assistant(index_dir: Path, db_path: Path) -> Any:
-    """The real assistant over the real corpus, with the fast hash embedder and its own store."""
+def load_assistant(index_dir: Path, db_path: Path | str) -> Any:
+    """The real assistant over the real corpus, with the fast hash embedder and its own store (a file
+    or a postgresql:// URL)."""
     from bot import Assistant
     from bot.guidance.embedding import HashEmbedder
 
@@ -106,7 +107,8 @@ ADDED: list[tuple[int, int]] = []  # (thread id, user id) for every member the b
 _real_get_channel = backend.FakeHttp.get_channel
 
 
-async def _wired(assistant: Any, monkeypatch: pytest.MonkeyPatch, **options: Any) -> AsyncIterator[KneeBot]:
+async def wired(assistant: Any, monkeypatch: pytest.MonkeyPatch, **options: Any) -> AsyncIterator[KneeBot]:
+    """The bot over `assistant` (with build_bot's `options`) wired to dpytest's fake Discord; closed after."""
     for name, fn in (("start_thread_with_message", _start_thread_with_message),
                      ("start_thread_without_message", _start_thread_without_message),
                      ("add_user_to_thread", _add_user_to_thread), ("get_channel", _get_channel)):
@@ -134,14 +136,14 @@ async def _wired(assistant: Any, monkeypatch: pytest.MonkeyPatch, **options: Any
 @pytest_asyncio.fixture
 async def knee_bot(discord_assistant: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[KneeBot]:
     """The bot (private threads) over a fresh real assistant, wired to dpytest's fake Discord with two members."""
-    async for bot in _wired(discord_assistant, monkeypatch):
+    async for bot in wired(discord_assistant, monkeypatch):
         yield bot
 
 
 @pytest_asyncio.fixture
 async def public_bot(discord_assistant: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[KneeBot]:
     """The same, set to open public threads."""
-    async for bot in _wired(discord_assistant, monkeypatch, public_threads=True):
+    async for bot in wired(discord_assistant, monkeypatch, public_threads=True):
         yield bot
 
 
@@ -149,7 +151,7 @@ async def public_bot(discord_assistant: Any, monkeypatch: pytest.MonkeyPatch) ->
 async def shared_knee_bot(fast_assistant: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[KneeBot]:
     """The bot over the session's shared assistant, for the many parity dialogues (each conversation
     is new, so sharing the store is safe, and the per-test load is saved)."""
-    async for bot in _wired(fast_assistant, monkeypatch):
+    async for bot in wired(fast_assistant, monkeypatch):
         yield bot
 
 

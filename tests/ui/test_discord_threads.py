@@ -320,3 +320,15 @@ async def test_a_reply_failing_half_way_sends_the_rest_privately(
     in_thread, private = in_channel(out, thread), in_channel(out, await alice.create_dm())
     assert len(in_thread) == 1 and escalations(in_thread), "the escalation came first"
     assert private and private[1:], "the rest of the reply follows in DMs"
+
+
+async def test_greeting_only_bindings_and_restarted_keys_do_not_outlive_retention(knee_bot: KneeBot) -> None:
+    alice = member("alice")
+    await dm(RED_FLAG, alice)
+    earlier = bound(knee_bot, dm_key(alice.id))
+    greeted = await open_thread(knee_bot, alice, "")  # bound to a conversation nobody wrote in
+    assert bound(knee_bot, thread_key(greeted.id, alice.id)) is not None
+
+    knee_bot.assistant.store.purge(0)  # everything is past a retention of 0 days
+    assert knee_bot.assistant.store.bindings(CHANNEL, f"*:{alice.id}") == {}
+    assert knee_bot.assistant.store.load(earlier) is None
