@@ -68,11 +68,8 @@ class KneeBot(discord.AutoShardedClient):
         self.public_threads = public_threads
         self.tree = app_commands.CommandTree(self)
         days = getattr(getattr(assistant, "settings", None), "retention_days", 30)
-        self.commands = Commands(self.tree, self.turns, lambda: self.throttle, self._my_id, days)
+        self.commands = Commands(self.tree, self.turns, lambda: self.throttle, days)
         self._threads: OrderedDict[int, discord.Thread | None] = OrderedDict()
-
-    def _my_id(self) -> int | None:
-        return self.user.id if self.user else None
 
     # --- messages --------------------------------------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:

@@ -28,8 +28,8 @@ class Commands:
     """The bot's slash commands, registered on its command tree."""
 
     def __init__(self, tree: app_commands.CommandTree, turns: Turns, throttle: Callable[[], Throttle],
-                 me: Callable[[], int | None], retention_days: int) -> None:
-        self.tree, self.turns, self.throttle, self.me = tree, turns, throttle, me
+                 retention_days: int) -> None:
+        self.tree, self.turns, self.throttle = tree, turns, throttle
         self.retention_days = retention_days
         tree.on_error = self.on_error  # type: ignore[method-assign]
         self._register()
@@ -67,10 +67,9 @@ class Commands:
             await deliver.followup(interaction, out, ephemeral)
 
     async def key_for(self, interaction: discord.Interaction) -> str:
-        """The thread's conversation when the person holds one in this thread of the bot's, else their
-        private one (a thread the bot did not open costs no store lookup)."""
+        """The thread's conversation when the person holds one in this thread, else their private one."""
         channel = interaction.channel
-        if isinstance(channel, discord.Thread) and channel.owner_id == self.me():
+        if isinstance(channel, discord.Thread):
             key = thread_key(channel.id, interaction.user.id)
             if await self.turns.core(self.turns.sessions.bound, CHANNEL, key) is not None:
                 return key

@@ -196,6 +196,21 @@ async def open_thread(bot: KneeBot, who: discord.Member, text: str) -> discord.T
     return text_channel().guild.threads[-1]
 
 
+def someone_elses_thread(owner: discord.Member, kind: discord.ChannelType = discord.ChannelType.public_thread
+                         ) -> discord.Thread:
+    """A thread a member opened (or a forum post), not the bot."""
+    channel = text_channel()
+    data = {"id": 5_000_000 + len(THREADS), "type": kind.value, "guild_id": channel.guild.id,
+            "parent_id": channel.id, "owner_id": owner.id, "name": "my stretching log", "message_count": 0,
+            "member_count": 2, "rate_limit_per_user": 0, "last_message_id": None,
+            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
+                                "archive_timestamp": datetime.now(UTC).isoformat()}}
+    THREADS[data["id"]] = data
+    thread = discord.Thread(guild=channel.guild, state=channel._state, data=data)
+    channel.guild._add_thread(thread)
+    return thread
+
+
 # --- slash commands: real interaction payloads through the bot's CommandTree --------------------------
 
 class RecordingAdapter(AsyncWebhookAdapter):

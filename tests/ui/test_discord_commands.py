@@ -24,6 +24,7 @@ from discord_fixtures import (
     member,
     open_thread,
     sent,
+    someone_elses_thread,
     text_channel,
 )
 
@@ -121,6 +122,16 @@ async def test_reset_in_my_thread_resets_that_threads_conversation(knee_bot: Kne
     calls = await invoke(knee_bot, "reset", alice, thread)
     assert "still stands" in calls.text(), "the thread held the red flag"
     assert knee_bot.assistant.store.load(bound(knee_bot, dm_key(alice.id))) == private
+
+
+async def test_reset_in_a_forum_post_resets_the_conversation_held_there(knee_bot: KneeBot) -> None:
+    alice = member("alice")
+    post = someone_elses_thread(alice)
+    await dpytest.message(f"<@{knee_bot.user.id}> {RED_FLAG}", channel=post, member=alice)
+    sent()
+    calls = await invoke(knee_bot, "reset", alice, post)
+    assert "still stands" in calls.text()
+    assert bound(knee_bot, dm_key(alice.id)) is None, "not the private conversation"
 
 
 async def test_forget_deletes_everything_about_the_person_and_says_so(knee_bot: KneeBot) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -17,7 +16,6 @@ from discord_fixtures import (
     ADDED,
     RED_FLAG,
     SYMPTOM,
-    THREADS,
     discord_assistant,
     discord_index_dir,
     dm,
@@ -27,6 +25,7 @@ from discord_fixtures import (
     open_thread,
     public_bot,
     sent,
+    someone_elses_thread,
     text_channel,
 )
 
@@ -74,21 +73,6 @@ def fail_sends(monkeypatch: pytest.MonkeyPatch, fail: Callable[[int], Exception 
             raise error
         return await real(self, channel_id, **kwargs)
     monkeypatch.setattr(FakeHttp, "send_message", send_message)
-
-
-def someone_elses_thread(owner: discord.Member, kind: discord.ChannelType = discord.ChannelType.public_thread
-                         ) -> discord.Thread:
-    """A thread a member opened (or a forum post), not the bot."""
-    channel = text_channel()
-    data = {"id": 5_000_000 + len(THREADS), "type": kind.value, "guild_id": channel.guild.id,
-            "parent_id": channel.id, "owner_id": owner.id, "name": "my stretching log", "message_count": 0,
-            "member_count": 2, "rate_limit_per_user": 0, "last_message_id": None,
-            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
-                                "archive_timestamp": datetime.now(UTC).isoformat()}}
-    THREADS[data["id"]] = data
-    thread = discord.Thread(guild=channel.guild, state=channel._state, data=data)
-    channel.guild._add_thread(thread)
-    return thread
 
 
 # --- opening a thread ------------------------------------------------------------------------------------
