@@ -171,3 +171,28 @@ def test_assistant_does_not_start_without_its_layer(layer_copy, monkeypatch, has
     settings = Settings(index_dir=tmp_path / "index", db_path=tmp_path / "db.sqlite3")
     with pytest.raises(SafetyLayerError):
         Assistant.load(settings=settings, embedder=hash_embedder)
+
+
+# Stretching technique told in words easily taken for a sign: the rules and the layer ask, never record;
+# the sign itself, told plainly, is still recorded.
+@pytest.mark.parametrize(("text", "flag"), [
+    ("it's a pulling ache and I keep my knee locked when I stretch", RedFlag.LOCKING_OR_CLICKING),
+    ("Honestly I just bounce and round my back to get my fingers to the floor, knee locked",
+     RedFlag.LOCKING_OR_CLICKING),
+    ("also my foot is rotated right out when I stretch", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+    ("my foot turns out when I stretch and it hurts behind the knee", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+])
+def test_technique_in_words_of_a_sign_is_asked_not_recorded(detector, text, flag):
+    decisions = {d.rule: d.decision for d in detector.scan(text).detections}
+    assert decisions.get(flag) in (None, Decision.CONFIRM), decisions
+    assert Decision.RECORD not in decisions.values(), decisions
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("my knee locked and I couldn't straighten it", RedFlag.LOCKING_OR_CLICKING),
+    ("my knee locked up during the stretch", RedFlag.LOCKING_OR_CLICKING),
+    ("my leg has been numb since yesterday", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+])
+def test_the_sign_itself_is_still_recorded(detector, rules, text, flag):
+    assert not rules.asks_instead(flag, text)
+    assert {d.rule: d.decision for d in detector.scan(text).detections}.get(flag) is Decision.RECORD

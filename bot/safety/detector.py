@@ -49,13 +49,15 @@ class RedFlagDetector:
         if scores is None:
             scores, rows = rows[0], rows[1:]
         near = {d.rule: row[d.rule] for d, row in zip(hits, rows, strict=True)}
-        return combine(result, scores, self.layer, text, pending, near)
+        return combine(result, scores, self.layer, text, pending, near, self.rules)
 
 
 def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLayer, text: str,
-            pending: RedFlag | None = None, near: dict[RedFlag, float] | None = None) -> ScanResult:
+            pending: RedFlag | None = None, near: dict[RedFlag, float] | None = None,
+            rules: RuleSet | None = None) -> ScanResult:
     """The rules' result with the layer's decisions applied (see the module docstring); `near` holds
-    the score of the text around a rule's hit, which a hit needs to fall under `keep` too."""
+    the score of the text around a rule's hit, which a hit needs to fall under `keep` too. A layer hit
+    on a message using words in a sense easily taken for the flag (`rules.asks_instead`) is asked."""
     near = near or {}
     t = layer.thresholds
     by_flag = {d.rule: d for d in result.detections}
@@ -73,6 +75,8 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
                 out.append(d)
         elif p >= t.ask[flag]:
             decision = Decision.RECORD if p >= t.record[flag] else Decision.CONFIRM
+            if decision is Decision.RECORD and rules is not None and rules.asks_instead(flag, text):
+                decision = Decision.CONFIRM
             lo = len(text) - len(text.lstrip())
             hi = min(len(text.rstrip()), lo + 200)
             out.append(Detection(flag, decision, (lo, hi), text[lo:hi], frozenset({LAYER_HIT})))

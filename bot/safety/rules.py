@@ -96,6 +96,7 @@ class _RuleSpec(BaseModel):
     cite: str
     source: str
     not_about: list[str] = []
+    ask_if: list[str] = []
     cues: list[_CueSpec]
 
 
@@ -130,6 +131,7 @@ class _Compiled:
     rule: Rule
     cues: tuple[_Cue, ...]
     not_about: re.Pattern[str] | None
+    ask_if: re.Pattern[str] | None  # a sense easily taken for the flag (a locked knee as technique): ask
 
 
 class RuleSet:
@@ -151,7 +153,8 @@ class RuleSet:
                 for i, c in enumerate(r.cues)
             )
             rule = Rule(flag, r.triage, r.question.strip(), r.why.strip(), r.cite.strip(), r.source.strip())
-            self._rules[flag] = _Compiled(rule, cues, expand.union(r.not_about, f"{where}.not_about"))
+            self._rules[flag] = _Compiled(rule, cues, expand.union(r.not_about, f"{where}.not_about"),
+                                          expand.union(r.ask_if, f"{where}.ask_if"))
         self._body = expand.compile(r"\b(?:<<knee>>|legs?|joints?)\b" if "knee" in spec.defs
                                     else r"\b(?:knees?|legs?|joints?)\b", "body")
         t = spec.timeline
@@ -200,6 +203,12 @@ class RuleSet:
     def rule(self, flag: RedFlag | str) -> Rule:
         """The rule for a red-flag id."""
         return self._rules[RedFlag(flag)].rule
+
+    def asks_instead(self, flag: RedFlag | str, text: str) -> bool:
+        """Whether the message uses words in a sense easily taken for this flag (its `ask_if`), so that
+        a hit for it is asked about rather than recorded."""
+        pattern = self._rules[RedFlag(flag)].ask_if
+        return pattern is not None and pattern.search(text.replace("\u2019", "'").lower()) is not None
 
     def read_confirmation(self, text: str) -> Answer:
         """What a reply to a confirmation question amounts to (a doubt counts as yes; a doubt about
@@ -276,6 +285,9 @@ class RuleSet:
         if other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
         if JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": ask, never record
+            return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
+        if compiled.ask_if is not None and any(
+                u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *seg)):
             return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
         if (cue.vague and not clear) or a.modifiers:
             return Decision.CONFIRM, a.modifiers
