@@ -220,8 +220,11 @@ class Conversation:
             # Nothing in the guidance matches, but what to do now is known: keep saying it.
             if s.level.rank >= Triage.SEEK_CARE.rank:
                 b.say("escalate_still")
-        elif s.known and s.pending is None:
+        elif s.known and s.pending is None and not s.summarised:
             self._advance(b)
+        elif s.summarised and s.pending is None:
+            b.say("nothing_found")
+            b.say("summary_more")
         else:
             b.say("off_topic")
             b.repeat_pending()
@@ -250,22 +253,18 @@ class Conversation:
     def _advice(self, b: ReplyBuilder) -> None:
         """A practical ask: the advice for the leading cause, or what is still needed to give it."""
         s = self.state
-        if s.level.rank >= Triage.SEEK_CARE.rank:
-            b.remind()
+        high = s.level.rank >= Triage.SEEK_CARE.rank
+        if s.known and not s.summarised and s.pending is None and not high:
+            self._advance(b)  # the next question, or the summary with its advice
+            return
+        b.remind()
+        if high:
             b.say("escalate_still")
         elif s.summarised:
-            b.remind()
             b.advice_again()
-        elif not s.known:
-            b.remind()
+        else:
             b.say("advice_need_more")
             b.invite() if s.pending is None else b.repeat_pending()
-        elif s.pending is not None:
-            b.remind()
-            b.say("advice_need_more")
-            b.repeat_pending()
-        else:
-            self._advance(b)
 
     def _answers_pending(self, r: Reading) -> bool:
         """Whether a question-shaped message is really an answer to the pending question."""

@@ -5,12 +5,15 @@ rules' questions and the evidence model's questions and scores, and nothing else
 """
 from __future__ import annotations
 
+import re
+
 from bot.ids import RedFlag, Triage
 from bot.reply import Citation, Reply, ReplyKind
 from bot.services import Services
 from bot.state import DialogueState, PendingKind
 
 PASSAGES_SHOWN = 2
+_POINTS_BACK = re.compile(r"\b(?:that|this|it|then|those|these|there)\b", re.I)
 
 
 class ReplyBuilder:
@@ -141,8 +144,15 @@ class ReplyBuilder:
             self.say("why_none")
 
     def passages_for(self, query: str) -> bool:
-        """Answer a question about the guidance with the passages that answer it."""
+        """Answer a question about the guidance with the passages that answer it.
+
+        A follow-up that points back ("what's the mechanism behind that?") and finds nothing on its own
+        is read with the leading cause it points to.
+        """
         hits = self.guidance.search(query, k=PASSAGES_SHOWN + 2)
+        causes = self.evidence.scores(self.state.known)
+        if not hits and causes and _POINTS_BACK.search(query):
+            hits = self.guidance.search(f"{query} {self.t.cause(causes[0][0])}", k=PASSAGES_SHOWN + 2)
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             hits = [h for h in hits if h.section != self.advice.stretching_section]
         if not hits:
