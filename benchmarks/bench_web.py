@@ -3,12 +3,16 @@
     python benchmarks/bench_web.py --clients 20
     python benchmarks/bench_web.py --clients 50 --embedder hash
     python benchmarks/bench_web.py --url http://127.0.0.1:7860/ --clients 20   # a server already running
+    python benchmarks/bench_web.py --clients 50 --workers 1 2   # nginx + N workers sharing PostgreSQL
 
 Without --url it serves the page in a child process (the real Assistant over corpus/, its index
 and store in a temporary folder) so that clients and server do not share one interpreter.
 Each client holds its own conversation of --turns messages and reports a red flag at a turn of its
 own; cross-talk shows as a red flag seen before that turn, or missing after it.
 Prints errors, cross-talk, and p50/p95/max round-trip times; exits 1 on any error or cross-talk.
+With --workers, each count in turn runs that many workers behind Debian's nginx (the repository's
+deploy/nginx/kneebot.conf, started as tests/webfarm.py does) on one PostgreSQL (tests/pgserver.py),
+and the turns per second and p95 of each are printed side by side with the ratio to the first.
 """
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ class Result:
     crosstalk: list[str] = field(default_factory=list)
 
 
-def serve(port: int, embedder: str, concurrency: int) -> None:
+def serve(port: int, embedder: str, concurrency: int, db: str | None = None, index: str | None = None) -> None:
     """Child process: build and serve the page until killed."""
     sys.path.insert(0, str(REPO))
     from bot import Assistant
@@ -60,7 +64,7 @@ def serve(port: int, embedder: str, concurrency: int) -> None:
     from ui.web import build_app, launch
 
     state = Path(tempfile.mkdtemp(prefix="kneebot-bench-"))
-    settings = Settings(index_dir=state / "index", db_path=state / "kneebot.sqlite3")
+    settings = Settings(index_dir=Path(index) if index else state / "index", db_path=db or state / "kneebot.sqlite3")
     assistant = Assistant.load(settings=settings, embedder=HashEmbedder() if embedder == "hash" else None)
     # The limiter would refuse a benchmark client's back-to-back turns; this measures serving capacity.
     launch(build_app(assistant, concurrency_limit=concurrency, rate_limits=False), port=port, block=True)
@@ -126,6 +130,68 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
+def run_clients(url: str, clients: int, turns: int, server_pids: list[int]) -> tuple[list[Result], float, float, float]:
+    """All clients against url at once: their results, the wall time, and server and client CPU seconds."""
+    results: list[Result] = []
+    # Everyone connects first; the clock starts when the last client is connected.
+    barrier = threading.Barrier(clients + 1)
+    threads = [threading.Thread(target=converse, args=(url, i, turns, barrier, results)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    server_cpu = sum(cpu_seconds(pid) or 0.0 for pid in server_pids)
+    client_cpu = time.process_time()
+    wall = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - wall
+    return (results, wall, sum(cpu_seconds(pid) or 0.0 for pid in server_pids) - server_cpu,
+            time.process_time() - client_cpu)
+
+
+def compare_workers(args: argparse.Namespace) -> int:
+    """Each worker count behind nginx on one PostgreSQL: turns/s and p95 side by side."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from pgserver import start
+    from webfarm import start_farm
+
+    pg = start()
+    index = Path(tempfile.mkdtemp(prefix="kneebot-bench-index-")) / "index"
+    if args.embedder == "real":  # built once, as an operator would; hash workers build their own
+        subprocess.run([sys.executable, "-m", "bot.cli", "index"], check=True, cwd=REPO, capture_output=True,
+                       env={**os.environ, "KNEEBOT_INDEX": str(index)})
+    rows = []
+    failed = False
+    try:
+        for workers in args.workers:
+            db = pg.create_database()
+
+            def command(port: int, db: str = db) -> list[str]:
+                return [sys.executable, __file__, "--serve", "--port", str(port), "--embedder", args.embedder,
+                        "--concurrency", str(args.concurrency), "--db", db,
+                        *(["--index", str(index)] if args.embedder == "real" else [])]
+            farm = start_farm({"GRADIO_ANALYTICS_ENABLED": "False", "OMP_NUM_THREADS": "1"}, workers, command)
+            try:
+                pids = [p.pid for p in farm.workers.values()]
+                results, wall, server_cpu, _ = run_clients(farm.url, args.clients, args.turns, pids)
+            finally:
+                farm.stop()
+            times = [t for r in results for t in r.times]
+            bad = sum(len(r.errors) + len(r.crosstalk) for r in results)
+            failed |= bad > 0 or not times
+            rows.append((workers, len(times) / wall, percentile(times, 0.95) * 1000 if times else float("nan"),
+                         percentile(times, 0.5) * 1000 if times else float("nan"), bad,
+                         server_cpu / max(1, len(times)) * 1000))
+    finally:
+        pg.stop()
+    print(f"clients={args.clients} turns={args.turns} embedder={args.embedder} concurrency_limit={args.concurrency}"
+          f" cpus={os.cpu_count()} load_average={os.getloadavg()[0]:.1f} (nginx + PostgreSQL)")
+    print("workers  turns/s  ratio  p50 ms  p95 ms  server cpu ms/turn  errors+crosstalk")
+    for workers, rate, p95, p50, bad, cpu in rows:
+        print(f"{workers:7d}  {rate:7.1f}  {rate / rows[0][1]:5.2f}  {p50:6.0f}  {p95:6.0f}  {cpu:18.1f}  {bad:16d}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=20)
@@ -135,11 +201,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embedder", choices=("real", "hash"), default="real",
                         help="the embedding model the started server uses (default: the real one)")
     parser.add_argument("--concurrency", type=int, default=4, help="build_app's concurrency_limit")
+    parser.add_argument("--workers", type=int, nargs="+", metavar="N",
+                        help="compare these worker counts behind nginx on one PostgreSQL (e.g. 1 2)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--index", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        serve(args.port, args.embedder, args.concurrency)
+        serve(args.port, args.embedder, args.concurrency, args.db, args.index)
         return 0
+    if args.workers:
+        return compare_workers(args)
 
     server = None
     url = args.url or f"http://127.0.0.1:{args.port}/"
@@ -153,23 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         wait_for(url, timeout=300)
-        results: list[Result] = []
-        # Everyone connects first; the clock starts when the last client is connected.
-        barrier = threading.Barrier(args.clients + 1)
-        threads = [threading.Thread(target=converse, args=(url, i, args.turns, barrier, results))
-                   for i in range(args.clients)]
-        for thread in threads:
-            thread.start()
-        barrier.wait()
-        server_cpu = cpu_seconds(server.pid) if server else None
-        client_cpu = time.process_time()
-        wall = time.perf_counter()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - wall
-        client_cpu = time.process_time() - client_cpu
-        if server is not None and server_cpu is not None:
-            server_cpu = cpu_seconds(server.pid) - server_cpu
+        results, wall, measured_cpu, client_cpu = run_clients(url, args.clients, args.turns,
+                                                               [server.pid] if server else [])
+        server_cpu = measured_cpu if server is not None and cpu_seconds(server.pid) is not None else None
     finally:
         if server is not None:
             server.terminate()

@@ -146,14 +146,21 @@ class PostgresStore:
     def _fail(self, exc: BaseException) -> StoreError:
         return StoreError(f"the conversation store (PostgreSQL at {self.where}) failed: {_reason(exc)}")
 
-    def _run(self, fn: Callable[[psycopg.Connection], T]) -> T:
+    def _run(self, fn: Callable[[psycopg.Connection], T], *, atomic: bool = True) -> T:
+        """fn on this thread's turn connection (which holds the lock) or a pooled one, in a transaction
+        unless it is one statement (`atomic=False`: autocommit makes that one already)."""
         held: psycopg.Connection | None = getattr(self._local, "turn", None)
         try:
-            if held is not None:  # inside a turn: its connection, which holds the lock
+            if held is not None:
+                if not atomic:
+                    return fn(held)
                 with held.transaction():
                     return fn(held)
-            with self._pool.connection() as conn, conn.transaction():
-                return fn(conn)
+            with self._pool.connection() as conn:
+                if not atomic:
+                    return fn(conn)
+                with conn.transaction():
+                    return fn(conn)
         except (psycopg.Error, PoolTimeout, UnicodeError) as exc:
             raise self._fail(exc) from exc
 
@@ -187,7 +194,7 @@ class PostgresStore:
     def load(self, conversation_id: str) -> dict | None:
         """The stored state of a conversation, or None when there is none."""
         row = self._run(lambda c: c.execute("SELECT state FROM conversations WHERE id = %s",
-                                            (conversation_id,)).fetchone())
+                                            (conversation_id,)).fetchone(), atomic=False)
         return None if row is None else json.loads(row[0])
 
     def save(self, conversation_id: str, state: dict, *, user_text: str | None = None,
@@ -207,7 +214,7 @@ class PostgresStore:
                     if text is not None:
                         conn.execute("INSERT INTO transcript (conversation_id, turn, role, text, at)"
                                      " VALUES (%s, %s, %s, %s, %s)", (conversation_id, turn, role, _text(text), now))
-        self._run(q)
+        self._run(q, atomic=self.transcripts)
 
     def audit(self, entries: list[AuditEntry]) -> None:
         """Append detection decisions to the safety audit log (`matched` only with transcripts on)."""
@@ -253,12 +260,13 @@ class PostgresStore:
         self._run(lambda c: c.execute(
             "INSERT INTO channel_keys (channel, key, conversation_id, bound_at) VALUES (%s, %s, %s, %s)"
             " ON CONFLICT (channel, key) DO UPDATE SET conversation_id = excluded.conversation_id,"
-            " bound_at = excluded.bound_at", (channel, key, conversation_id, time.time())))
+            " bound_at = excluded.bound_at", (channel, key, conversation_id, time.time())), atomic=False)
 
     def bound(self, channel: str, key: str) -> str | None:
         """The conversation a channel's session key maps to, if any."""
         row = self._run(lambda c: c.execute(
-            "SELECT conversation_id FROM channel_keys WHERE channel = %s AND key = %s", (channel, key)).fetchone())
+            "SELECT conversation_id FROM channel_keys WHERE channel = %s AND key = %s", (channel, key)).fetchone(),
+            atomic=False)
         return None if row is None else row[0]
 
     def bindings(self, channel: str, pattern: str) -> dict[str, str]:
