@@ -79,24 +79,17 @@ class Conversation:
     # --- the red-flag step: first, always -----------------------------------------------------
     def red_flags(self, r: Reading, b: ReplyBuilder) -> bool:
         """Record what the scan found, escalate, or ask one flag's own question."""
-        recorded, confirm = self._apply_scan(r)
+        outcome = apply_scan(self.state, r.scan, r.answer, self.services.safety.rules, self._audit)
+        self.services.audit(outcome.audit)
+        recorded, confirm = outcome.recorded, outcome.confirm
         if recorded or confirm:
             self._take_findings(r, b)  # what else they said still counts
         if recorded:
             b.escalate(recorded)
-            if confirm and self.services.safety.rules.rule(confirm).triage.rank > self.state.level.rank:
-                self._ask_confirm(confirm, b)
-            return True
-        if confirm:
+        if confirm and (not recorded or  # after an escalation, only a flag that would raise triage
+                        self.services.safety.rules.rule(confirm).triage.rank > self.state.level.rank):
             self._ask_confirm(confirm, b)
-            return True
-        return False
-
-    def _apply_scan(self, r: Reading) -> tuple[list[RedFlag], RedFlag | None]:
-        """Record clear red flags; return the newly recorded ones and one flag to confirm, if any."""
-        outcome = apply_scan(self.state, r.scan, r.answer, self.services.safety.rules, self._audit)
-        self.services.audit(outcome.audit)
-        return outcome.recorded, outcome.confirm
+        return bool(recorded or confirm)
 
     def _audit(self, flag: str, span: tuple[int, int] | None, modifiers: tuple[str, ...],
                decision: str, matched: str | None = None) -> AuditEntry:
@@ -145,9 +138,12 @@ class Conversation:
         return False
 
     def pending_confirm(self, r: Reading, b: ReplyBuilder) -> bool:
-        """A flag's question still unanswered: ask it again (twice at most)."""
+        """A flag's question unanswered: answer their own question, or ask it again (twice at most)."""
         if self.state.pending_kind is not PendingKind.CONFIRM:
             return False
+        if r.intent is Intent.QUESTION and r.answer is Answer.OTHER and b.passages_for(r.text):
+            b.repeat_pending()
+            return True
         self._ask_confirm(RedFlag(self.state.pending_arg or ""), b, repeat=True)
         return True
 
@@ -215,7 +211,13 @@ class Conversation:
             return False
         b.remind()
         if b.passages_for(r.text):
-            b.repeat_pending()
+            if s.pending is None:
+                self._take_findings(r, b)  # "I get pain behind my knee, is that normal?" reports too
+            if s.pending is None and s.known and not s.screened and s.level is Triage.SELF_CARE:
+                s.wait_for(PendingKind.SCREEN)
+                b.ask("screen_question")
+            else:
+                b.repeat_pending()
         elif s.level is not Triage.SELF_CARE:
             # Nothing in the guidance matches, but what to do now is known: keep saying it.
             if s.level.rank >= Triage.SEEK_CARE.rank:
