@@ -86,3 +86,19 @@ def test_purge_of_an_unreachable_database_is_one_line_naming_the_setting(capsys)
     assert main(["--db", f"postgresql://u:pw@127.0.0.1:{free_port()}/k", "purge"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("kneebot: KNEEBOT_DB:") and err.count("\n") == 1 and "pw@" not in err
+
+
+def test_kneebot_web_starts_the_periodic_purge_and_passes_the_shared_secret(fast_assistant, monkeypatch):
+    import threading
+
+    import bot.cli
+    import ui.web
+
+    built = {}
+    monkeypatch.setattr(bot.cli, "_assistant", lambda args: fast_assistant)
+    monkeypatch.setattr(ui.web, "build_app", lambda assistant, **kw: built.update(kw) or "app")
+    monkeypatch.setattr(ui.web, "launch", lambda app, **kw: built.update(launched=app))
+    monkeypatch.setenv("KNEEBOT_WEB_SECRET", "shared-by-every-worker")
+    assert main(["web"]) == 0
+    assert built == {"storage_secret": "shared-by-every-worker", "launched": "app"}
+    assert any(t.name == "kneebot-retention" and t.is_alive() for t in threading.enumerate())

@@ -32,8 +32,12 @@ def site_config(ports: list[int], listen: int) -> str:
     servers = "".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;\n" for p in ports)
     text, n = re.subn(r"(?m)^    server 127\.0\.0\.1:\d+ .*\n(?:    server 127\.0\.0\.1:\d+ .*\n)*", servers, text)
     text, m = re.subn(r"(?m)^    listen 80;$", f"    listen 127.0.0.1:{listen};", text)
-    if n != 1 or m != 1:
-        raise FarmUnavailable(f"{NGINX_CONF} no longer has the upstream server lines and `listen 80;` this test edits")
+    # Which worker answered, for the tests only: the deployed config does not tell the public.
+    text, k = re.subn(r"(?m)^(        add_header Set-Cookie .*\n)",
+                      r"\1        add_header X-Kneebot-Upstream $upstream_addr always;\n", text)
+    if n != 1 or m != 1 or k != 1:
+        raise FarmUnavailable(f"{NGINX_CONF} no longer has the upstream server lines, `listen 80;` and the"
+                              " Set-Cookie line this test edits")
     return text
 
 
