@@ -150,6 +150,20 @@ def test_both_backends_apply_the_same_migration_versions_to_the_same_tables(tmp_
         assert pg_columns - {"seq"} == lite_columns, table  # seq: PostgreSQL's rowid, for order
 
 
+def test_a_database_at_the_first_version_is_migrated_keeping_its_rows(backend):
+    if backend.name == "sqlite":
+        with sqlite3.connect(backend.db) as conn:
+            conn.executescript(lite.MIGRATIONS[0] + "PRAGMA user_version = 1;")
+    else:
+        backend.rows("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);"
+                     + pg.MIGRATIONS[0])
+    backend.rows("INSERT INTO conversations VALUES ('c1', 0, 0, '{\"turn\": 3}')")
+    backend.rows("INSERT INTO channel_keys VALUES ('web', 'browser-1', 'c1')")
+    store = backend.open()
+    assert store.load("c1") == {"turn": 3} and store.bound("web", "browser-1") == "c1"
+    assert store.purge(30) == 1 and store.bound("web", "browser-1") is None
+
+
 def test_a_schema_from_a_newer_version_is_refused_naming_the_setting(backend):
     backend.open()
     if backend.name == "sqlite":
@@ -343,3 +357,32 @@ def test_a_conversation_turn_holds_the_lock_from_load_to_save(fast_assistant):
     chat.send("I feel a pull behind my knee when I stretch")
     assert calls[:2] == ["turn", "locked"] and calls[-1] == "unlocked"
     assert "load" in calls and "save" in calls, calls
+
+
+def _hold_forever(db, ready):
+    """A worker stuck mid-turn."""
+    import time
+
+    store = open_store(db)
+    with store.turn("stuck"):
+        ready.set()
+        time.sleep(600)
+
+
+def test_a_turn_waits_for_a_stuck_worker_only_so_long(backend):
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Event()
+    stuck = spawn.Process(target=_hold_forever, args=(backend.db, ready))
+    stuck.start()
+    try:
+        assert ready.wait(60)
+        store = (lite.SQLiteStore if backend.name == "sqlite" else pg.PostgresStore)(backend.db, lock_timeout=0.5)
+        backend.opened.append(store)
+        with pytest.raises(StoreError):
+            with store.turn("stuck"):
+                pass
+        with store.turn("another"):  # other conversations are not held up
+            store.save("another", {"turn": 1})
+    finally:
+        stuck.kill()
+        stuck.join()

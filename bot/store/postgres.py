@@ -70,6 +70,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+LOCK_TIMEOUT = 30.0  # seconds a turn waits for its conversation before it fails (and runs unlocked)
+
 # Serialises migrations when several workers start at once (an arbitrary, fixed advisory-lock key).
 _MIGRATION_LOCK = 0x6B6E6565626F74
 
@@ -127,7 +129,7 @@ class PostgresStore:
     """Conversation state, channel bindings and the audit log in a PostgreSQL database."""
 
     def __init__(self, url: str, *, transcripts: bool = False, pool_size: int = 10,
-                 connect_timeout: int = 10) -> None:
+                 connect_timeout: int = 10, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.where = where(url)
         self.transcripts = transcripts
         self._local = threading.local()
@@ -140,7 +142,9 @@ class PostgresStore:
             raise StoreError(f"KNEEBOT_DB: cannot use the PostgreSQL database at {self.where}: "
                              f"{_reason(exc)}") from exc
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, timeout=30, name="kneebot",
-                                    kwargs={"autocommit": True, "connect_timeout": connect_timeout},
+                                    kwargs={"autocommit": True, "connect_timeout": connect_timeout,
+                                            # a worker stuck mid-turn holds up the next turn this long at most
+                                            "options": f"-c lock_timeout={round(lock_timeout * 1000)}"},
                                     check=ConnectionPool.check_connection, open=True)
 
     def _fail(self, exc: BaseException) -> StoreError:

@@ -104,11 +104,11 @@ def _create_private(path: Path) -> None:
 class SQLiteStore:
     """Conversation state, channel bindings and the audit log in one SQLite file."""
 
-    def __init__(self, path: Path | str, *, transcripts: bool = False) -> None:
+    def __init__(self, path: Path | str, *, transcripts: bool = False, lock_timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.transcripts = transcripts
         self._local = threading.local()
-        self._turns = TurnLocks(None if str(self.path) == ":memory:" else f"{self.path}-turns")
+        self._turns = TurnLocks(None if str(self.path) == ":memory:" else f"{self.path}-turns", lock_timeout)
         try:
             if str(self.path) != ":memory:":
                 _create_private(self.path)

@@ -8,6 +8,7 @@ import fcntl
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,8 +27,9 @@ def _slot(conversation_id: str) -> int:
 class TurnLocks:
     """Per-conversation locks across threads and processes, in the file `path` (None: threads only)."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, timeout: float = 30.0) -> None:
         self.path = path
+        self.timeout = timeout
         self._fd: int | None = None
         self._users = 0
         self._guard = threading.Lock()
@@ -45,6 +47,18 @@ class TurnLocks:
             self._users += users
             return self._fd
 
+    def _lock(self, fd: int, slot: int) -> None:
+        """Take the byte's lock, waiting at most `timeout` seconds for a worker stuck mid-turn."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, slot)
+                return
+            except (BlockingIOError, PermissionError):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another process held the conversation for {self.timeout:g} s") from None
+                time.sleep(0.002)
+
     @contextmanager
     def hold(self, conversation_id: str) -> Iterator[None]:
         """Hold the conversation's lock; re-entrant within a thread."""
@@ -53,11 +67,14 @@ class TurnLocks:
             yield
             return
         slot = _slot(conversation_id)
-        with _THREAD_LOCKS[slot % len(_THREAD_LOCKS)]:
+        guard = _THREAD_LOCKS[slot % len(_THREAD_LOCKS)]
+        if not guard.acquire(timeout=self.timeout):
+            raise StoreError(f"a conversation stayed locked in this process for {self.timeout:g} s")
+        try:
             fd = self._file(+1)
             try:
                 if fd is not None:
-                    fcntl.lockf(fd, fcntl.LOCK_EX, 1, slot)
+                    self._lock(fd, slot)
             except OSError as exc:
                 self._file(-1)
                 raise StoreError(f"cannot lock a conversation in {self.path}: {exc}") from exc
@@ -69,6 +86,8 @@ class TurnLocks:
                 if fd is not None:
                     fcntl.lockf(fd, fcntl.LOCK_UN, 1, slot)
                 self._file(-1)
+        finally:
+            guard.release()
 
     def close(self) -> None:
         """Close the lock file unless a turn holds it (it reopens on the next turn)."""
