@@ -40,4 +40,5 @@ bench: setup
 	$(BIN)/python benchmarks/bench_cold_start.py
 	$(BIN)/python benchmarks/bench_web.py --clients 20
 	$(BIN)/python benchmarks/bench_web.py --clients 50
+	$(BIN)/python benchmarks/bench_web.py --clients 50 --workers 1 2
 	$(BIN)/python benchmarks/bench_index_scale.py --budget 120
