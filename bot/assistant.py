@@ -88,6 +88,8 @@ class Assistant:
         retriever = Retriever(index, embedder)
         store = store or open_store(settings.db_path, transcripts=settings.transcripts)
         assistant = cls(settings, embedder, retriever, store, runtime)
+        if runtime is not None:
+            runtime.ready()  # its sessions were created while the rest loaded; a failure stops start-up here
         try:
             store.purge(settings.retention_days)
         except StoreError:

@@ -154,7 +154,8 @@ def test_retrieval_results_are_identical(real_index, runtime, model_embedder):
     from bot.guidance.retrieval import Retriever
 
     lean, plain = Retriever(real_index, runtime.embedder), Retriever(real_index, model_embedder)
-    queries = varied_sentences()
+    queries = varied_sentences()[:300]  # edge cases, dialogue turns, red-flag table sentences
+    assert len(queries) == 300
     for query in queries:
         ours, theirs = lean.search(query, k=5), plain.search(query, k=5)
         assert [c.chunk_id for c in ours] == [c.chunk_id for c in theirs], query
@@ -174,11 +175,13 @@ def test_red_flag_layer_on_the_runtime_matches_torch(runtime):
     lean_layer = LearnedLayer.load(rules_version=rules.spec_version, runtime=runtime)
     assert lean_layer.runtime is runtime and torch_layer.runtime is None
     messages = varied_sentences()
-    ours, theirs = lean_layer.scores_many(messages), torch_layer.scores_many(messages)
-    worst = max(abs(a[f] - b[f]) for a, b in zip(ours, theirs, strict=True) for f in a)
-    assert worst <= 1e-4
+    for start in range(0, len(messages), 64):
+        batch = messages[start:start + 64]
+        ours, theirs = lean_layer.scores_many(batch), torch_layer.scores_many(batch)
+        worst = max(abs(a[f] - b[f]) for a, b in zip(ours, theirs, strict=True) for f in a)
+        assert worst <= 1e-4, batch
     lean, plain = RedFlagDetector(rules, lean_layer), RedFlagDetector(rules, torch_layer)
-    for message in messages:
+    for message in messages[:400]:  # edge cases, dialogue turns, the red-flag tables
         decided = [(d.rule, d.decision) for d in lean.scan(message).detections]
         assert decided == [(d.rule, d.decision) for d in plain.scan(message).detections], message
 

@@ -177,6 +177,7 @@ def build_export(index_dir: Path, layer_dir: Path | None = None, st_model: Any =
         for old in index_dir.iterdir():
             if old.is_dir() and old.name != folder_name and old.name.startswith(("export-", ".tmp-export-")):
                 shutil.rmtree(old, ignore_errors=True)
+    export_status(index_dir, layer_dir)  # records the files as verified, so the first start need not hash them
     return manifest
 
 

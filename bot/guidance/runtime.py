@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,12 @@ EXPORT_FORMAT = 1
 TOKENIZER = "tokenizer.json"
 LOWER, RETRIEVAL, FLAGS = "lower.onnx", "retrieval.onnx", "flags.onnx"
 FILES = (TOKENIZER, LOWER, RETRIEVAL, FLAGS)
+VERIFIED = "verified.json"  # size and modification time of each file when its hash last matched
 MAX_SEQ_LENGTH = 256  # the bundled model's sentence-transformers max_seq_length
 DIM = 384
 BATCH = 32
 CPU = ["CPUExecutionProvider"]
+HIDDEN_KEPT = 8
 REBUILD = "run `kneebot index` (building needs the index tools: pip install 'kneebot[index]')"
 _runtimes: dict[tuple[str, str], Runtime] = {}
 _lock = threading.Lock()
@@ -106,46 +109,107 @@ def export_status(index_dir: Path, layer_dir: Path | None = None, verify_files: 
     if verify_files:
         folder = index_dir / manifest["folder"]
         for name in FILES:
-            path = folder / name
-            if not path.is_file():
-                return IndexStatus("corrupt", (f"model export file {path} is missing",))
-            if file_sha256(path) != manifest["files"].get(name):
-                return IndexStatus("corrupt", (f"model export file {path} does not match its manifest checksum",))
+            if not (folder / name).is_file():
+                return IndexStatus("corrupt", (f"model export file {folder / name} is missing",))
+        bad = [name for name in FILES if not _verified(folder, name, manifest["files"].get(name))]
+        if bad:
+            reason = f"model export file {folder / bad[0]} does not match its manifest checksum"
+            return IndexStatus("corrupt", (reason,))
     return IndexStatus("ok")
 
 
+def _verified(folder: Path, name: str, expected: str | None) -> bool:
+    """Whether a file's SHA-256 is `expected`. Hashing 110 MB is a tenth of a cold start, so a file whose
+    size and modification time are those it had when last found good (VERIFIED) is not hashed again."""
+    st = (folder / name).stat()
+    seen = [st.st_size, st.st_mtime_ns, expected]
+    try:
+        stamps = json.loads((folder / VERIFIED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamps = {}
+    if isinstance(stamps, dict) and stamps.get(name) == seen:
+        return True
+    if file_sha256(folder / name) != expected:
+        return False
+    stamps = stamps if isinstance(stamps, dict) else {}
+    try:  # best effort: a read-only index is hashed on every start instead
+        tmp = folder / f".{VERIFIED}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({**stamps, name: seen}), encoding="utf-8")
+        os.replace(tmp, folder / VERIFIED)
+    except OSError:
+        pass
+    return True
+
+
 class Runtime:
-    """The exported graphs in onnxruntime sessions, and the tokenizer; thread-safe to call."""
+    """The exported graphs in onnxruntime sessions, and the tokenizer; thread-safe to call.
+
+    The sessions are created in a background thread (onnxruntime releases the GIL while it reads and
+    optimises the graphs), so the rest of start-up overlaps with it; `ready()` waits and raises ModelError
+    if they could not be created, and every call waits for them. The lower layers' output for the last few
+    single texts is kept: a turn runs the red-flag layer on the message, then often retrieval on the same
+    words, which then needs only the retrieval top.
+    """
 
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.folder, self.manifest = folder, manifest
+        try:
+            self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+        except Exception as exc:  # tokenizers raises its own kinds; all mean "cannot use it"
+            raise ModelError(f"cannot load the model export's tokenizer in {folder}: {exc}; {REBUILD}") from exc
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.embedder = ExportedEmbedder(self)
+        self._hidden: dict[bytes, np.ndarray] = {}
+        self._hidden_lock = threading.Lock()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kneebot-runtime")
+        self._loading = pool.submit(self._create_sessions)
+        pool.shutdown(wait=False)
+
+    def _create_sessions(self) -> dict[str, Any]:
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
         options.enable_cpu_mem_arena = False  # the arena keeps every batch shape's peak; serving wants it small
         options.log_severity_level = 3
         try:
-            self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
-            self._sessions = {name: ort.InferenceSession(str(folder / name), options, providers=CPU)
-                              for name in (LOWER, RETRIEVAL, FLAGS)}
-        except Exception as exc:  # onnxruntime and tokenizers raise their own kinds; all mean "cannot use it"
-            raise ModelError(f"cannot load the model export in {folder}: {exc}; {REBUILD}") from exc
-        self.tokenizer.no_padding()
-        self.tokenizer.no_truncation()
-        self.embedder = ExportedEmbedder(self)
+            return {name: ort.InferenceSession(str(self.folder / name), options, providers=CPU)
+                    for name in (LOWER, RETRIEVAL, FLAGS)}
+        except Exception as exc:  # onnxruntime raises its own kinds; all mean "cannot use it"
+            raise ModelError(f"cannot load the model export in {self.folder}: {exc}; {REBUILD}") from exc
+
+    def ready(self) -> Runtime:
+        """The runtime once its sessions exist; ModelError if they cannot be created."""
+        self._loading.result()
+        return self
+
+    def _run(self, name: str, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        return self._loading.result()[name].run(None, inputs)[0]
 
     def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The shared lower layers' output for a padded batch."""
-        return self._sessions[LOWER].run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        if len(ids) != 1:
+            return self._run(LOWER, {"input_ids": ids, "attention_mask": mask})
+        key = ids.tobytes() + mask.tobytes()
+        with self._hidden_lock:
+            found = self._hidden.get(key)
+        if found is None:
+            found = self._run(LOWER, {"input_ids": ids, "attention_mask": mask})
+            with self._hidden_lock:
+                self._hidden[key] = found
+                while len(self._hidden) > HIDDEN_KEPT:
+                    self._hidden.pop(next(iter(self._hidden)))
+        return found
 
     def embed(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Normalised retrieval embeddings for a padded batch."""
-        return self._sessions[RETRIEVAL].run(None, {"hidden": self.hidden(ids, mask), "attention_mask": mask})[0]
+        return self._run(RETRIEVAL, {"hidden": self.hidden(ids, mask), "attention_mask": mask})
 
     def flag_probabilities(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The red-flag layer's sigmoid outputs for a padded batch, one row per text part."""
-        return self._sessions[FLAGS].run(None, {"hidden": self.hidden(ids, mask), "attention_mask": mask})[0]
+        return self._run(FLAGS, {"hidden": self.hidden(ids, mask), "attention_mask": mask})
 
 
 class ExportedEmbedder:
@@ -162,7 +226,8 @@ class ExportedEmbedder:
         out = [np.zeros((0, self.dim), dtype=np.float32)]
         tokenizer = self.runtime.tokenizer
         for start in range(0, len(texts), BATCH):
-            encs = tokenizer.encode_batch([str(t) for t in texts[start:start + BATCH]])
+            # one at a time: encode_batch's thread pool costs more than it saves on a shared machine
+            encs = [tokenizer.encode(str(t)) for t in texts[start:start + BATCH]]
             rows = [e.ids[:MAX_SEQ_LENGTH - 1] + ([e.ids[-1]] if len(e.ids) > MAX_SEQ_LENGTH else []) for e in encs]
             out.append(self.runtime.embed(*pad(rows)))
         return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
