@@ -173,6 +173,10 @@ class Runtime:
 
         options = ort.SessionOptions()
         options.enable_cpu_mem_arena = False  # the arena keeps every batch shape's peak; serving wants it small
+        # One thread per call: a query is a few dozen tokens, too little to share out, and a second spinning
+        # thread only competes with the other turns, workers and processes on a small machine (3x slower here).
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         options.log_severity_level = 3
         try:
             return {name: ort.InferenceSession(str(self.folder / name), options, providers=CPU)
