@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 HF_HUB_OFFLINE=1 .venv/bin/kneebot --index "$work/index" index >/dev/null
-.venv/bin/pip wheel -q --no-deps --no-build-isolation -w "$work/dist" .
+.venv/bin/pip wheel -q --no-deps -w "$work/dist" .
 rm -rf build
 "$PY" -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$work"/dist/kneebot-*.whl
