@@ -114,9 +114,10 @@ class SQLiteStore:
                 _create_private(self.path)
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"the conversation store {self.path} cannot be used: {exc}{_hint(self.path)}") from exc
+            raise StoreError(f"KNEEBOT_DB: the conversation store {self.path} cannot be used: "
+                             f"{exc}{_hint(self.path)}") from exc
         except OSError as exc:
-            raise StoreError(f"cannot create the conversation store at {self.path}: {exc}") from exc
+            raise StoreError(f"KNEEBOT_DB: cannot create the conversation store at {self.path}: {exc}") from exc
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
