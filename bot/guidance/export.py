@@ -24,6 +24,7 @@ from bot.guidance.runtime import (
     FILES,
     FLAGS,
     LOWER,
+    LOWER_DATA,
     RETRIEVAL,
     TOKENIZER,
     Runtime,
@@ -113,6 +114,22 @@ def _export_graphs(folder: Path, bert: Any, flag_model: Any, split: int) -> None
             torch.onnx.export(module, (hidden, mask), str(folder / name), input_names=["hidden", "attention_mask"],
                               output_names=[output], opset_version=OPSET, dynamo=False,
                               dynamic_axes={"hidden": batch, "attention_mask": batch, output: {0: "batch"}})
+    _embedding_table_apart(folder)
+
+
+def _embedding_table_apart(folder: Path) -> None:
+    """Move the token embedding table (47 MB) out of lower.onnx into lower.data at offset 0, where
+    onnxruntime maps it instead of copying it into memory."""
+    import onnx
+    from onnx import TensorProto, external_data_helper
+
+    model = onnx.load(str(folder / LOWER))
+    table = max(model.graph.initializer, key=lambda t: len(t.raw_data))
+    (folder / LOWER_DATA).write_bytes(table.raw_data)
+    external_data_helper.set_external_data(table, LOWER_DATA, offset=0, length=len(table.raw_data))
+    table.ClearField("raw_data")
+    table.data_location = TensorProto.EXTERNAL
+    onnx.save_model(model, str(folder / LOWER))
 
 
 def _check(folder: Path, manifest: dict[str, Any], st_model: Any, layer: Any) -> dict[str, Any]:

@@ -7,6 +7,8 @@ a folder `export-<id>/` holding:
 
     tokenizer.json   the bundled model's tokenizer
     lower.onnx       token embeddings and the shared lower layers: (input_ids, attention_mask) -> hidden
+    lower.data       the token embedding table, which onnxruntime maps from the file rather than copying,
+                     so only the rows of tokens actually seen take memory
     retrieval.onnx   the bundled top layers, mean pooling, L2 normalisation: (hidden, mask) -> embedding
     flags.onnx       the red-flag layer's fine-tuned top layers, head and sigmoid: (hidden, mask) -> probs
 
@@ -33,10 +35,11 @@ from bot.guidance.embedding import BUNDLED_MODEL_ID, BUNDLED_SHA256
 from bot.guidance.index import IndexStatus
 
 EXPORT_MANIFEST = "export.json"
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2
 TOKENIZER = "tokenizer.json"
 LOWER, RETRIEVAL, FLAGS = "lower.onnx", "retrieval.onnx", "flags.onnx"
-FILES = (TOKENIZER, LOWER, RETRIEVAL, FLAGS)
+LOWER_DATA = "lower.data"
+FILES = (TOKENIZER, LOWER, LOWER_DATA, RETRIEVAL, FLAGS)
 VERIFIED = "verified.json"  # size and modification time of each file when its hash last matched
 MAX_SEQ_LENGTH = 256  # the bundled model's sentence-transformers max_seq_length
 DIM = 384
