@@ -122,11 +122,10 @@ class Conversation:
     def control(self, r: Reading, b: ReplyBuilder) -> bool:
         """Start over or forget me."""
         if r.intent is Intent.START_OVER:
-            was_high = self.state.level.rank >= Triage.SEEK_CARE.rank
-            self.state = b.state = DialogueState(turn=self.state.turn)
             b.say("start_over")
-            if was_high:
+            if self.state.level.rank >= Triage.SEEK_CARE.rank:
                 b.say("start_over_care")
+            self.state = b.state = DialogueState(turn=self.state.turn)
             b.invite()
             return True
         if r.intent is Intent.FORGET:
@@ -218,8 +217,7 @@ class Conversation:
                 b.ask("screen_question")
             else:
                 b.repeat_pending()
-        elif s.level is not Triage.SELF_CARE:
-            # Nothing in the guidance matches, but what to do now is known: keep saying it.
+        elif s.level is not Triage.SELF_CARE:  # nothing in the guidance answers; what to do is known
             if s.level.rank >= Triage.SEEK_CARE.rank:
                 b.say("escalate_still")
         elif s.known and s.pending is None and not s.summarised:
@@ -229,7 +227,7 @@ class Conversation:
             b.say("summary_more")
         else:
             b.say("off_topic")
-            b.repeat_pending()
+            b.repeat_pending() if s.pending is not None or s.known else b.invite()
         return True
 
     def statement(self, r: Reading, b: ReplyBuilder) -> bool:
@@ -247,6 +245,8 @@ class Conversation:
             if s.pending is None and not r.topical:
                 b.say("off_topic")
                 b.remind()
+                if not s.known and not s.red_flags:
+                    b.invite()  # nothing to go on yet: ask for a description
                 return True
         self._advance(b)
         return True
