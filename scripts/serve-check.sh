@@ -24,6 +24,12 @@ export KNEEBOT_INDEX="$work/index" KNEEBOT_DB="$work/state/kneebot.sqlite3"
 printf 'I feel a pull behind my knee when I stretch\nno\nwhat is a Baker'"'"'s cyst?\nquit\n' \
   | "$work/venv/bin/kneebot" chat > "$work/chat.txt"
 grep -qi "baker" "$work/chat.txt" || { echo "serve-check: no passage about Baker's cyst in the chat" >&2; cat "$work/chat.txt" >&2; exit 1; }
+# Building needs the index extra: the serve-only install says so instead of failing obscurely.
+if "$work/venv/bin/kneebot" --index "$work/other-index" index 2> "$work/index.err"; then
+  echo "serve-check: kneebot index ran without torch" >&2; exit 1
+fi
+grep -q "pip install 'kneebot\[index\]'" "$work/index.err" \
+  || { echo "serve-check: kneebot index did not say what to install:" >&2; cat "$work/index.err" >&2; exit 1; }
 "$work/venv/bin/python" - "$ROOT" <<'PY'
 import sys
 from pathlib import Path

