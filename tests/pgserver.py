@@ -85,11 +85,27 @@ class PgServer:
             conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
         return self.url(name)
 
-    def stop(self) -> None:
-        """Stop the server at once and delete its folder."""
+    def halt(self) -> None:
+        """Stop the server at once, as a crash would, keeping its data."""
         subprocess.run(as_test_user([str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate",
                                      "-w", "stop"]), capture_output=True, timeout=60)
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port."""
+        _pg_ctl_start(self.bin, self.root, self.port)
+
+    def stop(self) -> None:
+        """Stop the server at once and delete its folder."""
+        self.halt()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _pg_ctl_start(bindir: Path, root: Path, port: int) -> subprocess.CompletedProcess:
+    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
+               " -c max_connections=200")
+    return subprocess.run(as_test_user([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-l", str(root / "log"),
+                                        "-o", options, "-w", "-t", "60", "start"]),
+                          capture_output=True, text=True, timeout=180)
 
 
 def start() -> PgServer:
@@ -101,20 +117,16 @@ def start() -> PgServer:
     if os.geteuid() == 0:
         shutil.chown(pwfile, TEST_USER, TEST_USER)
 
-    def run(argv: list[str], what: str) -> None:
-        done = subprocess.run(as_test_user(argv), capture_output=True, text=True, timeout=180)
+    def check(done: subprocess.CompletedProcess, what: str) -> None:
         if done.returncode != 0:
             log = root / "log"
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             shutil.rmtree(root, ignore_errors=True)
             raise PgUnavailable(f"{what} failed: {done.stderr.strip() or done.stdout.strip()} {tail}")
 
-    run([str(bindir / "initdb"), "-D", str(root / "data"), "-U", SUPERUSER, f"--pwfile={pwfile}",
-         "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-sync", "--no-instructions"],
-        "initdb")
+    initdb = [str(bindir / "initdb"), "-D", str(root / "data"), "-U", SUPERUSER, f"--pwfile={pwfile}",
+              "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]
+    check(subprocess.run(as_test_user(initdb), capture_output=True, text=True, timeout=180), "initdb")
     port = free_port()
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
-               " -c max_connections=200")
-    run([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-l", str(root / "log"), "-o", options, "-w", "-t", "60",
-         "start"], "pg_ctl start")
+    check(_pg_ctl_start(bindir, root, port), "pg_ctl start")
     return PgServer(root, port, bindir)

@@ -2,6 +2,7 @@
 connections the server drops are replaced."""
 import logging
 import sqlite3
+import time
 from dataclasses import replace
 
 import psycopg
@@ -78,3 +79,37 @@ def test_connections_killed_by_the_server_are_replaced(pg_assistant, pg_url):
     stored = open_store(pg_url)
     assert stored.load(chat.id)["turn"] == 2
     stored.close()
+
+
+def test_an_unreachable_server_fails_turns_fast_and_they_save_again_when_it_is_back(fast_settings, monkeypatch,
+                                                                                   caplog):
+    """The server goes down mid-run: the red flag is answered within seconds (not after every
+    operation's wait for a connection), kept in memory, and saved once the server is back."""
+    from pgserver import start
+
+    import bot.store.postgres as pg
+
+    monkeypatch.setattr(pg, "RETRY_AFTER", 1.0)
+    server = start()
+    try:
+        url = server.create_database()
+        assistant = _assistant(fast_settings, url)
+        chat = assistant.conversation()
+        chat.send("hi")
+        server.halt()
+        started = time.monotonic()
+        with caplog.at_level(logging.ERROR, logger="bot"):
+            reply = chat.send(RED)
+        assert time.monotonic() - started < 15
+        assert RED_FLAGS <= set(reply.red_flags) and "couldn't save this conversation" in reply.text
+        assert "unreachable" in caplog.text
+        server.resume()
+        time.sleep(1.2)
+        later = chat.send("what should I do?")
+        assert "couldn't save" not in later.text and RED_FLAGS <= set(later.red_flags)
+        stored = open_store(url)
+        assert set(stored.load(chat.id)["red_flags"]) >= RED_FLAGS
+        stored.close()
+        assistant.close()
+    finally:
+        server.stop()

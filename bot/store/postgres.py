@@ -71,6 +71,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 LOCK_TIMEOUT = 30.0  # seconds a turn waits for its conversation before it fails (and runs unlocked)
+# While the server is unreachable, operations fail at once for this long instead of each waiting for a
+# connection, so that a person gets the reply (and its red-flag decision) without minutes of waiting.
+RETRY_AFTER = 10.0
 
 # Serialises migrations when several workers start at once (an arbitrary, fixed advisory-lock key).
 _MIGRATION_LOCK = 0x6B6E6565626F74
@@ -119,6 +122,14 @@ def _migrate(conn: psycopg.Connection) -> None:
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number,))
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """Whether an error means the server cannot be reached (not that one statement failed)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(exc, psycopg.OperationalError) and (state is None or state[:2] == "08" or state[:3] == "57P")
+
+
 def _delete(conn: psycopg.Connection, conversation_id: str) -> None:
     for table, column in (("conversations", "id"), ("transcript", "conversation_id"),
                           ("audit", "conversation_id"), ("channel_keys", "conversation_id")):
@@ -141,19 +152,29 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"KNEEBOT_DB: cannot use the PostgreSQL database at {self.where}: "
                              f"{_reason(exc)}") from exc
-        self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, timeout=30, name="kneebot",
+        self._down_until = 0.0
+        self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, timeout=5, name="kneebot",
                                     kwargs={"autocommit": True, "connect_timeout": connect_timeout,
                                             # a worker stuck mid-turn holds up the next turn this long at most
                                             "options": f"-c lock_timeout={round(lock_timeout * 1000)}"},
                                     check=ConnectionPool.check_connection, open=True)
 
     def _fail(self, exc: BaseException) -> StoreError:
+        if _unreachable(exc):
+            self._down_until = time.monotonic() + RETRY_AFTER
         return StoreError(f"the conversation store (PostgreSQL at {self.where}) failed: {_reason(exc)}")
+
+    def _check_up(self) -> None:
+        if time.monotonic() < self._down_until:
+            raise StoreError(f"the conversation store (PostgreSQL at {self.where}) is unreachable; "
+                             f"trying again within {RETRY_AFTER:g} s")
 
     def _run(self, fn: Callable[[psycopg.Connection], T], *, atomic: bool = True) -> T:
         """fn on this thread's turn connection (which holds the lock) or a pooled one, in a transaction
         unless it is one statement (`atomic=False`: autocommit makes that one already)."""
         held: psycopg.Connection | None = getattr(self._local, "turn", None)
+        if held is None:
+            self._check_up()
         try:
             if held is not None:
                 if not atomic:
@@ -175,6 +196,7 @@ class PostgresStore:
             yield  # already held by this thread
             return
         key = lock_key(conversation_id)
+        self._check_up()
         try:
             conn = self._pool.getconn()
         except PoolTimeout as exc:
