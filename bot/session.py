@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.errors import KneebotError
+from bot.errors import KneebotError, StoreError
 from bot.ids import Triage
 from bot.reading import SCAN_LIMIT
 from bot.reply import Reply, ReplyKind
@@ -48,7 +48,11 @@ class Sessions:
 
     def conversation(self, channel: str, key: str) -> tuple[Conversation, bool]:
         """The key's conversation, resumed, or a new one bound to it; True when new."""
-        cid = self.bound(channel, key)
+        try:
+            cid = self.bound(channel, key)
+        except StoreError:  # the message is still read for red flags, on a conversation of its own
+            log.exception("could not look up the session's conversation")
+            return self.assistant.conversation(), False
         if cid is not None:
             try:
                 return self.assistant.conversation(cid), False
@@ -62,7 +66,10 @@ class Sessions:
         chat, started = self.conversation(channel, key)
         reply = chat.send(text)
         # "forget me": the core deleted the conversation and every binding to it.
-        forgotten = self.bound(channel, key) != chat.id
+        try:
+            forgotten = self.bound(channel, key) != chat.id
+        except StoreError:
+            forgotten = False
         return Turn(reply, started, forgotten)
 
     def restart(self, channel: str, key: str) -> Conversation:

@@ -103,6 +103,10 @@ def test_an_unreachable_server_fails_turns_fast_and_they_save_again_when_it_is_b
         assert time.monotonic() - started < 15
         assert RED_FLAGS <= set(reply.red_flags) and "couldn't save this conversation" in reply.text
         assert "unreachable" in caplog.text
+        from bot.session import Sessions
+
+        channel = Sessions(assistant).send("web", "a-browser-key", RED)  # its binding cannot be read either
+        assert RED_FLAGS <= set(channel.reply.red_flags) and "couldn't save" in channel.reply.text
         server.resume()
         time.sleep(1.2)
         later = chat.send("what should I do?")
