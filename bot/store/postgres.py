@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -158,6 +159,8 @@ class PostgresStore:
                                             # a worker stuck mid-turn holds up the next turn this long at most
                                             "options": f"-c lock_timeout={round(lock_timeout * 1000)}"},
                                     check=ConnectionPool.check_connection, open=True)
+        # Closed from the main thread at exit, not by the garbage collector from one of its own threads.
+        weakref.finalize(self, self._pool.close)
 
     def _fail(self, exc: BaseException) -> StoreError:
         if _unreachable(exc):
