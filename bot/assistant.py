@@ -55,8 +55,9 @@ class Assistant:
         self.detector = RedFlagDetector(self.rules, LearnedLayer.load(rules_version=self.rules.spec_version,
                                                                       runtime=runtime))
         self.findings = FindingExtractor.load()
-        self.evidence = EvidenceModel.load()
+        self.evidence = EvidenceModel.load(declared=self.findings.slots)
         self.templates = Templates.load()
+        self.templates.check_findings({name: slot.values for name, slot in self.findings.slots.items()})
         self.source_titles = load_source_titles(settings.corpus_dir)
         self.services = Services(
             safety=self.detector, symptoms=Symptoms(self.findings, self.evidence),

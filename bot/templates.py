@@ -1,6 +1,7 @@
 """Reviewed reply templates, loaded from packaged YAML and checked on load."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,24 @@ class Templates:
             if empty:
                 raise RulesError(f"{path}: {key}: empty label for {', '.join(empty)}")
         return cls(data)
+
+    def check_findings(self, declared: Mapping[str, tuple[str, ...]], path: Path | None = None) -> None:
+        """Every declared slot value (findings.yaml) has a label in finding_labels, and nothing else does
+        (a free slot's label is `said`); RulesError naming the file and key otherwise."""
+        where = path or DEFAULT_PATH
+        labels = self.data["finding_labels"]
+        if not isinstance(labels, dict):
+            raise RulesError(f"{where}: finding_labels must map slots to their values' labels")
+        missing, unknown = sorted(set(declared) - set(labels)), sorted(set(labels) - set(declared))
+        if missing or unknown:
+            raise RulesError(f"{where}: finding_labels must name exactly the slots of findings.yaml; "
+                             f"missing {missing}, unknown {unknown}")
+        for slot, values in declared.items():
+            given = labels[slot] if isinstance(labels[slot], dict) else {}
+            want = set(values) or {"said"}
+            if set(given) != want or not all(isinstance(v, str) and v.strip() for v in given.values()):
+                raise RulesError(f"{where}: finding_labels.{slot} must label exactly {sorted(want)} with text; "
+                                 f"has {sorted(given)}")
 
     def __call__(self, key: str, **values: str) -> str:
         """The template `key` with placeholders filled."""

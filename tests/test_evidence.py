@@ -228,7 +228,10 @@ def _table() -> dict:
     (lambda d: d["links"][0].update(weight=3), "links[0].weight"),
     (lambda d: d["links"][0].pop("cite"), "links[0]"),
     (lambda d: d["links"].append(dict(d["links"][0])), "a second link"),
-    (lambda d: d["slots"]["location"].update(kind="scale"), "unknown kind 'scale'"),
+    (lambda d: d["slots"]["location"].update(kind="multi"), "declared once, in findings.yaml"),
+    (lambda d: d["slots"]["location"].update(values=["behind"]), "declared once, in findings.yaml"),
+    (lambda d: d["slots"].update(mood=dict(d["slots"]["location"])), "unknown slot 'mood'"),
+    (lambda d: d["slots"].update(onset=dict(d["slots"]["location"])), "unknown slot 'onset'"),
     (lambda d: d["slots"]["location"].pop("question"), "slots.location.question"),
     (lambda d: d["stop"].update(patience=3), "patience"),
 ])

@@ -16,6 +16,7 @@ from typing import Any
 from bot.datafile import read_yaml
 from bot.errors import RulesError
 from bot.ids import Cause
+from bot.symptoms.findings import FindingExtractor, Slot
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "evidence.yaml"
 CAUSES: tuple[str, ...] = tuple(str(c) for c in Cause)
@@ -67,7 +68,9 @@ def _text(spec: dict[str, Any], key: str, where: str) -> str:
 class EvidenceModel:
     """Scores causes from known findings and picks the question that best separates them."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], declared: Mapping[str, Slot] | None = None) -> None:
+        """`declared`: the symptom slots as findings.yaml declares them (kind and values live there only)."""
+        self.declared = declared if declared is not None else FindingExtractor.load().slots
         if not isinstance(data, dict):
             raise _fail("top level", "must be a mapping")
         unknown = set(data) - {"version", "stop", "slots", "links"}
@@ -97,15 +100,16 @@ class EvidenceModel:
         where = f"slots.{name}"
         if not isinstance(spec, dict):
             raise _fail(where, "must be a mapping")
-        allowed = {"kind", "values", "base", "question", "why", "cite"}
+        allowed = {"base", "question", "why", "cite"}
         if set(spec) - allowed:
-            raise _fail(where, _unknown(set(spec) - allowed, sorted(allowed)))
-        kind = spec.get("kind")
-        if kind not in ("multi", "yes_no"):
-            raise _fail(f"{where}.kind", f"unknown kind {kind!r}; must be multi or yes_no")
-        values = ("yes", "no") if kind == "yes_no" else tuple(str(v) for v in spec.get("values") or ())
-        if not values:
-            raise _fail(f"{where}.values", "a multi slot needs its values listed")
+            raise _fail(where, _unknown(set(spec) - allowed, sorted(allowed)) +
+                        " (a slot's kind and values are declared once, in findings.yaml)")
+        declared = self.declared.get(name)
+        if declared is None or declared.kind not in ("multi", "yes_no"):
+            usable = [n for n, d in self.declared.items() if d.kind in ("multi", "yes_no")]
+            raise _fail(where, f"unknown slot {name!r}; findings.yaml declares {', '.join(usable)}")
+        kind = declared.kind
+        values = ("yes", "no") if kind == "yes_no" else declared.values
         base = spec.get("base", 0.1)
         if isinstance(base, dict):
             if set(base) - set(values) - {"default"}:
@@ -163,11 +167,13 @@ class EvidenceModel:
                          if lk.weight > self._base[lk.slot][lk.value]}
 
     @classmethod
-    def load(cls, path: Path | str | None = None, corpus_text: str | None = None) -> EvidenceModel:
-        """Load and validate the evidence table; with `corpus_text`, check every cite occurs in it."""
+    def load(cls, path: Path | str | None = None, corpus_text: str | None = None,
+             declared: Mapping[str, Slot] | None = None) -> EvidenceModel:
+        """Load and validate the evidence table against the declared slots; with `corpus_text`, check
+        every cite occurs in it."""
         path = Path(path) if path else DEFAULT_PATH
         data = read_yaml(path, "the evidence table")
-        model = cls(data)
+        model = cls(data, declared)
         if corpus_text is not None:
             model.check_cites(corpus_text)
         return model
