@@ -293,7 +293,7 @@ def export_in_child(index_dir: Path, layer_dir: Path | None, status: IndexStatus
         raise ModelError(f"the model export is {status}, and this install cannot rebuild it (no "
                          f"{', '.join(missing)}); {REBUILD}")
     args = [sys.executable, "-m", "bot.guidance.export", str(index_dir)] + ([str(layer_dir)] if layer_dir else [])
-    done = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    done = subprocess.run(args, capture_output=True, text=True)  # the child keeps the hub offline itself
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise ModelError(f"the model export is {status} and re-exporting it failed ({last}); {REBUILD}")
