@@ -96,19 +96,21 @@ class RetrievalSettings:
     """Fusion constant and depth, the weight of a passage's best sentence, and the relevance floor.
 
     A query is answerable when its best passage's similarity reaches a floor that is lower the more
-    of its words (or everyday phrases) are distinctive words of the guidance: none, one, two or more.
+    of its words (or everyday phrases) are distinctive words of the guidance: none, one, two or more;
+    or when it is at least min_question_similarity close to a question a passage answers.
     A passage is shown when its similarity reaches min_result_similarity or it has such a word.
     """
 
     rrf_k: int = 10
     candidates: int = 20
-    sentence_weight: float = 0.3
+    sentence_weight: float = 0.7
     question_weight: float = 1.0  # a passage is as close as its closest question, times this
     framing_weight: float = 0.95  # an introduction (framing: true) scores this much of its similarity
     min_similarity: float = 0.45
     min_similarity_one_word: float = 0.30
     min_similarity_two_words: float = 0.10
     min_result_similarity: float = 0.20
+    min_question_similarity: float = 0.55  # this close to a passage's question answers, whatever the floor
 
 
 DEFAULT_RETRIEVAL = RetrievalSettings()
@@ -229,18 +231,19 @@ class Retriever:
         terms = {w for u in matched for w in u if distinctive(w)}
         return {i for i, words in enumerate(self._words) if words & terms}, len(matched)
 
-    def _answerable(self, sims: np.ndarray, matched: int) -> bool:
-        best = float(sims.max()) if len(sims) else -1.0
+    def _answerable(self, own: np.ndarray, sims: np.ndarray, matched: int) -> bool:
+        best = float(own.max()) if len(own) else -1.0
         s = self.settings
         floor = s.min_similarity if matched == 0 else s.min_similarity_one_word if matched == 1 \
             else s.min_similarity_two_words
-        return best >= floor
+        return best >= floor or (len(sims) > 0 and float(sims.max()) >= s.min_question_similarity)
 
     def relevant(self, query: str) -> bool:
         """Whether anything in the guidance is close enough to the query to answer it."""
         if not tokenize(query) or not self.chunks:
             return False
-        return self._answerable(self._dense(query)[2], self._evidence(query)[1])
+        _, sims, own = self._dense(query)
+        return self._answerable(own, sims, self._evidence(query)[1])
 
     def search(self, query: str, k: int = 5) -> list[Citation]:
         """The best k passages by fused ranking (scored as in search_by), or [] when nothing answers it."""
@@ -248,7 +251,7 @@ class Retriever:
             return []
         ranked, sims, own = self._rank(query, "hybrid", k)
         hits, matched = self._evidence(query)
-        if not self._answerable(own, matched):
+        if not self._answerable(own, sims, matched):
             return []
         kept = [r for r in ranked if sims[r[0]] >= self.settings.min_result_similarity or r[0] in hits]
         return [self._citation(i, s, f) for i, s, f in kept[:k]]
