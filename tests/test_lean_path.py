@@ -96,7 +96,7 @@ def test_export_manifest_records_what_it_was_made_from(lean_index):
 
 
 @pytest.mark.slow
-def test_query_paths_never_import_torch(lean_index, tmp_path):
+def test_python_api_and_channels_never_import_torch(lean_index, tmp_path):
     code = """
 import json, sys
 from bot import Assistant
@@ -105,6 +105,9 @@ chat = assistant.conversation()
 replies = [chat.send(m) for m in ("I feel a pull behind my knee when I stretch", "no", "what is a Baker's cyst?")]
 flagged = assistant.conversation().send("my knee gave way and now I can't put weight on it")
 hits = assistant.search("why does pointing my toes help", k=3)
+import ui.discord_bot  # the channels build on the same assistant
+from ui.web import build_app
+build_app(assistant)
 print(json.dumps({"kinds": [r.kind for r in replies], "cited": bool(replies[2].citations), "hits": len(hits),
                   "flags": flagged.red_flags, "heavy": [m for m in sys.argv[1:] if m in sys.modules]}))
 """
