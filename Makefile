@@ -37,7 +37,8 @@ bench: setup
 	$(BIN)/python benchmarks/bench_red_flags.py
 	$(BIN)/python benchmarks/bench_index.py
 	$(BIN)/python benchmarks/bench_turn.py
-	$(BIN)/python benchmarks/bench_cold_start.py
+	$(BIN)/python benchmarks/bench_turn.py --plain
+	$(BIN)/python benchmarks/bench_cold_start.py --web
 	$(BIN)/python benchmarks/bench_web.py --clients 20
 	$(BIN)/python benchmarks/bench_web.py --clients 50
 	$(BIN)/python benchmarks/bench_web.py --clients 50 --workers 1 2
