@@ -149,8 +149,10 @@ def _check(folder: Path, manifest: dict[str, Any], st_model: Any, layer: Any) ->
     return {"sentences": len(texts), "min_cosine": round(cosine, 7), "max_probability_difference": difference}
 
 
-def build_export(index_dir: Path, layer_dir: Path | None = None, st_model: Any = None) -> dict[str, Any]:
-    """Export, check and write the query-time model into index_dir atomically; returns its manifest."""
+def build_export(index_dir: Path, layer_dir: Path | None = None, st_model: Any = None,
+                 unless_current: bool = False) -> dict[str, Any] | None:
+    """Export, check and write the query-time model into index_dir atomically; returns its manifest, or
+    None when `unless_current` and another process wrote a current one while this one waited."""
     from bot.guidance.embedding import BUNDLED_SHA256, bundled_model_dir, load_embedder, verify_weights
     from bot.guidance.index import _build_lock, _fsync, _write
     from bot.safety.layer import LearnedLayer
@@ -168,6 +170,8 @@ def build_export(index_dir: Path, layer_dir: Path | None = None, st_model: Any =
     folder_name = f"export-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     tmp = index_dir / f".tmp-{folder_name}"
     with _build_lock(index_dir):
+        if unless_current and export_status(index_dir, layer_dir).ok:
+            return None
         tmp.mkdir()
         try:
             previous = bert.config._attn_implementation
@@ -207,7 +211,7 @@ def ensure_export(index_dir: Path, layer_dir: Path | None = None, st_model: Any 
     """Re-export when the export is missing, stale or corrupt; the new manifest, or None when current."""
     if export_status(index_dir, layer_dir).ok:
         return None
-    return build_export(index_dir, layer_dir, st_model)
+    return build_export(index_dir, layer_dir, st_model, unless_current=True)
 
 
 if __name__ == "__main__":
