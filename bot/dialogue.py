@@ -264,6 +264,9 @@ class Conversation:
             b.say("escalate_still")
         elif s.summarised:
             b.advice_again()
+        elif s.known and s.screened:  # they want advice now: give what we have instead of asking on
+            s.pending = None
+            b.summary_once()
         else:
             b.say("advice_need_more")
             b.invite() if s.pending is None else b.repeat_pending()
@@ -316,14 +319,7 @@ class Conversation:
             s.wait_for(PendingKind.SLOT, slot)
             b.ask_slot(slot)
             return
-        key = repr(sorted(s.known.items()))
-        if s.summarised and key == s.summary_key:
-            b.say("acknowledge")
-            b.say("summary_more")
-            return
-        update = s.summarised
-        s.summarised, s.summary_key = True, key
-        b.summary(update=update)
+        b.summary_once()
 
 
 # The safety order: the first step that answers finishes the reply.

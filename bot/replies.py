@@ -207,6 +207,18 @@ class ReplyBuilder:
             self.advise(top)
         self.say("summary_more")
 
+    def summary_once(self) -> None:
+        """The summary, an update when findings changed since the last one, or only an acknowledgement."""
+        s = self.state
+        key = repr(sorted(s.known.items()))
+        if s.summarised and key == s.summary_key:
+            self.say("acknowledge")
+            self.say("summary_more")
+            return
+        update = s.summarised
+        s.summarised, s.summary_key = True, key
+        self.summary(update=update)
+
     def advise(self, cause: str | None) -> None:
         """The guidance's advice for a cause (general advice for None), and when to get checked."""
         self.say("summary_advice")
