@@ -162,7 +162,7 @@ def build_export(index_dir: Path, layer_dir: Path | None = None, st_model: Any =
     base_dir = bundled_model_dir()
     verify_weights(base_dir, BUNDLED_SHA256)
     if st_model is None:
-        st_model = load_embedder()._model  # type: ignore[attr-defined]
+        st_model = load_embedder().model  # type: ignore[attr-defined]
     layer = LearnedLayer.load(layer_dir or layer_dir_default(), runtime=None)
     bert = st_model[0].auto_model
     split = bert.config.num_hidden_layers - expected["layer"]["top_layers"]
