@@ -1,6 +1,7 @@
 """Reading kneebot's YAML data files (rules, templates, evidence, lay terms, source titles)."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,3 +28,12 @@ def read_yaml(path: Path, what: str, error: type[KneebotError] = RulesError) -> 
 def describe_validation(exc: ValidationError) -> str:
     """A data file's validation errors as `key.path: message` parts, for errors that name the key."""
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

@@ -14,9 +14,10 @@ import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
+from bot.datafile import file_sha256
 from bot.errors import ModelError, SafetyLayerError
 from bot.guidance import runtime as rt
-from bot.guidance.runtime import EXPORT_MANIFEST, LOWER, ensure_runtime, export_status, file_sha256, load_runtime
+from bot.guidance.runtime import EXPORT_MANIFEST, LOWER, ensure_runtime, export_status, load_runtime
 
 CORPUS = PROJECT_ROOT / "corpus"
 TESTS = PROJECT_ROOT / "tests"

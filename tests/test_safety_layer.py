@@ -7,11 +7,12 @@ import time
 
 import pytest
 
+from bot.datafile import file_sha256
 from bot.errors import SafetyLayerError
 from bot.ids import RedFlag
 from bot.safety import layer as layer_mod
 from bot.safety.detector import LAYER_DOUBT, LAYER_HIT, RedFlagDetector, combine
-from bot.safety.layer import DEFAULT_DIR, MANIFEST, MAX_WINDOWS, WEIGHTS, LearnedLayer, file_sha256
+from bot.safety.layer import DEFAULT_DIR, MANIFEST, MAX_WINDOWS, WEIGHTS, LearnedLayer
 from bot.safety.rules import Decision, Detection, RuleSet, ScanResult
 
 MAX_MODEL_BYTES = 20 * 1024 * 1024

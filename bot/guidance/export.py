@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.datafile import file_sha256
 from bot.errors import ModelError
 from bot.guidance.runtime import (
     EXPORT_MANIFEST,
@@ -30,7 +31,6 @@ from bot.guidance.runtime import (
     Runtime,
     expected_export,
     export_status,
-    file_sha256,
     layer_dir_default,
 )
 from bot.version import VERSION

@@ -17,7 +17,6 @@ sentence-transformers and torch made when they were written (bot/guidance/export
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -30,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.datafile import file_sha256
 from bot.errors import ModelError
 from bot.guidance.embedding import BUNDLED_MODEL_ID, BUNDLED_SHA256
 from bot.guidance.index import IndexStatus
@@ -71,15 +71,6 @@ def expected_export(layer_dir: Path | None = None) -> dict[str, Any]:
                   "max_seq_length": MAX_SEQ_LENGTH},
         "layer": {"weights_sha256": layer_sha, "top_layers": top_layers},
     }
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read(index_dir: Path) -> dict[str, Any]:

@@ -13,7 +13,6 @@ go through the model in one batched pass, so hostile input costs a bounded amoun
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot.datafile import file_sha256
 from bot.errors import SafetyLayerError
 from bot.ids import RedFlag
 
@@ -64,15 +64,6 @@ class Thresholds:
         """The manifest form."""
         return {name: {str(k): round(v, 4) for k, v in getattr(self, name).items()}
                 for name in ("record", "ask", "keep")}
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class LearnedLayer:

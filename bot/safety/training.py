@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from bot.datafile import file_sha256
 from bot.ids import RedFlag
 from bot.safety.blindsets import EMERGENCY, Message, load_sets
 from bot.safety.layer import (
@@ -31,7 +32,6 @@ from bot.safety.layer import (
     Thresholds,
     build_model,
     encode_batch,
-    file_sha256,
     trainable_parameters,
     windows,
 )
