@@ -33,6 +33,17 @@ _SINCE = re.compile(
 )
 _SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "last week": 7,
                "last month": 30, "since the weekend": 3}
+# A diary ("day 12: still a 6") or an ordinal week ("my third week of the gentle version") also says how long.
+_DAY_N = re.compile(r"\bday\s*#?\s*(?P<n>\d{1,3})\b", re.I)
+_NTH_WEEK = re.compile(r"\b(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week\b", re.I)
+_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
+             "6th": 6}
+# A sentence that is a condition or someone else's story tells nothing about this person's timeline.
+_NOT_MINE = re.compile(
+    r"\W*(?:(?:and|but|so|ok|okay)\W+)?(?:if|suppose|supposing|what\s+if|in\s+case|assuming|"
+    r"(?:my|our|a)\s+(?:\w+\s+)?(?:brother|sister|mum|mom|dad|father|mother|wife|husband|partner|friend|son|"
+    r"daughter|kid|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r)(?:'s)?\s+(?:says|said|has|had|is|was|"
+    r"knee|leg|pain))\b", re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
 
 
@@ -91,6 +102,8 @@ class Timeline:
         context = context or default_rules()
         state, spans = self, []
         for lo, hi in sentences(text):
+            if _NOT_MINE.match(text, lo, hi):
+                continue  # "if it's still sore after a week of ...", "my brother says his hasn't changed"
             mods = _live(cues.modifying, text, lo, hi, context, _SKIP)
             worse = _live(cues.not_improving, text, lo, hi, context, _SKIP)
             taken = [m.span() for m in worse]
@@ -144,6 +157,10 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
         if m.group("less"):
             days -= 1
         found.append((m.start(), m.end(), days))
+    for m in _DAY_N.finditer(text, lo, hi):
+        found.append((m.start(), m.end(), float(m.group("n"))))
+    for m in _NTH_WEEK.finditer(text, lo, hi):
+        found.append((m.start(), m.end(), (_ORDINALS[m.group("o").lower()] - 1) * 7 + 1.0))
     for m in _SINCE.finditer(text, lo, hi):
         word = re.sub(r"\s+", " ", m.group("w").lower()).removeprefix("since ")
         days = _SINCE_DAYS.get(word, 3)
