@@ -28,6 +28,9 @@ def _run(cues, *messages: str) -> Timeline:
     ["I've been using a strap since last month", "it's getting worse"],
     ["I've been doing the bent knee version for a week and a half", "not getting better"],
     ["it's no better", "I've been doing the gentler version for two weeks"],
+    ["day 1 of the gentle strap stretch: 6/10. day 12: 6/10. nothing is shifting"],
+    ["this is my third week of stretching more carefully and the ache hasn't changed one bit"],
+    ["it's been ten days of doing the stretches gently and the knee is just as sore"],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"
@@ -43,6 +46,10 @@ def test_persistent(cues, messages):
     ["I haven't changed how I stretch", "it's been two weeks", "no better"],
     ["I'll try the bent knee version", "it's been two weeks", "no better"],
     ["my friend has been using a strap for two weeks and it's no better"],
+    ["If the pain is still there after a week of doing it gently, what would you suggest?"],
+    ["My brother says his knee pain hasn't changed after two weeks of gentle stretching."],
+    ["two weeks of the gentle routine and i'm basically pain free now"],
+    ["my mate went for a gentle jog last week and the pain is no better"],
 ])
 def test_not_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) != "persistent"
@@ -64,6 +71,7 @@ def test_possible_is_worth_asking(cues, messages, expected):
     ("bent knee version for a couple of weeks", 14), ("bent knee version for 2 wks", 14),
     ("bent knee version for a fortnight", 14), ("bent knee version since yesterday", 1),
     ("bent knee version for a few days", 3), ("bent knee version for nearly a week", 6),
+    ("day 9 of the bent knee version", 9), ("my third week of the bent knee version", 15),
 ])
 def test_durations(cues, text, days):
     assert Timeline().updated(text, cues).modified_days == days

@@ -119,8 +119,9 @@ class Timeline:
             for start, end, days in _durations(text, lo, hi):
                 owner = _nearest(start, end, mods, pains, text, context)
                 spans.append((start, end))
-                if owner == "mod" or (owner is None and state.modifying and state.modified_days is None):
-                    state = replace(state, modified_days=days)
+                diary = _DAY_N.match(text, start) is not None  # "day 1: 6. day 12: 6": the latest day counts
+                if owner == "mod" or (owner is None and state.modifying and (state.modified_days is None or diary)):
+                    state = replace(state, modified_days=max(days, state.modified_days or 0) if diary else days)
                 else:
                     state = replace(state, pain_days=days)
             last = max(worse + better, key=lambda m: m.start(), default=None)
