@@ -182,6 +182,11 @@ def test_assistant_does_not_start_without_its_layer(layer_copy, monkeypatch, has
      RedFlag.LOCKING_OR_CLICKING),
     ("also my foot is rotated right out when I stretch", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
     ("my foot turns out when I stretch and it hurts behind the knee", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+    ("I am keeping leg very tight and straight, knee fully locked, and pushing down hard",
+     RedFlag.LOCKING_OR_CLICKING),
+    ("i always jam the knee fully locked, and it goes away when i soften it", RedFlag.LOCKING_OR_CLICKING),
+    ("my leg feels weird", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+    ("it's really more burning than sharp, like a hot line down to the calf", RedFlag.CALF_CLOT_SIGNS),
 ])
 def test_technique_in_words_of_a_sign_is_asked_not_recorded(detector, text, flag):
     decisions = {d.rule: d.decision for d in detector.scan(text).detections}
@@ -193,7 +198,8 @@ def test_technique_in_words_of_a_sign_is_asked_not_recorded(detector, text, flag
     ("my knee locked and I couldn't straighten it", RedFlag.LOCKING_OR_CLICKING),
     ("my knee locked up during the stretch", RedFlag.LOCKING_OR_CLICKING),
     ("my leg has been numb since yesterday", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+    ("my leg feels weird and numb since yesterday", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+    ("my calf is hot, red and swollen", RedFlag.CALF_CLOT_SIGNS),
 ])
-def test_the_sign_itself_is_still_recorded(detector, rules, text, flag):
-    assert not rules.asks_instead(flag, text)
+def test_the_sign_itself_is_still_recorded(detector, text, flag):
     assert {d.rule: d.decision for d in detector.scan(text).detections}.get(flag) is Decision.RECORD
