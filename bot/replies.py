@@ -150,8 +150,7 @@ class ReplyBuilder:
         is read with the leading cause it points to.
         """
         hits = self.guidance.search(query, k=PASSAGES_SHOWN + 2)
-        causes = self.evidence.scores(self.state.known)
-        if not hits and causes and _POINTS_BACK.search(query):
+        if not hits and _POINTS_BACK.search(query) and (causes := self.evidence.scores(self.state.known)):
             hits = self.guidance.search(f"{query} {self.t.cause(causes[0][0])}", k=PASSAGES_SHOWN + 2)
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             hits = [h for h in hits if h.section != self.advice.stretching_section]

@@ -6,7 +6,6 @@ embeddings by cosine, red-flag probabilities by absolute difference, on CHECK_SE
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -154,7 +153,7 @@ def build_export(index_dir: Path, layer_dir: Path | None = None, st_model: Any =
     """Export, check and write the query-time model into index_dir atomically; returns its manifest, or
     None when `unless_current` and another process wrote a current one while this one waited."""
     from bot.guidance.embedding import BUNDLED_SHA256, bundled_model_dir, load_embedder, verify_weights
-    from bot.guidance.index import _build_lock, _fsync, _write
+    from bot.guidance.index import _build_lock, _fsync, switch_manifest
     from bot.safety.layer import LearnedLayer
 
     index_dir = Path(index_dir)
@@ -192,12 +191,7 @@ def build_export(index_dir: Path, layer_dir: Path | None = None, st_model: Any =
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _write(index_dir / f".{EXPORT_MANIFEST}.tmp", json.dumps(manifest, indent=1).encode("utf-8"))
-        os.replace(index_dir / f".{EXPORT_MANIFEST}.tmp", index_dir / EXPORT_MANIFEST)
-        _fsync(index_dir)
-        for old in index_dir.iterdir():
-            if old.is_dir() and old.name != folder_name and old.name.startswith(("export-", ".tmp-export-")):
-                shutil.rmtree(old, ignore_errors=True)
+        switch_manifest(index_dir, EXPORT_MANIFEST, manifest, folder_name, "export-")
     export_status(index_dir, layer_dir)  # records the files as verified, so the first start need not hash them
     return manifest
 

@@ -258,14 +258,19 @@ def _write_build(index_dir: Path, chunks: list[Chunk], vectors: Any, expected: d
         "code_version": VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    _write(index_dir / f".{MANIFEST}.tmp", json.dumps(manifest, indent=1).encode("utf-8"))
-    os.replace(index_dir / f".{MANIFEST}.tmp", index_dir / MANIFEST)
-    _fsync(index_dir)
-    # Only now is the old build unreferenced; leftovers of crashed builds go too.
-    for old in index_dir.iterdir():
-        if old.is_dir() and old.name != build_id and old.name.startswith(("build-", ".tmp-build-")):
-            shutil.rmtree(old, ignore_errors=True)
+    switch_manifest(index_dir, MANIFEST, manifest, build_id, "build-")
     return manifest
+
+
+def switch_manifest(index_dir: Path, name: str, manifest: dict, folder: str, prefix: str) -> None:
+    """Point index_dir/name at `folder` with one atomic rename, then remove the folders it no longer
+    references (and leftovers of crashed builds) whose names start with `prefix`."""
+    _write(index_dir / f".{name}.tmp", json.dumps(manifest, indent=1).encode("utf-8"))
+    os.replace(index_dir / f".{name}.tmp", index_dir / name)
+    _fsync(index_dir)
+    for old in index_dir.iterdir():
+        if old.is_dir() and old.name != folder and old.name.startswith((prefix, f".tmp-{prefix}")):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def ensure_index(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: Progress | None = None,

@@ -33,6 +33,7 @@ from bot.datafile import file_sha256
 from bot.errors import ModelError
 from bot.guidance.embedding import BUNDLED_MODEL_ID, BUNDLED_SHA256
 from bot.guidance.index import IndexStatus
+from bot.tokens import encode
 
 EXPORT_MANIFEST = "export.json"
 EXPORT_FORMAT = 2
@@ -222,24 +223,10 @@ class ExportedEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised float32 embeddings, one row per text (truncated at 256 tokens, as the model is)."""
         out = [np.zeros((0, self.dim), dtype=np.float32)]
-        tokenizer = self.runtime.tokenizer
         for start in range(0, len(texts), BATCH):
-            # one at a time: encode_batch's thread pool costs more than it saves on a shared machine
-            encs = [tokenizer.encode(str(t)) for t in texts[start:start + BATCH]]
-            rows = [e.ids[:MAX_SEQ_LENGTH - 1] + ([e.ids[-1]] if len(e.ids) > MAX_SEQ_LENGTH else []) for e in encs]
-            out.append(self.runtime.embed(*pad(rows)))
+            # tokenized one at a time: the tokenizer's own batch thread pool costs more than it saves here
+            out.append(self.runtime.embed(*encode(self.runtime.tokenizer, texts[start:start + BATCH], MAX_SEQ_LENGTH)))
         return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
-
-
-def pad(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids and attention mask, zero-padded to the longest row."""
-    width = max(len(r) for r in rows)
-    ids = np.zeros((len(rows), width), dtype=np.int64)
-    mask = np.zeros((len(rows), width), dtype=np.int64)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = r
-        mask[i, : len(r)] = 1
-    return ids, mask
 
 
 def load_runtime(index_dir: Path, layer_dir: Path | None = None, checked: bool = False) -> Runtime:

@@ -26,6 +26,7 @@ import numpy as np
 from bot.datafile import file_sha256
 from bot.errors import SafetyLayerError
 from bot.ids import RedFlag
+from bot.tokens import encode
 
 if TYPE_CHECKING:
     from bot.guidance.runtime import Runtime
@@ -249,16 +250,9 @@ def _pieces(sentence: str, tokenizer: Any, budget: int) -> list[str]:
 
 
 def encode_batch(tokenizer: Any, parts: list[str], max_tokens: int) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids and attention mask, padded to the longest part."""
-    encs = [tokenizer.encode(p[: max_tokens * 12]) for p in parts]
-    rows = [e.ids[: max_tokens - 1] + ([e.ids[-1]] if len(e.ids) > max_tokens else []) for e in encs]
-    width = max(len(r) for r in rows)
-    ids = np.zeros((len(rows), width), dtype=np.int64)
-    mask = np.zeros((len(rows), width), dtype=np.int64)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = r
-        mask[i, : len(r)] = 1
-    return ids, mask
+    """Token ids and attention mask, padded to the longest part (each part cut to a few characters per
+    token first, so an enormous part is not tokenized whole)."""
+    return encode(tokenizer, [p[: max_tokens * 12] for p in parts], max_tokens)
 
 
 def load_tokenizer(base_dir: Path) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,9 @@ def _unavailable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """One chromium for the whole module: the machine is shared."""
+@contextmanager
+def chromium_browser() -> Iterator:
+    """Debian's chromium through Playwright; skipped where it is missing, failed under CI=true."""
     reason = _unavailable()
     if reason:
         if os.environ.get("CI") == "true":
@@ -49,8 +50,17 @@ def browser() -> Iterator:
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One chromium for the whole module: the machine is shared."""
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

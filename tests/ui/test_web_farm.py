@@ -159,17 +159,9 @@ def test_a_worker_killed_halfway_loses_no_turn_and_mixes_no_conversations(farm, 
 def test_a_page_keeps_its_conversation_when_its_worker_is_killed(farm):
     """A browser's conversation (its key in browser storage, under KNEEBOT_WEB_SECRET) continues on the
     other worker when the one that served it dies."""
-    from test_web_browser import CHROMIUM, CHROMIUM_ARGS, _unavailable, banner, flat, open_page, say
+    from test_web_browser import banner, chromium_browser, flat, open_page, say
 
-    reason = _unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         tab = chromium.new_context().new_page()
         tab.set_default_timeout(30_000)
         open_page(tab, farm.url)
@@ -184,4 +176,3 @@ def test_a_page_keeps_its_conversation_when_its_worker_is_killed(farm):
         open_page(tab, farm.url)  # a reload, now from the other worker, shows the same conversation
         tab.wait_for_selector('#kb-banner [role="alert"]')
         assert "it's right behind the knee" in flat(tab.locator("#kb-chat").inner_text())
-        chromium.close()
