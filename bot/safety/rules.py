@@ -86,6 +86,7 @@ class _CueSpec(BaseModel):
     clear_if: list[str] = []
     unless: list[str] = []
     scope: Literal["overlap", "sentence"] = "overlap"
+    clear_in: Literal["sentence", "message"] = "sentence"
 
 
 class _RuleSpec(BaseModel):
@@ -124,6 +125,7 @@ class _Cue:
     clear_if: re.Pattern[str] | None
     unless: re.Pattern[str] | None
     sentence_scope: bool
+    clear_in_message: bool
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,8 @@ class RuleSet:
             cues = tuple(
                 _Cue(expand.compile(c.re, f"{where}.cues[{i}]"), c.vague,
                      expand.union(c.clear_if, f"{where}.cues[{i}].clear_if"),
-                     expand.union(c.unless, f"{where}.cues[{i}].unless"), c.scope == "sentence")
+                     expand.union(c.unless, f"{where}.cues[{i}].unless"), c.scope == "sentence",
+                     c.clear_in == "message")
                 for i, c in enumerate(r.cues)
             )
             rule = Rule(flag, r.triage, r.question.strip(), r.why.strip(), r.cite.strip(), r.source.strip())
@@ -271,7 +274,8 @@ class RuleSet:
             c1 = comma if comma >= 0 else c1
             if compiled.not_about.search(norm, c0, c1) and not self._body.search(norm, c0, c1):
                 return None, frozenset()
-        clear = cue.clear_if is not None and cue.clear_if.search(norm, *seg) is not None
+        where = (0, len(norm)) if cue.clear_in_message else seg
+        clear = cue.clear_if is not None and cue.clear_if.search(norm, *where) is not None
         if cue.unless is not None and not clear:
             if cue.sentence_scope:
                 if cue.unless.search(norm, *seg):

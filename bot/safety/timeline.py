@@ -33,11 +33,16 @@ _SINCE = re.compile(
 )
 _SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "last week": 7,
                "last month": 30, "since the weekend": 3}
-# A diary ("day 12: still a 6") or an ordinal week ("my third week of the gentle version") also says how long.
-_DAY_N = re.compile(r"\bday\s*#?\s*(?P<n>\d{1,3})\b", re.I)
-_NTH_WEEK = re.compile(r"\b(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week\b", re.I)
+# A diary ("day 12: still a 6", "night 9: same") or an ordinal week ("my third week of the gentle version",
+# "week 2 of babying it") also says how long.
+_DAY_N = re.compile(r"\b(?:day|night|morning|evening)\s*#?\s*(?P<n>\d{1,3})\b", re.I)
+_NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week|week\s*(?P<w>two|three|four|five|six|[2-6])\b(?!\s*(?:weeks|days|x)))\b", re.I)
 _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
              "6th": 6}
+_WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
+# A pain score ("6/10", "6 out of 10") or a diary entry's number ("day 11: 6", "night 4 - 5").
+_SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
+                    r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay)\W+)?(?:if|suppose|supposing|what\s+if|in\s+case|assuming|"
@@ -100,7 +105,7 @@ class Timeline:
              context: ContextRules | None = None) -> tuple[Timeline, list[tuple[int, int]]]:
         """This timeline updated by `text`, and the spans of the phrases that changed it."""
         context = context or default_rules()
-        state, spans = self, []
+        state, spans, told = self, [], False
         for lo, hi in sentences(text):
             if _NOT_MINE.match(text, lo, hi):
                 continue  # "if it's still sore after a week of ...", "my brother says his hasn't changed"
@@ -128,11 +133,32 @@ class Timeline:
             if last is not None:
                 state = replace(state, improving=last in better)
                 spans.append(last.span())
+                told = True
+        trend = None if told else _trend(text)
+        if trend is not None and state.modifying:  # "day 2: 6/10 ... day 11: 6/10": the numbers say it
+            state = replace(state, improving=trend[2])
+            spans.append(trend[:2])
         return state, spans
 
     def updated(self, text: str, cues: TimelineCues) -> Timeline:
         """This timeline updated by what `text` says."""
         return self.read(text, cues)[0]
+
+
+def _trend(text: str) -> tuple[int, int, bool] | None:
+    """Pain scores told over time ("day 2: 6/10 ... day 11: 6/10", "Mon 4/10 ... Fri 4/10"): the span from
+    the first to the last, and whether the last is at least two points lower (improving)."""
+    scores = [m for m in _SCORE.finditer(text) if not _NOT_MINE.match(text, _sentence_start(text, m.start()))]
+    if len(scores) < 2:
+        return None
+    first, last = (int(m.group("n") or m.group("d")) for m in (scores[0], scores[-1]))
+    if max(first, last) > 10:
+        return None
+    return scores[0].start(), scores[-1].end(), last <= first - 2
+
+
+def _sentence_start(text: str, at: int) -> int:
+    return max(text.rfind(c, 0, at) for c in ".!?\n") + 1
 
 
 def _live(pattern: re.Pattern[str], text: str, lo: int, hi: int, context: ContextRules,
@@ -161,7 +187,8 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
     for m in _DAY_N.finditer(text, lo, hi):
         found.append((m.start(), m.end(), float(m.group("n"))))
     for m in _NTH_WEEK.finditer(text, lo, hi):
-        found.append((m.start(), m.end(), (_ORDINALS[m.group("o").lower()] - 1) * 7 + 1.0))
+        nth = _ORDINALS[m.group("o").lower()] if m.group("o") else _WEEK_N[m.group("w").lower()]
+        found.append((m.start(), m.end(), (nth - 1) * 7 + 1.0))
     for m in _SINCE.finditer(text, lo, hi):
         word = re.sub(r"\s+", " ", m.group("w").lower()).removeprefix("since ")
         days = _SINCE_DAYS.get(word, 3)
