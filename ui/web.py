@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from bot.errors import StoreError
 from bot.ids import Triage
 from bot.reply import Citation, Reply
 from bot.session import Sessions
@@ -165,8 +166,12 @@ class WebChannel:
     def load(self, stored: Any) -> tuple[Any, ...]:
         """Page (re)load: the stored messages, unless the server no longer has their conversation."""
         state = _browser_state(stored)
-        if state["messages"] and self.sessions.bound(CHANNEL, state["key"]) is None:
-            # Forgotten or past retention: don't show what the server no longer holds.
+        try:
+            held = not state["messages"] or self.sessions.bound(CHANNEL, state["key"]) is not None
+        except StoreError:  # the store is down: keep what the browser holds; the next message says so
+            log.exception("could not look up the conversation on page load")
+            held = True
+        if not held:  # forgotten or past retention: don't show what the server no longer holds
             state = _fresh_state()
         return (*_view(state), state)
 

@@ -6,6 +6,7 @@ import re
 import gradio as gr
 import pytest
 
+from bot.errors import StoreError
 from bot.ids import Triage
 from bot.reply import Citation, Reply
 from ui.web import (
@@ -148,6 +149,20 @@ def test_forget_me_drops_what_was_said_and_the_next_message_starts_afresh(web_as
     assert web_assistant.store.bound(CHANNEL, state["key"]) is None
     _, _, banner, state = send(channel, SYMPTOM, state)
     assert banner == "" and web_assistant.store.bound(CHANNEL, state["key"]) not in (None, cid)
+
+
+def test_reload_while_the_store_is_down_keeps_the_page_and_the_next_message_is_answered(
+        web_assistant, channel, monkeypatch):
+    *_, state = send(channel, RED_FLAG)
+
+    def down(*_args, **_kwargs):
+        raise StoreError("database unreachable")
+
+    monkeypatch.setattr(web_assistant.store, "bound", down)
+    messages, banner, _, restored = channel.load(state)
+    assert restored == state and len(messages) == 2 and 'role="alert"' in banner
+    _, messages, banner, state = send(channel, "and my calf is swollen and hot", restored)
+    assert len(messages) == 4 and messages[3]["content"] != SORRY
 
 
 @pytest.mark.parametrize("stored", [None, "junk", {"key": "short", "messages": []}, {"messages": "x"}])
