@@ -293,6 +293,7 @@ class Conversation:
             return slot is not None
         before = dict(s.known)
         s.known = self.services.symptoms.findings.merge(s.known, r.findings)
+        s.recent = [f.slot for f in r.findings if f.slot in s.known]
         for name, old in before.items():
             new = s.known.get(name)
             if new and new != old and not set(new.split("+")) >= set(old.split("+")):

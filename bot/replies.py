@@ -14,6 +14,16 @@ from bot.state import DialogueState, PendingKind
 
 PASSAGES_SHOWN = 2
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|then|those|these|there)\b", re.I)
+_WORD = re.compile(r"[a-z]{5,}")
+_COMMON = frozenset("""what which when where does would could should will have with that this there their them
+they your about from into more most much make makes many than then just like knee knees pain stretch stretching
+hamstring hamstrings matter happen happens thing things really also help helps okay mean means take
+taking why""".split())
+
+
+def _stems(text: str) -> set[str]:
+    """Content words of `text` (five letters or more), cut to five ("rotation" and "rotated" share "rotat")."""
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _COMMON}
 
 
 class ReplyBuilder:
@@ -146,12 +156,20 @@ class ReplyBuilder:
     def passages_for(self, query: str) -> bool:
         """Answer a question about the guidance with the passages that answer it.
 
-        A follow-up that points back ("what's the mechanism behind that?") and finds nothing on its own
-        is read with the leading cause it points to.
+        A question that finds nothing on its own is read with what the conversation holds: a follow-up
+        that points back ("why does that happen?") with what the person told last and the leading cause;
+        any other question with the leading cause; either way a passage must share at least half of the
+        question's own words ("why would the rotation matter?" finds "a rotated leg", "should I take
+        ibuprofen for this?" and "a recipe for banana bread" find nothing).
         """
         hits = self.guidance.search(query, k=PASSAGES_SHOWN + 2)
-        if not hits and _POINTS_BACK.search(query) and (causes := self.evidence.scores(self.state.known)):
-            hits = self.guidance.search(f"{query} {self.t.cause(causes[0][0])}", k=PASSAGES_SHOWN + 2)
+        causes = self.evidence.scores(self.state.known) if not hits else []
+        stems = _stems(query)
+        if causes and (stems or _POINTS_BACK.search(query)):
+            told = [x for slot in self.state.recent for x in self.t.finding(slot, self.state.known.get(slot, ""))]
+            context = [*told, self.t.cause(causes[0][0])] if _POINTS_BACK.search(query) else [self.t.cause(causes[0][0])]
+            hits = [h for h in self.guidance.search(" ".join([query, *context]), k=PASSAGES_SHOWN + 2)
+                    if 2 * len(stems & _stems(h.text)) >= len(stems)]
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             hits = [h for h in hits if h.section != self.advice.stretching_section]
         if not hits:

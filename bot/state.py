@@ -30,6 +30,7 @@ class DialogueState:
     pending: str | None = None  # "confirm:<flag>", "screen", "screen_which", "slot:<slot>"
     pending_repeats: int = 0
     known: dict[str, str] = field(default_factory=dict)
+    recent: list[str] = field(default_factory=list)  # the slots the latest telling message set
     asked: list[str] = field(default_factory=list)
     timeline: dict[str, Any] = field(default_factory=dict)
     disclaimer_shown: bool = False

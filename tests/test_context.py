@@ -44,7 +44,7 @@ CASES = [
     ("my knee gave way years ago", "gave way", set(), {HIS}),
     ("it gave way years ago and again today", "gave way", set(), {HIS}),
     ("I think my knee gave way", "gave way", {UNC}, set()),
-    ("it sort of gave way", "gave way", set(), set()),  # how it felt, not doubt that it happened
+    ("it sort of gave way", "gave way", {UNC}, set()),
     ("maybe it gave way", "gave way", {UNC}, set()),
 ]
 

@@ -115,6 +115,7 @@ def test_finding_keeps_its_own_negation(rules, text, flag):
 
 @pytest.mark.parametrize(("text", "flag"), [
     ("I think my knee gave way", RedFlag.KNEE_INSTABILITY),
+    ("sort of wobbly", RedFlag.KNEE_INSTABILITY),
     ("maybe a bit wobbly", RedFlag.KNEE_INSTABILITY),
     ("a bit puffy", RedFlag.RAPID_SWELLING),
     ("I don't think it's swollen", RedFlag.RAPID_SWELLING),

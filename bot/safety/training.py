@@ -43,6 +43,7 @@ REGRESSION_DIR = ROOT / "tests" / "red_flags" / "blind" / "regression"  # spent 
 TABLES = ROOT / "tests" / "red_flags"
 FALSE_ALARM_BUDGET = 0.035  # on held-out silent messages, rules and layer together
 QUESTION_BUDGET = 0.13
+OWN_QUESTION_BUDGET = 0.01  # questions the layer may add to the rules' on the project's own silent messages
 RECORD_FLOOR = 0.9  # the layer alone records a flag only when this confident
 EMERGENCY_FLOOR = 0.5
 FLAGS = list(RedFlag)
@@ -288,6 +289,7 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
             o = figures(own_msgs, decide(own_ruled, own_probs, t_r, t_a, t_k))
             r0 = figures(own_msgs, own_ruled.astype(np.int64))
             excess += 10 * max(0.0, o["false_alarms"] - r0["false_alarms"]) + max(0.0, o["silent_asked"] - 0.05)
+            excess += 2 * max(0.0, o["silent_asked"] - r0["silent_asked"] - OWN_QUESTION_BUDGET)
         return (-round(excess, 3), f["recorded"] + 0.5 * f["recorded_or_asked"] + f["emergency_recorded"])
 
     best: tuple[tuple[float, float], float, float, float] | None = None
