@@ -166,8 +166,10 @@ class ReplyBuilder:
         causes = self.evidence.scores(self.state.known) if not hits else []
         stems = _stems(query)
         if causes and (stems or _POINTS_BACK.search(query)):
-            told = [x for slot in self.state.recent for x in self.t.finding(slot, self.state.known.get(slot, ""))]
-            context = [*told, self.t.cause(causes[0][0])] if _POINTS_BACK.search(query) else [self.t.cause(causes[0][0])]
+            context = [self.t.cause(causes[0][0])]
+            if _POINTS_BACK.search(query):  # what the person told last comes first
+                known = self.state.known
+                context[:0] = [x for slot in self.state.recent for x in self.t.finding(slot, known.get(slot, ""))]
             hits = [h for h in self.guidance.search(" ".join([query, *context]), k=PASSAGES_SHOWN + 2)
                     if 2 * len(stems & _stems(h.text)) >= len(stems)]
         if self.state.level.rank >= Triage.SEEK_CARE.rank:

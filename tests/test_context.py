@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import RulesError
-from bot.safety.context import DEFAULT_PATH, Assessment, ContextRules, Modifier, assess, sentences
+from bot.safety.context import DEFAULT_PATH, MAX_SENTENCE, Assessment, ContextRules, Modifier, assess, sentences
+from bot.safety.rules import RuleSet
 
 NEG, HYP, INF, HIS, OTH, UNC = (Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.HISTORICAL,
                     Modifier.OTHER_PERSON, Modifier.UNCERTAIN)
@@ -114,3 +115,11 @@ def test_rules_validate_on_load(tmp_path):
 def test_spans_at_the_edges_do_not_raise():
     for span in [(0, 0), (0, 1), (5, 5), (0, 100)]:
         assert isinstance(assess("swollen", span), Assessment)
+
+
+def test_a_run_on_is_read_in_bounded_pieces_and_a_finding_in_it_still_counts():
+    run_on = "so I was stretching and then " * 120 + "my knee gave way and I fell " + "and then " * 100
+    spans = sentences(run_on)
+    assert len(spans) > 1 and all(hi - lo <= MAX_SENTENCE for lo, hi in spans)
+    assert " ".join(run_on[lo:hi] for lo, hi in spans).split() == run_on.split()
+    assert "knee_instability" in [str(f) for f in RuleSet.load().scan(run_on).recorded]

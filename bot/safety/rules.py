@@ -38,6 +38,8 @@ class Decision(StrEnum):
     CONFIRM = "confirm"
 
 
+MAX_HITS_WEIGHED = 40  # cue matches a rule weighs in one message (bounds the cost of repeated words)
+
 @dataclass(frozen=True)
 class Rule:
     """One red-flag rule as the dialogue and replies see it."""
@@ -251,8 +253,12 @@ class RuleSet:
 
     def _best(self, norm: str, text: str, compiled: _Compiled, spans: list[tuple[int, int]]) -> Detection | None:
         best: Detection | None = None
+        weighed = 0
         for cue in compiled.cues:
             for m in matches(cue.pattern, norm, spans):
+                weighed += 1
+                if weighed > MAX_HITS_WEIGHED:  # a hostile repetition: what has been weighed decides
+                    return best
                 core = m.span("f") if "f" in cue.pattern.groupindex and m.start("f") >= 0 else m.span()
                 decision, mods = self._decide(norm, m, core, cue, compiled)
                 if decision is None:

@@ -36,7 +36,8 @@ _SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "
 # A diary ("day 12: still a 6", "night 9: same") or an ordinal week ("my third week of the gentle version",
 # "week 2 of babying it") also says how long.
 _DAY_N = re.compile(r"\b(?:day|night|morning|evening)\s*#?\s*(?P<n>\d{1,3})\b", re.I)
-_NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week|week\s*(?P<w>two|three|four|five|six|[2-6])\b(?!\s*(?:weeks|days|x)))\b", re.I)
+_NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week|"
+                       r"week\s*(?P<w>two|three|four|five|six|[2-6])\b(?!\s*(?:weeks|days|x)))\b", re.I)
 _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
              "6th": 6}
 _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
