@@ -144,7 +144,7 @@ class ContextRules:
 
     def clause(self, text: str, span: tuple[int, int]) -> tuple[int, int]:
         """The span of the clause around `span`: its sentence cut at the nearest terminators."""
-        lo, hi = _sentence_at(text, span[0])
+        lo, hi = sentence_at(text, span[0])
         for m in self._terminator_hits(text, lo, hi, None):
             if m[1] <= span[0]:
                 lo = max(lo, m[1])
@@ -155,7 +155,7 @@ class ContextRules:
     def assess(self, text: str, span: tuple[int, int]) -> Assessment:
         """The modifiers that apply to the finding at `span` in `text`."""
         start, end = span
-        lo, hi = _sentence_at(text, start)
+        lo, hi = sentence_at(text, start)
         lo, hi = max(lo, start - _REACH), min(max(hi, min(end, len(text))), end + _REACH)
         pseudo = [m.span() for m in self.pseudo.finditer(text, lo, hi)] if self.pseudo else []
         heads = [m.span() for m in self.heads.finditer(text, lo, hi)]
@@ -272,9 +272,9 @@ class ContextRules:
     def _resolved(self, text: str, end: int) -> bool:
         if self.resolution is None:
             return False
-        lo, hi = _sentence_at(text, max(end - 1, 0))
+        lo, hi = sentence_at(text, max(end - 1, 0))
         for _ in range(2):  # the resolution may come a sentence or two later ("... It went down. Never came back.")
-            hi = max(hi, _sentence_at(text, hi + 1)[1]) if hi + 1 < len(text) else hi
+            hi = max(hi, sentence_at(text, hi + 1)[1]) if hi + 1 < len(text) else hi
         return self.resolution.search(text, lo, hi) is not None
 
 
@@ -309,7 +309,7 @@ def _trim(text: str, lo: int, hi: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _sentence_at(text: str, pos: int) -> tuple[int, int]:
+def sentence_at(text: str, pos: int) -> tuple[int, int]:
     """The sentence around `pos`, at most MAX_SENTENCE characters either side of it (a run-on is read
     in bounded pieces, so that a hostile message costs time in proportion to its length)."""
     start, stop = max(0, pos - MAX_SENTENCE), min(len(text), pos + MAX_SENTENCE)

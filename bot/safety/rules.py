@@ -21,7 +21,7 @@ from bot.datafile import SafeLoader, describe_validation
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
-from bot.safety.context import ContextRules, Modifier, sentences
+from bot.safety.context import ContextRules, Modifier, sentence_at, sentences
 from bot.safety.ruletext import JOKING, Expander, matches, other_subject, segment
 from bot.safety.timeline import Timeline, TimelineCues
 
@@ -100,6 +100,7 @@ class _RuleSpec(BaseModel):
     source: str
     not_about: list[str] = []
     ask_if: list[str] = []
+    silent_if: list[str] = []
     cues: list[_CueSpec]
 
 
@@ -136,6 +137,7 @@ class _Compiled:
     cues: tuple[_Cue, ...]
     not_about: re.Pattern[str] | None
     ask_if: re.Pattern[str] | None  # a sense easily taken for the flag (a locked knee as technique): ask
+    silent_if: re.Pattern[str] | None  # in the hit's sentence, says it is not the flag (a painless click)
 
 
 class RuleSet:
@@ -159,7 +161,8 @@ class RuleSet:
             )
             rule = Rule(flag, r.triage, r.question.strip(), r.why.strip(), r.cite.strip(), r.source.strip())
             self._rules[flag] = _Compiled(rule, cues, expand.union(r.not_about, f"{where}.not_about"),
-                                          expand.union(r.ask_if, f"{where}.ask_if"))
+                                          expand.union(r.ask_if, f"{where}.ask_if"),
+                                          expand.union(r.silent_if, f"{where}.silent_if"))
         self._body = expand.compile(r"\b(?:<<knee>>|legs?|joints?)\b" if "knee" in spec.defs
                                     else r"\b(?:knees?|legs?|joints?)\b", "body")
         t = spec.timeline
@@ -212,8 +215,11 @@ class RuleSet:
     def asks_instead(self, flag: RedFlag | str, text: str) -> bool:
         """Whether the message uses words in a sense easily taken for this flag (its `ask_if`), so that
         a hit for it is asked about rather than recorded."""
-        pattern = self._rules[RedFlag(flag)].ask_if
-        return pattern is not None and pattern.search(text.replace("\u2019", "'").lower()) is not None
+        compiled = self._rules[RedFlag(flag)]
+        norm = text.replace("\u2019", "'").lower()
+        if compiled.ask_if is not None and compiled.ask_if.search(norm) is not None:
+            return True
+        return any(_told_not(compiled.silent_if, norm, lo, hi) for lo, hi in sentences(norm))
 
     def read_confirmation(self, text: str) -> Answer:
         """What a reply to a confirmation question amounts to (a doubt counts as yes; a doubt about
@@ -289,6 +295,8 @@ class RuleSet:
             elif any(u.start() < m.end() and m.start() < u.end() for u in
                      cue.unless.finditer(norm, max(seg[0], m.start() - 60), min(seg[1], m.end() + 60))):
                 return None, frozenset()
+        if _told_not(compiled.silent_if, norm, *sentence_at(norm, core[0])):
+            return None, frozenset()
         a = self.context.assess(norm, core)
         if a.attached & SILENCING:
             return None, a.modifiers
@@ -302,3 +310,20 @@ class RuleSet:
         if (cue.vague and not clear) or a.modifiers:
             return Decision.CONFIRM, a.modifiers
         return Decision.RECORD, a.modifiers
+
+
+_PAIN_TOLD = re.compile(r"\b(?:pain\w*|hurt\w*|stab\w*|sore|agony|sharp|twinge\w*|ache\w*|aching)\b", re.I)
+
+
+def _told_not(pattern: re.Pattern[str] | None, text: str, lo: int, hi: int) -> bool:
+    """Whether the sentence says the hit is not the sign (`silent_if`, "a click that doesn't hurt")
+    and tells no pain besides ("it used to be painless, but now it catches and hurts" is the sign)."""
+    if pattern is None:
+        return False
+    said = list(pattern.finditer(text, lo, hi))
+    if not said:
+        return False
+    starts, ends = [lo] + [m.end() for m in said], [m.start() for m in said] + [hi]
+    rest = "".join(text[a:b] for a, b in zip(starts, ends, strict=True))
+    return _PAIN_TOLD.search(rest) is None
+
