@@ -44,6 +44,8 @@ _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3,
 # A pain score ("6/10", "6 out of 10") or a diary entry's number ("day 11: 6", "night 4 - 5").
 _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
                     r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)", re.I)
+_ORDINAL_DATE = re.compile(r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)))",
+                           re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay)\W+)?(?:if|suppose|supposing|what\s+if|in\s+case|assuming|"
@@ -106,12 +108,13 @@ class Timeline:
              context: ContextRules | None = None) -> tuple[Timeline, list[tuple[int, int]]]:
         """This timeline updated by `text`, and the spans of the phrases that changed it."""
         context = context or default_rules()
-        state, spans, told = self, [], False
+        state, spans, told, diary_days = self, [], False, 0.0
         for lo, hi in sentences(text):
             if _NOT_MINE.match(text, lo, hi):
                 continue  # "if it's still sore after a week of ...", "my brother says his hasn't changed"
             mods = _live(cues.modifying, text, lo, hi, context, _SKIP)
-            worse = _live(cues.not_improving, text, lo, hi, context, _SKIP)
+            # a not-improving phrase carries its own negation ("no, it hasn't got any better")
+            worse = _live(cues.not_improving, text, lo, hi, context, _SKIP - {Modifier.NEGATED})
             taken = [m.span() for m in worse]
             better = [m for m in _live(cues.improving, text, lo, hi, context, _SKIP | {Modifier.UNCERTAIN})
                       if not any(a < m.end() and m.start() < b for a, b in taken)]
@@ -126,6 +129,7 @@ class Timeline:
                 owner = _nearest(start, end, mods, pains, text, context)
                 spans.append((start, end))
                 diary = _DAY_N.match(text, start) is not None  # "day 1: 6. day 12: 6": the latest day counts
+                diary_days = max(diary_days, days) if diary else diary_days
                 if owner == "mod" or (owner is None and state.modifying and (state.modified_days is None or diary)):
                     state = replace(state, modified_days=max(days, state.modified_days or 0) if diary else days)
                 else:
@@ -135,6 +139,10 @@ class Timeline:
                 state = replace(state, improving=last in better)
                 spans.append(last.span())
                 told = True
+        dated = _dated_span(text)  # "3rd: 5/10 ... 14th: 5/10" is eleven days
+        diary_days = max(diary_days, dated or 0.0)
+        if state.modifying and state.modified_days is None and diary_days:
+            state = replace(state, modified_days=diary_days)  # a diary of the modified routine
         trend = None if told else _trend(text)
         if trend is not None and state.modifying:  # "day 2: 6/10 ... day 11: 6/10": the numbers say it
             state = replace(state, improving=trend[2])
@@ -144,6 +152,12 @@ class Timeline:
     def updated(self, text: str, cues: TimelineCues) -> Timeline:
         """This timeline updated by what `text` says."""
         return self.read(text, cues)[0]
+
+
+def _dated_span(text: str) -> float | None:
+    """Days between the first and last ordinal dates of a diary ("3rd – 5/10 ... 14th – 5/10")."""
+    days = [int(m.group(1)) for m in _ORDINAL_DATE.finditer(text)]
+    return float(days[-1] - days[0]) if len(days) >= 3 and 0 < days[-1] - days[0] <= 30 else None
 
 
 def _trend(text: str) -> tuple[int, int, bool] | None:
