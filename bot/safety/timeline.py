@@ -44,8 +44,8 @@ _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3,
 # A pain score ("6/10", "6 out of 10") or a diary entry's number ("day 11: 6", "night 4 - 5").
 _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
                     r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)", re.I)
-_ORDINAL_DATE = re.compile(r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)))",
-                           re.I)
+_ORDINAL_DATE = re.compile(
+    r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)))", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay)\W+)?(?:if|suppose|supposing|what\s+if|in\s+case|assuming|"
