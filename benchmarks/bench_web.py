@@ -24,7 +24,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,18 +67,6 @@ def serve(port: int, embedder: str, concurrency: int, db: str | None = None, ind
     assistant = Assistant.load(settings=settings, embedder=HashEmbedder() if embedder == "hash" else None)
     # The limiter would refuse a benchmark client's back-to-back turns; this measures serving capacity.
     launch(build_app(assistant, concurrency_limit=concurrency, rate_limits=False), port=port, block=True)
-
-
-def wait_for(url: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "gradio_api/info", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"the page at {url} did not come up within {timeout:.0f}s")
 
 
 def converse(url: str, index: int, turns: int, barrier: threading.Barrier, out: list[Result]) -> None:
@@ -223,8 +210,14 @@ def main(argv: list[str] | None = None) -> int:
              "--concurrency", str(args.concurrency)],
             env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
         )
+    sys.path.insert(0, str(REPO / "tests"))
+    from webfarm import FarmUnavailable, wait_for  # the same wait the web-farm tests use
+
     try:
-        wait_for(url, timeout=300)
+        try:
+            wait_for(url, 300, server)
+        except FarmUnavailable as exc:
+            raise SystemExit(str(exc)) from None
         results, wall, measured_cpu, client_cpu = run_clients(url, args.clients, args.turns,
                                                                [server.pid] if server else [])
         server_cpu = measured_cpu if server is not None and cpu_seconds(server.pid) is not None else None

@@ -23,7 +23,7 @@ NGINX = Path("/usr/sbin/nginx")
 
 
 class FarmUnavailable(Exception):
-    """nginx cannot be started here (with the reason)."""
+    """A web worker or nginx cannot be started here, or did not come up (with the reason)."""
 
 
 def site_config(ports: list[int], listen: int) -> str:
