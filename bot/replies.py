@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from bot.guidance.retrieval import tokenize
 from bot.ids import RedFlag, Triage
 from bot.reply import Citation, Reply, ReplyKind
 from bot.services import Services
@@ -14,16 +15,15 @@ from bot.state import DialogueState, PendingKind
 
 PASSAGES_SHOWN = 2
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|then|those|these|there)\b", re.I)
-_WORD = re.compile(r"[a-z]{5,}")
-_COMMON = frozenset("""what which when where does would could should will have with that this there their them
-they your about from into more most much make makes many than then just like knee knees pain stretch stretching
-hamstring hamstrings matter happen happens thing things really also help helps okay mean means take
-taking why""".split())
+# Words every question about the guidance shares; they say nothing about which passage answers it.
+_COMMON = frozenset(tokenize("knee knees pain stretch stretching hamstring hamstrings matter happen thing "
+                             "really also help okay mean take make much many like"))
 
 
 def _stems(text: str) -> set[str]:
-    """Content words of `text` (five letters or more), cut to five ("rotation" and "rotated" share "rotat")."""
-    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _COMMON}
+    """Retrieval's stemmed content words of `text` (four letters or more), cut to five ("rotation" and "rotated"
+    share "rotat")."""
+    return {w[:5] for w in tokenize(text) if len(w) >= 4 and w not in _COMMON}
 
 
 class ReplyBuilder:
