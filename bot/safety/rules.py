@@ -163,7 +163,7 @@ class RuleSet:
             self._rules[flag] = _Compiled(rule, cues, expand.union(r.not_about, f"{where}.not_about"),
                                           expand.union(r.ask_if, f"{where}.ask_if"),
                                           expand.union(r.silent_if, f"{where}.silent_if"))
-        self._body = expand.compile(r"\b(?:<<knee>>|legs?|joints?)\b" if "knee" in spec.defs
+        self._body = expand.compile(r"\b(?:<<knee>>|(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)legs?|joints?)\b" if "knee" in spec.defs
                                     else r"\b(?:knees?|legs?|joints?)\b", "body")
         t = spec.timeline
 

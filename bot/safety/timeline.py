@@ -46,6 +46,7 @@ _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
                     r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)", re.I)
 _ORDINAL_DATE = re.compile(
     r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)))", re.I)
+_TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now)\b", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay)\W+)?(?:if|suppose|supposing|what\s+if|in\s+case|assuming|"
@@ -156,8 +157,14 @@ class Timeline:
 
 def _dated_span(text: str) -> float | None:
     """Days between the first and last ordinal dates of a diary ("3rd – 5/10 ... 14th – 5/10")."""
-    days = [int(m.group(1)) for m in _ORDINAL_DATE.finditer(text)]
-    return float(days[-1] - days[0]) if len(days) >= 3 and 0 < days[-1] - days[0] <= 30 else None
+    found = list(_ORDINAL_DATE.finditer(text))
+    if len(found) == 2:  # two dates are a diary when the last is today ("started on the 1st. Today's the 12th")
+        if not _TODAY.search(text, max(0, found[1].start() - 16), found[1].start()):
+            return None
+    elif len(found) < 3:
+        return None
+    span = int(found[-1].group(1)) - int(found[0].group(1))
+    return float(span) if 0 < span <= 30 else None
 
 
 def _trend(text: str) -> tuple[int, int, bool] | None:
