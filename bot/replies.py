@@ -15,6 +15,11 @@ from bot.state import DialogueState, PendingKind
 
 PASSAGES_SHOWN = 2
 _POINTS_BACK = re.compile(r"\b(?:that|this|it|then|those|these|there)\b", re.I)
+# A question right after a red flag about what to do or how soon ("should I wait till Monday?", "who do I
+# see?") is about the flag, pointing back or not.
+_ABOUT_CARE = re.compile(r"\b(?:wait|see|who|urgent\w*|serious|emergency|hospital|a&e|er|doctor|gp|physio|"
+                         r"tomorrow|monday|morning|weekend|tonight|how\s+(?:soon|quickly|long))\b", re.I)
+FLAG_FOLLOW_UP_TURNS = 3  # how many turns after a red flag a pointing-back question is read as about it
 # Words every question about the guidance shares; they say nothing about which passage answers it.
 _COMMON = frozenset(tokenize("knee knees pain stretch stretching hamstring hamstrings matter happen thing "
                              "really also help okay mean take make much many like"))
@@ -24,6 +29,12 @@ def _stems(text: str) -> set[str]:
     """Retrieval's stemmed content words of `text` (four letters or more), cut to five ("rotation" and "rotated"
     share "rotat")."""
     return {w[:5] for w in tokenize(text) if len(w) >= 4 and w not in _COMMON}
+
+
+def _shares_words(query: str, text: str) -> bool:
+    """Whether a passage shares at least half of the question's own content words (all, when it has none)."""
+    stems = _stems(query)
+    return 2 * len(stems & _stems(text)) >= len(stems)
 
 
 class ReplyBuilder:
@@ -163,6 +174,12 @@ class ReplyBuilder:
         ibuprofen for this?" and "a recipe for banana bread" find nothing).
         """
         hits = self.guidance.search(query, k=PASSAGES_SHOWN + 2)
+        flag = self._flag_asked_about(query)
+        if flag is not None:  # "what could that be?" right after a red flag: that flag's own passage first
+            cited = self.guidance.passage(self.rules.rule(flag).cite)
+            if cited is not None:
+                hits = [cited, *(h for h in hits if h.chunk_id != cited.chunk_id and _stems(query)
+                                 and _shares_words(query, h.text))]
         causes = self.evidence.scores(self.state.known) if not hits else []
         stems = _stems(query)
         if causes and (stems or _POINTS_BACK.search(query)):
@@ -171,7 +188,7 @@ class ReplyBuilder:
                 known = self.state.known
                 context[:0] = [x for slot in self.state.recent for x in self.t.finding(slot, known.get(slot, ""))]
             hits = [h for h in self.guidance.search(" ".join([query, *context]), k=PASSAGES_SHOWN + 2)
-                    if 2 * len(stems & _stems(h.text)) >= len(stems)]
+                    if _shares_words(query, h.text)]
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             hits = [h for h in hits if h.section != self.advice.stretching_section]
         if not hits:
@@ -181,6 +198,15 @@ class ReplyBuilder:
         for hit in hits[:PASSAGES_SHOWN]:
             self.quote(hit)
         return True
+
+    def _flag_asked_about(self, query: str) -> RedFlag | None:
+        """The red flag recorded in the last few turns that a question points back to or asks care about."""
+        s = self.state
+        if not s.red_flags or s.turn - s.flag_turn > FLAG_FOLLOW_UP_TURNS:
+            return None
+        if not (_POINTS_BACK.search(query) or _ABOUT_CARE.search(query)):
+            return None
+        return RedFlag(s.red_flags[-1])
 
     # --- memory and summary -----------------------------------------------------------------
     def memory(self) -> None:

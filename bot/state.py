@@ -24,6 +24,7 @@ class DialogueState:
     turn: int = 0
     triage: str = str(Triage.SELF_CARE)
     red_flags: list[str] = field(default_factory=list)
+    flag_turn: int = -1  # the turn the latest red flag was recorded in
     denied_flags: list[str] = field(default_factory=list)
     screen_positive: bool = False
     screened: bool = False
@@ -62,6 +63,7 @@ class DialogueState:
         if flag in self.red_flags:
             return False
         self.red_flags.append(flag)
+        self.flag_turn = self.turn
         return True
 
     @property
