@@ -23,8 +23,10 @@ _OTHER_SUBJECT = re.compile(
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
                            r"pilates|yoga|work|office|school))", re.I)
-JOKING = re.compile(r"\b(?:laugh\w*|lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]",
-                     re.I)
+# A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the
+# person ("the baby was laughing at me") is not.
+JOKING = re.compile(r"\b(?:laugh(?!\w*\s+at\s+me\b)\w*|lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|"
+                    r"[\U0001F602\U0001F923\U0001F606]", re.I)
 MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
 CONTEXT_REACH = 400  # characters either side of a finding that context may look at
 
