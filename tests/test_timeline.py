@@ -31,6 +31,11 @@ def _run(cues, *messages: str) -> Timeline:
     ["day 1 of the gentle strap stretch: 6/10. day 12: 6/10. nothing is shifting"],
     ["this is my third week of stretching more carefully and the ache hasn't changed one bit"],
     ["it's been ten days of doing the stretches gently and the knee is just as sore"],
+    ["Switched to the easy version on Mon 3rd. Mon 6, Tue 6, Wed 6, Thu 6, Fri 6, Sat 6, Sun 6, Mon 6. That's 8 days."],
+    ["Gentle stretches since the start of the month, now the 12th and the pain behind my knee hasn't budged."],
+    ["it's the tenth day of doing it the soft-knee way and it hurts the same"],
+    ["Started the gentle routine on the 2nd. Today is the 16th and it's exactly where it was."],
+    ["It has hurt for 10 days even though I do the gentler version every day, and it's no better."],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"
@@ -38,6 +43,9 @@ def test_persistent(cues, messages):
 
 @pytest.mark.parametrize("messages", [
     ["I've been doing the bent-knee version for a week and it's getting better"],
+    ["Two weeks of the softer knee and it's better every day, almost gone now."],
+    ["Started the strap stretch on the 1st. Today's the 3rd and it still hurts."],
+    ["It has hurt for 10 days; I started the gentler version yesterday and it's no better."],
     ["bent knee version for two weeks", "much better now"],
     ["it has hurt for three weeks", "I started the bent-knee version yesterday", "no better"],
     ["It's been hurting for three weeks, I only started keeping a micro-bend yesterday and it's no better"],

@@ -36,6 +36,14 @@ _SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "
 # A diary ("day 12: still a 6", "night 9: same") or an ordinal week ("my third week of the gentle version",
 # "week 2 of babying it") also says how long.
 _DAY_N = re.compile(r"\b(?:day|night|morning|evening)\s*#?\s*(?P<n>\d{1,3})\b", re.I)
+_NTH_DAY = re.compile(r"\b(?P<o>seventh|eighth|ninth|tenth|eleventh|twelfth|(?:[7-9]|1\d|2\d)(?:th|st|nd|rd))\s+day\s+"
+                      r"(?:of|on|doing|since|in\s+a\s+row)\b", re.I)
+_NTH_DAYS = {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
+# "doing the gentler version every day" while it hurt for ten days: the routine ran as long as the pain
+_THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|evening)|each\s+day|daily|religiously|"
+                         r"consistently|haven'?t\s+(?:skipped|missed)|without\s+fail)\b", re.I)
+# "since the start of the month ... now the 12th"
+_MONTH_START = re.compile(r"\bsince\s+the\s+(?:start|beginning)\s+of\s+the\s+month\b", re.I)
 _NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week|"
                        r"week\s*(?P<w>two|three|four|five|six|[2-6])\b(?!\s*(?:weeks|days|x)))\b", re.I)
 _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
@@ -43,7 +51,9 @@ _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd"
 _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
 # A pain score ("6/10", "6 out of 10") or a diary entry's number ("day 11: 6", "night 4 - 5").
 _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
-                    r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)", re.I)
+                    r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)|"
+                    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\s*[:=\-\u2013]?\s*(?P<w>\d{1,2})\b"
+                    r"(?!\s*(?:st|nd|rd|th|/|am|pm|:|\.\d))", re.I)
 _ORDINAL_DATE = re.compile(
     r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)))", re.I)
 _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now)\b", re.I)
@@ -142,8 +152,11 @@ class Timeline:
                 told = True
         dated = _dated_span(text)  # "3rd: 5/10 ... 14th: 5/10" is eleven days
         diary_days = max(diary_days, dated or 0.0)
-        if state.modifying and state.modified_days is None and diary_days:
-            state = replace(state, modified_days=diary_days)  # a diary of the modified routine
+        if state.modifying and diary_days and (state.modified_days or 0) < diary_days:
+            state = replace(state, modified_days=diary_days)  # a diary of the modified routine ("today" is not)
+        if (state.modifying and state.modified_days is None and state.pain_days is not None
+                and _THROUGHOUT.search(text)):
+            state = replace(state, modified_days=state.pain_days)
         trend = None if told else _trend(text)
         if trend is not None and state.modifying:  # "day 2: 6/10 ... day 11: 6/10": the numbers say it
             state = replace(state, improving=trend[2])
@@ -158,6 +171,10 @@ class Timeline:
 def _dated_span(text: str) -> float | None:
     """Days between the first and last ordinal dates of a diary ("3rd – 5/10 ... 14th – 5/10")."""
     found = list(_ORDINAL_DATE.finditer(text))
+    start = _MONTH_START.search(text)
+    if start is not None and found and found[-1].start() > start.end():
+        near = _TODAY.search(text, max(0, found[-1].start() - 16), found[-1].start())
+        return float(int(found[-1].group(1)) - 1) if near and 0 < int(found[-1].group(1)) - 1 <= 30 else None
     if len(found) == 2:  # two dates are a diary when the last is today ("started on the 1st. Today's the 12th")
         if not _TODAY.search(text, max(0, found[1].start() - 16), found[1].start()):
             return None
@@ -173,7 +190,7 @@ def _trend(text: str) -> tuple[int, int, bool] | None:
     scores = [m for m in _SCORE.finditer(text) if not _NOT_MINE.match(text, _sentence_start(text, m.start()))]
     if len(scores) < 2:
         return None
-    first, last = (int(m.group("n") or m.group("d")) for m in (scores[0], scores[-1]))
+    first, last = (int(m.group("n") or m.group("d") or m.group("w")) for m in (scores[0], scores[-1]))
     if max(first, last) > 10:
         return None
     return scores[0].start(), scores[-1].end(), last <= first - 2
@@ -208,6 +225,9 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
         found.append((m.start(), m.end(), days))
     for m in _DAY_N.finditer(text, lo, hi):
         found.append((m.start(), m.end(), float(m.group("n"))))
+    for m in _NTH_DAY.finditer(text, lo, hi):
+        o = m.group("o").lower()
+        found.append((m.start(), m.end(), float(_NTH_DAYS.get(o) or int(re.sub(r"\D", "", o)))))
     for m in _NTH_WEEK.finditer(text, lo, hi):
         nth = _ORDINALS[m.group("o").lower()] if m.group("o") else _WEEK_N[m.group("w").lower()]
         found.append((m.start(), m.end(), (nth - 1) * 7 + 1.0))
