@@ -19,8 +19,8 @@ _NUMBERS = {
 }
 _UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
 _DURATION = re.compile(
-    r"\b(?:(?P<less>almost|nearly|not\s+quite|less\s+than|under|just\s+under)\s+)?"
-    r"(?P<n>\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"\b(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
+    r"(?P<n>\d+(?:\.\d+)?|an?(?:\s+(?:good|full|whole|solid)(?=\s+(?:weeks?|fortnights?|months?)))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?)\s*-?\s*"
     r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|months?|mont?hs?|mnths?|mths?|fortnights?)\b"
     r"(?P<half>\s+and\s+a\s+half)?",
@@ -55,8 +55,8 @@ _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
                     r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\s*[:=\-\u2013]?\s*(?P<w>\d{1,2})\b"
                     r"(?!\s*(?:st|nd|rd|th|/|am|pm|:|\.\d))", re.I)
 _ORDINAL_DATE = re.compile(
-    r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)))", re.I)
-_TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now)\b", re.I)
+    r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)(?!\s+month)))", re.I)
+_TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|it\s+is)(?:\s+the)?\s*$", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay)\W+)?(?:if|suppose|supposing|what\s+if|in\s+case|assuming|"
@@ -175,10 +175,14 @@ def _dated_span(text: str) -> float | None:
     if start is not None and found and found[-1].start() > start.end():
         near = _TODAY.search(text, max(0, found[-1].start() - 16), found[-1].start())
         return float(int(found[-1].group(1)) - 1) if near and 0 < int(found[-1].group(1)) - 1 <= 30 else None
-    if len(found) == 2:  # two dates are a diary when the last is today ("started on the 1st. Today's the 12th")
-        if not _TODAY.search(text, max(0, found[1].start() - 16), found[1].start()):
+    if len(found) == 2:  # two dates are a diary when one is today ("started on the 1st. Today's the 12th")
+        today = [m for m in found if _TODAY.search(text, max(0, m.start() - 16), m.start())]
+        if len(today) != 1:
             return None
-    elif len(found) < 3:
+        other = found[0] if today[0] is found[1] else found[1]
+        span = int(today[0].group(1)) - int(other.group(1))
+        return float(span) if 0 < span <= 30 else None
+    if len(found) < 3:
         return None
     span = int(found[-1].group(1)) - int(found[0].group(1))
     return float(span) if 0 < span <= 30 else None
