@@ -256,8 +256,8 @@ class Conversation:
         """A practical ask: the advice for the leading cause, or what is still needed to give it."""
         s = self.state
         high = s.level.rank >= Triage.SEEK_CARE.rank
-        if s.known and not s.summarised and s.pending is None and not high:
-            self._advance(b)  # the next question, or the summary with its advice
+        if s.known and not s.screened and s.pending is None and not high:
+            self._advance(b)  # the safety screen comes before any advice
             return
         b.remind()
         if high:

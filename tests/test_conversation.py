@@ -200,3 +200,22 @@ def test_a_doubt_about_something_else_does_not_answer_a_flag_question(fast_assis
     assert not reply.red_flags and reply.triage is Triage.SELF_CARE
     assert reply.kind == "confirm" and "swell" in (reply.question or "")
     assert "rapid_swelling" in chat.send("not sure").red_flags
+
+
+@pytest.mark.parametrize("ask", ["ok so what should I actually change?", "aight how do i fix it",
+                                 "What is the correct method kindly tell"])
+def test_asking_what_to_do_after_the_screen_gets_the_advice_now(fast_assistant, ask):
+    chat = fast_assistant.conversation()
+    chat.send("I lock my knee straight and bounce when I stretch, and I feel it behind the knee")
+    assert chat.send("no").question is not None  # a clarifying question is pending
+    reply = chat.send(ask)
+    assert reply.kind == "summary" and reply.question is None
+    assert any("micro-bend" in c.text for c in reply.citations)
+
+
+def test_a_question_right_after_a_red_flag_is_answered_from_its_passage(fast_assistant):
+    chat = fast_assistant.conversation()
+    chat.send("my knee is hot, red and swollen and I've had the chills all night")
+    reply = chat.send("what could that be?")
+    assert reply.triage is Triage.SEEK_CARE
+    assert any("infection inside the joint" in c.text for c in reply.citations)
