@@ -22,7 +22,8 @@ _ABOUT_CARE = re.compile(r"\b(?:wait|see|who|urgent\w*|serious|emergency|hospita
 FLAG_FOLLOW_UP_TURNS = 3  # how many turns after a red flag a pointing-back question is read as about it
 # Words every question about the guidance shares; they say nothing about which passage answers it.
 _COMMON = frozenset(tokenize("knee knees pain stretch stretching hamstring hamstrings matter happen thing "
-                             "really also help okay mean take make much many like"))
+                             "really also help okay mean take make much many like actually something anything "
+                             "stuff things maybe even still alright basically literally honestly"))
 
 
 def _stems(text: str) -> set[str]:
