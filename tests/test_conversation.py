@@ -219,3 +219,10 @@ def test_a_question_right_after_a_red_flag_is_answered_from_its_passage(fast_ass
     reply = chat.send("what could that be?")
     assert reply.triage is Triage.SEEK_CARE
     assert any("infection inside the joint" in c.text for c in reply.citations)
+
+
+@pytest.mark.parametrize("first", ["Is it normal for the tendon behind my knee to hurt when I stretch?",
+                                   "can you tell me what's wrong with my knee? it hurts behind when I stretch"])
+def test_a_first_question_that_tells_a_symptom_gets_the_safety_screen(fast_assistant, first):
+    reply = fast_assistant.conversation().send(first)
+    assert reply.question is not None and "safety check" in reply.question

@@ -163,8 +163,10 @@ class RuleSet:
             self._rules[flag] = _Compiled(rule, cues, expand.union(r.not_about, f"{where}.not_about"),
                                           expand.union(r.ask_if, f"{where}.ask_if"),
                                           expand.union(r.silent_if, f"{where}.silent_if"))
-        self._body = expand.compile(r"\b(?:<<knee>>|(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)legs?|joints?)\b" if "knee" in spec.defs
-                                    else r"\b(?:knees?|legs?|joints?)\b", "body")
+        # the knee, a leg or a joint named ("lower leg" and "between my legs" are other places)
+        legs = r"(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)legs?"
+        self._body = expand.compile(rf"\b(?:<<knee>>|{legs}|joints?)\b" if "knee" in spec.defs
+                                    else rf"\b(?:knees?|{legs}|joints?)\b", "body")
         t = spec.timeline
 
         def cue(k: str) -> re.Pattern[str]:

@@ -55,7 +55,8 @@ _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
                     r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\s*[:=\-\u2013]?\s*(?P<w>\d{1,2})\b"
                     r"(?!\s*(?:st|nd|rd|th|/|am|pm|:|\.\d))", re.I)
 _ORDINAL_DATE = re.compile(
-    r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)(?!\s+month)))", re.I)
+    r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b"
+    r"(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)(?!\s+month)))", re.I)
 _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|it\s+is)(?:\s+the)?\s*$", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
