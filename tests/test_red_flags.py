@@ -125,6 +125,27 @@ def test_loose_context_or_vague_description_asks(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.CONFIRM
 
 
+@pytest.mark.parametrize(("text", "flag"), [
+    ("knee gave way skiing in 2011, did the rehab, no probs since, just tight as a drum now",
+     RedFlag.KNEE_INSTABILITY),
+    ("Ages ago I had cellulitis in my calf, red, hot, swollen. Antibiotics sorted it. Not a peep since.",
+     RedFlag.CALF_CLOT_SIGNS),
+    ("I had a massive knee swelling after an injury as a teenager. It's been 20 years. Nothing since.",
+     RedFlag.RAPID_SWELLING),
+])
+def test_history_told_as_over_is_silent(rules, text, flag):
+    assert _decision(rules, text, flag) is None
+
+
+@pytest.mark.parametrize("text", [
+    "My knee gave way in 2015 and it hasn't been fine since",
+    "Since my op in 2016 it's been rock solid, but this week my knee gave way twice",
+    "My knee gave way in 2015, then it was fine, and today it gave way again",
+])
+def test_history_that_is_not_over_still_counts(rules, text):
+    assert _decision(rules, text, RedFlag.KNEE_INSTABILITY) is not None
+
+
 def test_detection_fields(rules):
     text = "Yesterday my knee just buckled on the stairs"
     [d] = rules.scan(text).detections

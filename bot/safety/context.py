@@ -25,6 +25,9 @@ _REACH = 300  # characters either side of a finding that a scope may reach: keep
 _DETERMINERS = frozenset({"a", "an", "any", "the", "some", "no", "or", "and", "nor"})
 _LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "&", "plus", "either"})
 _LAST_WORD = re.compile(r"([^\W_]+)[\s,]*$")
+_NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+){0,2}$", re.I)  # "hasn't been fine since"
+_NOT_FINE = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,2}(?:fine|ok|okay|right|good|normal|great|well|stable|"
+                       r"solid|the\s+same)\b", re.I)  # "it hasn't been right since" is not over
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,&/]")
 MAX_SENTENCE = 1000  # characters; a longer run-on is read in pieces
 _SENTENCE_END = re.compile(
@@ -269,13 +272,35 @@ class ContextRules:
                      and not any(h0 <= t.start() < h1 for h0, h1 in heads))
         return weight <= self.attach_within
 
+    def resolved_history(self, text: str, span: tuple[int, int]) -> bool:
+        """Whether the finding at `span` is told as over: its sentence dates it ("in 2011", "as a teenager"),
+        a resolution follows it in the message ("no probs since", "rock solid now"), not negated, and its own
+        clause says nothing of now ("again", "this week", "still")."""
+        if self.resolution is None:
+            return False
+        lo, hi = sentence_at(text, span[0])
+        dated = any(t.modifier is Modifier.HISTORICAL and t.pattern.search(text, lo, hi) for t in self.triggers)
+        if not dated:
+            return False
+        now = self.modifier_terminators.get(Modifier.HISTORICAL)
+        c0, c1 = self.clause(text, span)
+        if now is not None and now.search(text, c0, c1):
+            return False
+        return self._resolution_in(text, span[1], min(len(text), span[1] + 2 * _REACH))
+
+    def _resolution_in(self, text: str, lo: int, hi: int) -> bool:
+        """A resolution phrase in text[lo:hi] that is not itself negated ("it hasn't been right since")."""
+        assert self.resolution is not None
+        return any(not (_NEGATED_BEFORE.search(text, max(0, m.start() - 30), m.start()) or _NOT_FINE.search(m.group()))
+                   for m in self.resolution.finditer(text, lo, hi))
+
     def _resolved(self, text: str, end: int) -> bool:
         if self.resolution is None:
             return False
         lo, hi = sentence_at(text, max(end - 1, 0))
         for _ in range(2):  # the resolution may come a sentence or two later ("... It went down. Never came back.")
             hi = max(hi, sentence_at(text, hi + 1)[1]) if hi + 1 < len(text) else hi
-        return self.resolution.search(text, lo, hi) is not None
+        return self._resolution_in(text, lo, hi)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

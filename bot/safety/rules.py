@@ -302,6 +302,8 @@ class RuleSet:
         a = self.context.assess(norm, core)
         if a.attached & SILENCING:
             return None, a.modifiers
+        if self.context.resolved_history(norm, core):  # "it gave way skiing in 2011 ... no probs since"
+            return None, a.modifiers | {Modifier.HISTORICAL}
         if other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
         if JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": ask, never record
