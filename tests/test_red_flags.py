@@ -280,3 +280,13 @@ def test_missing_rule_is_named(tmp_path):
 def test_trying_the_toe_test_is_not_a_week_of_modified_stretching():
     result = RuleSet.load().scan("pointing my toes makes no difference")
     assert result.detections == []
+
+
+@pytest.mark.parametrize(("text", "silent"), [
+    ("my knees literally gave out laughing at my kid trying to copy my stretches", True),
+    ("I laughed so hard at the best man's speech that my knees buckled", True),
+    ("my knee went from under me in the kitchen, not from laughing, just went", False),
+    ("I was laughing so hard my knee gave way and now it hurts to walk", False),
+])
+def test_laughing_as_the_cause_is_a_figure_of_speech(rules, text, silent):
+    assert (_decision(rules, text, RedFlag.KNEE_INSTABILITY) is None) is silent

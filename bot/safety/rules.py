@@ -22,7 +22,7 @@ from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import ContextRules, Modifier, sentence_at, sentences
-from bot.safety.ruletext import JOKING, Expander, matches, other_subject, segment
+from bot.safety.ruletext import JOKING, LAUGHED, Expander, matches, other_subject, segment
 from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
@@ -306,6 +306,11 @@ class RuleSet:
             return None, a.modifiers | {Modifier.HISTORICAL}
         if other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
+        told = sentence_at(norm, core[0])
+        laughed = LAUGHED.search(norm, *told)
+        if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
+                and not _PAIN_TOLD.search(norm, *told):
+            return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
         if JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": ask, never record
             return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
         if compiled.ask_if is not None and any(
@@ -316,6 +321,7 @@ class RuleSet:
         return Decision.RECORD, a.modifiers
 
 
+_NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
 _PAIN_TOLD = re.compile(r"\b(?:pain\w*|hurt\w*|stab\w*|sore|agony|sharp|twinge\w*|ache\w*|aching)\b", re.I)
 
 

@@ -27,6 +27,11 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<
 # person ("the baby was laughing at me") is not.
 JOKING = re.compile(r"\b(?:laugh(?!\w*\s+at\s+me\b)\w*|lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|"
                     r"[\U0001F602\U0001F923\U0001F606]", re.I)
+# The finding caused by laughing ("my knees gave out laughing", "laughed so hard I couldn't breathe"): a figure of
+# speech when the sentence tells no pain.
+LAUGHED = re.compile(r"\blaugh\w*\s+so\s+(?:hard|much)\b|\b(?:from|with|while|after)\s+laugh\w*|"
+                     r"\b(?:gave\s+out|gave\s+way|buckled|collapsed|went)\s+(?:from\s+)?laughing\b|"
+                     r"\blaughing\s+so\s+(?:hard|much)\b|\bin\s+stitches\b", re.I)
 MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
 CONTEXT_REACH = 400  # characters either side of a finding that context may look at
 
