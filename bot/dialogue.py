@@ -7,7 +7,6 @@ The red-flag step is first: nothing a message says can skip it.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -28,12 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTIONS = 4
 _YES_NO_ANSWERS = {Answer.YES, Answer.NO, Answer.UNSURE, Answer.DONT_KNOW, Answer.SKIP}
-
-
-# A question that tells the person's own symptom ("is it normal for my knee to hurt when I stretch?").
-_OWN_PAIN = re.compile(r"\b(?:my|i|i'm|im|i've|ive)\b[^.!]{0,60}?\b(?:hurt\w*|pain\w*|sore|ach\w*|burn\w*|"
-                       r"pull\w*|tight\w*|click\w*|tingl\w*|numb\w*|throb\w*)\b|\b(?:hurt\w*|pain\w*|sore|ach\w*|"
-                       r"burn\w*|tingl\w*|throb\w*)\b[^.?!]{0,40}?\b(?:my|me)\b", re.I)
 
 
 class Conversation:
@@ -216,16 +209,15 @@ class Conversation:
         if r.intent is not Intent.QUESTION or self._answers_pending(r):
             return False
         b.remind()
-        reports = _OWN_PAIN.search(r.text) is not None  # "is it normal that my knee hurts when I stretch?"
         if b.passages_for(r.text):
             if s.pending is None:
                 self._take_findings(r, b)  # "I get pain behind my knee, is that normal?" reports too
-            if s.pending is None and (s.known or reports) and not s.screened and s.level is Triage.SELF_CARE:
+            if s.pending is None and (s.known or r.own_symptom) and not s.screened and s.level is Triage.SELF_CARE:
                 s.wait_for(PendingKind.SCREEN)
                 b.ask("screen_question")
             else:
                 b.repeat_pending()
-        elif reports and s.pending is None and not s.screened and s.level is Triage.SELF_CARE:
+        elif r.own_symptom and s.pending is None and not s.screened and s.level is Triage.SELF_CARE:
             return self.statement(r, b)  # "can you tell me what's wrong? it hurts behind the knee": a report
         elif s.level is not Triage.SELF_CARE:  # nothing in the guidance answers; what to do is known
             if s.level.rank >= Triage.SEEK_CARE.rank:

@@ -21,6 +21,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 _TOPICAL = re.compile(load_words().topical, re.I)
 _ACK = re.compile(load_words().acknowledgement, re.I)
+# A question that tells the person's own symptom ("is it normal for my knee to hurt when I stretch?").
+_OWN_PAIN = re.compile(r"\b(?:my|i|i'm|im|i've|ive)\b[^.!]{0,60}?\b(?:hurt\w*|pain\w*|sore|ach\w*|burn\w*|"
+                       r"pull\w*|tight\w*|click\w*|tingl\w*|numb\w*|throb\w*)\b|\b(?:hurt\w*|pain\w*|sore|ach\w*|"
+                       r"burn\w*|tingl\w*|throb\w*)\b[^.?!]{0,40}?\b(?:my|me)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Reading:
     has_words: bool  # some Latin-script words to read
     topical: bool  # mentions the knee, the stretch or a symptom
     acknowledges: bool  # only "ok", "got it", "I see"
+    own_symptom: bool  # tells the person's own symptom ("is it normal for my knee to hurt when I stretch?")
 
 
 def read_message(services: Services, state: DialogueState, text: str) -> Reading:
@@ -49,4 +54,4 @@ def read_message(services: Services, state: DialogueState, text: str) -> Reading
     scan = safety.scan(clean, timeline=safety.rules.timeline_from(state.timeline), pending=flag)
     findings = tuple(services.symptoms.findings.extract(clean, slot))
     return Reading(clean, len(text), classify(clean), answer, findings, scan, bool(_WORDS.search(clean)),
-                   bool(_TOPICAL.search(clean)), bool(_ACK.match(clean)))
+                   bool(_TOPICAL.search(clean)), bool(_ACK.match(clean)), bool(_OWN_PAIN.search(clean)))

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import RulesError
-from bot.safety.context import DEFAULT_PATH, MAX_SENTENCE, Assessment, ContextRules, Modifier, assess, sentences
+from bot.safety.context import DEFAULT_PATH, Assessment, ContextRules, Modifier, assess
 from bot.safety.rules import RuleSet
+from bot.safety.sentences import MAX_SENTENCE, sentences
 
 NEG, HYP, INF, HIS, OTH, UNC = (Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.HISTORICAL,
                     Modifier.OTHER_PERSON, Modifier.UNCERTAIN)

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.ids import RedFlag
-from bot.safety.context import assess, sentences
+from bot.safety.context import assess
 from bot.safety.rules import RuleSet
+from bot.safety.sentences import sentences
 from bot.safety.timeline import Timeline
 
 TABLES = Path(__file__).parent / "red_flags"

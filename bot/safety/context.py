@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.datafile import describe_validation, read_yaml
 from bot.errors import RulesError
+from bot.safety.sentences import sentence_at
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.yaml"
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
@@ -29,10 +30,6 @@ _NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+){0,2}$", r
 _NOT_FINE = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,2}(?:fine|ok|okay|right|good|normal|great|well|stable|"
                        r"solid|the\s+same)\b", re.I)  # "it hasn't been right since" is not over
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,&/]")
-MAX_SENTENCE = 1000  # characters; a longer run-on is read in pieces
-_SENTENCE_END = re.compile(
-    r"[.!?]+(?=\s|$)|\n+|\s*[;]\s*|(?-i:(?<=[a-z0-9])\s+(?=(?:My|It|The|But|So|Then|Now|Also|Today|Yesterday)\b))"
-)
 
 
 class Modifier(StrEnum):
@@ -301,50 +298,6 @@ class ContextRules:
         for _ in range(2):  # the resolution may come a sentence or two later ("... It went down. Never came back.")
             hi = max(hi, sentence_at(text, hi + 1)[1]) if hi + 1 < len(text) else hi
         return self._resolution_in(text, lo, hi)
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences in `text`, coping with missing punctuation; a run-on longer
-    than MAX_SENTENCE is read in pieces of at most that length, cut at a space."""
-    spans, pos = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        if m.start() > pos and text[pos:m.start()].strip():
-            spans += _pieces(text, *_trim(text, pos, m.start()))
-        pos = m.end()
-    if text[pos:].strip():
-        spans += _pieces(text, *_trim(text, pos, len(text)))
-    return spans
-
-
-def _pieces(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    out = []
-    while hi - lo > MAX_SENTENCE:
-        cut = text.rfind(" ", lo + MAX_SENTENCE // 2, lo + MAX_SENTENCE)
-        cut = cut if cut > lo else lo + MAX_SENTENCE
-        out.append((lo, cut))
-        lo = cut + 1 if text[cut:cut + 1] == " " else cut
-    return [*out, (lo, hi)] if hi > lo else out
-
-
-def _trim(text: str, lo: int, hi: int) -> tuple[int, int]:
-    while lo < hi and text[lo].isspace():
-        lo += 1
-    while hi > lo and text[hi - 1].isspace():
-        hi -= 1
-    return lo, hi
-
-
-def sentence_at(text: str, pos: int) -> tuple[int, int]:
-    """The sentence around `pos`, at most MAX_SENTENCE characters either side of it (a run-on is read
-    in bounded pieces, so that a hostile message costs time in proportion to its length)."""
-    start, stop = max(0, pos - MAX_SENTENCE), min(len(text), pos + MAX_SENTENCE)
-    lo = start
-    for m in _SENTENCE_END.finditer(text, start, stop):
-        if m.end() <= pos:
-            lo = m.end()
-        else:
-            return lo, m.start()
-    return lo, stop
 
 
 @lru_cache(maxsize=1)

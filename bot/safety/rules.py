@@ -21,8 +21,9 @@ from bot.datafile import SafeLoader, describe_validation
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
-from bot.safety.context import ContextRules, Modifier, sentence_at, sentences
+from bot.safety.context import ContextRules, Modifier
 from bot.safety.ruletext import JOKING, LAUGHED, Expander, matches, other_subject, segment
+from bot.safety.sentences import sentence_at, sentences
 from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"

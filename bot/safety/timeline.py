@@ -11,7 +11,8 @@ import re
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from bot.safety.context import ContextRules, Modifier, default_rules, sentences
+from bot.safety.context import ContextRules, Modifier, default_rules
+from bot.safety.sentences import sentences
 
 _NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

@@ -45,6 +45,7 @@ FALSE_ALARM_BUDGET = 0.035  # on held-out silent messages, rules and layer toget
 QUESTION_BUDGET = 0.13
 OWN_QUESTION_BUDGET = 0.01  # questions the layer may add to the rules' on the project's own silent messages
 RECORD_FLOOR = 0.9  # the layer alone records a flag only when this confident
+ASK_FLOOR = 0.4  # and asks the flag's question only when this confident (noise scores up to ~0.25 on some flags)
 EMERGENCY_FLOOR = 0.5
 FLAGS = list(RedFlag)
 
@@ -276,7 +277,8 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
     """The thresholds that record most held-out flags within the false-alarm and question budgets
     (or, when no setting keeps within them, the one that exceeds them least), never recording on the
     project's own silent messages (`own`); emergency flags then get the lowest thresholds allowed.
-    The layer alone records only when confident: `record` is at least RECORD_FLOOR (EMERGENCY_FLOOR)."""
+    The layer alone records only when confident: `record` is at least RECORD_FLOOR (EMERGENCY_FLOOR), `ask` at least
+    ASK_FLOOR."""
     ruled = rule_matrix(messages, rules)
     own_msgs, own_probs = own if own is not None else ([], np.zeros((0, len(FLAGS))))
     own_ruled = rule_matrix(own_msgs, rules)
@@ -309,7 +311,7 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
             if lower >= t_r[j]:
                 break
             trial_r, trial_a = t_r.copy(), t_a.copy()
-            trial_r[j], trial_a[j] = lower, min(t_a[j], lower / 2)
+            trial_r[j], trial_a[j] = lower, max(ASK_FLOOR, min(t_a[j], lower / 2))
             if rank_of(trial_r, trial_a, t_k)[0] >= base[0]:
                 t_r, t_a = trial_r, trial_a
                 break
@@ -318,7 +320,7 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
             best_key = rank_of(t_r, t_a, t_k)
             floor = EMERGENCY_FLOOR if FLAGS[j] in EMERGENCY else RECORD_FLOOR
             for r_j in (x for x in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995) if x >= floor):
-                for a_j in (x for x in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98) if x <= r_j):
+                for a_j in (x for x in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98) if ASK_FLOOR <= x <= r_j):
                     trial_r, trial_a = t_r.copy(), t_a.copy()
                     trial_r[j], trial_a[j] = r_j, a_j
                     key = rank_of(trial_r, trial_a, t_k)

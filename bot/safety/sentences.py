@@ -1,0 +1,53 @@
+"""Sentences of a message, as character spans: what context scopes, rules and timelines read within."""
+from __future__ import annotations
+
+import re
+
+MAX_SENTENCE = 1000  # characters; a longer run-on is read in pieces
+_SENTENCE_END = re.compile(
+    r"[.!?]+(?=\s|$)|\n+|\s*[;]\s*|(?-i:(?<=[a-z0-9])\s+(?=(?:My|It|The|But|So|Then|Now|Also|Today|Yesterday)\b))"
+)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in `text`, coping with missing punctuation; a run-on longer
+    than MAX_SENTENCE is read in pieces of at most that length, cut at a space."""
+    spans, pos = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > pos and text[pos:m.start()].strip():
+            spans += _pieces(text, *_trim(text, pos, m.start()))
+        pos = m.end()
+    if text[pos:].strip():
+        spans += _pieces(text, *_trim(text, pos, len(text)))
+    return spans
+
+
+def _pieces(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    out = []
+    while hi - lo > MAX_SENTENCE:
+        cut = text.rfind(" ", lo + MAX_SENTENCE // 2, lo + MAX_SENTENCE)
+        cut = cut if cut > lo else lo + MAX_SENTENCE
+        out.append((lo, cut))
+        lo = cut + 1 if text[cut:cut + 1] == " " else cut
+    return [*out, (lo, hi)] if hi > lo else out
+
+
+def _trim(text: str, lo: int, hi: int) -> tuple[int, int]:
+    while lo < hi and text[lo].isspace():
+        lo += 1
+    while hi > lo and text[hi - 1].isspace():
+        hi -= 1
+    return lo, hi
+
+
+def sentence_at(text: str, pos: int) -> tuple[int, int]:
+    """The sentence around `pos`, at most MAX_SENTENCE characters either side of it (a run-on is read
+    in bounded pieces, so that a hostile message costs time in proportion to its length)."""
+    start, stop = max(0, pos - MAX_SENTENCE), min(len(text), pos + MAX_SENTENCE)
+    lo = start
+    for m in _SENTENCE_END.finditer(text, start, stop):
+        if m.end() <= pos:
+            lo = m.end()
+        else:
+            return lo, m.start()
+    return lo, stop
