@@ -175,9 +175,9 @@ def _dated_span(text: str) -> float | None:
     found = list(_ORDINAL_DATE.finditer(text))
     start = _MONTH_START.search(text)
     if start is not None and found and found[-1].start() > start.end():  # "since the start of the month ... the 12th"
-        today = _TODAY.search(text, max(0, found[-1].start() - 16), found[-1].start())
+        is_today = _TODAY.search(text, max(0, found[-1].start() - 16), found[-1].start()) is not None
         span = int(found[-1].group(1)) - 1
-        return float(span) if today and 0 < span <= 30 else None
+        return float(span) if is_today and 0 < span <= 30 else None
     if len(found) == 2:  # two dates are a diary when one is today ("started on the 1st. Today's the 12th")
         today = [m for m in found if _TODAY.search(text, max(0, m.start() - 16), m.start())]
         if len(today) != 1:
