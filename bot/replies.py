@@ -32,9 +32,8 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in tokenize(text) if len(w) >= 4 and w not in _COMMON}
 
 
-def _shares_words(query: str, text: str) -> bool:
-    """Whether a passage shares at least half of the question's own content words (all, when it has none)."""
-    stems = _stems(query)
+def _shares_words(stems: set[str], text: str) -> bool:
+    """Whether a passage shares at least half of a question's content words `stems` (all, when it has none)."""
     return 2 * len(stems & _stems(text)) >= len(stems)
 
 
@@ -175,21 +174,21 @@ class ReplyBuilder:
         ibuprofen for this?" and "a recipe for banana bread" find nothing).
         """
         hits = self.guidance.search(query, k=PASSAGES_SHOWN + 2)
+        stems = _stems(query)
         flag = self._flag_asked_about(query)
         if flag is not None:  # "what could that be?" right after a red flag: that flag's own passage first
             cited = self.guidance.passage(self.rules.rule(flag).cite)
             if cited is not None:
-                hits = [cited, *(h for h in hits if h.chunk_id != cited.chunk_id and _stems(query)
-                                 and _shares_words(query, h.text))]
+                hits = [cited, *(h for h in hits if h.chunk_id != cited.chunk_id and stems
+                                 and _shares_words(stems, h.text))]
         causes = self.evidence.scores(self.state.known) if not hits else []
-        stems = _stems(query)
         if causes and (stems or _POINTS_BACK.search(query)):
             context = [self.t.cause(causes[0][0])]
             if _POINTS_BACK.search(query):  # what the person told last comes first
                 known = self.state.known
                 context[:0] = [x for slot in self.state.recent for x in self.t.finding(slot, known.get(slot, ""))]
             hits = [h for h in self.guidance.search(" ".join([query, *context]), k=PASSAGES_SHOWN + 2)
-                    if _shares_words(query, h.text)]
+                    if _shares_words(stems, h.text)]
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             hits = [h for h in hits if h.section != self.advice.stretching_section]
         if not hits:

@@ -126,6 +126,7 @@ class ContextRules:
         self.restart = _compile(spec.restart, "restart") if spec.restart else None
         self.restart_after = frozenset(w.lower() for w in spec.restart_after)
         self.resolution = _any(spec.resolution, "resolution")
+        self.dated = _any([t.re for t in spec.triggers if t.modifier is Modifier.HISTORICAL], "triggers (historical)")
         self.triggers = tuple(
             _Trigger(t.modifier, _compile(t.re, f"triggers[{i}] ({t.modifier})"), t.direction,
                      t.window or spec.window, t.attach)
@@ -273,11 +274,9 @@ class ContextRules:
         """Whether the finding at `span` is told as over: its sentence dates it ("in 2011", "as a teenager"),
         a resolution follows it in the message ("no probs since", "rock solid now"), not negated, and its own
         clause says nothing of now ("again", "this week", "still")."""
-        if self.resolution is None:
+        if self.resolution is None or self.dated is None:
             return False
-        lo, hi = sentence_at(text, span[0])
-        dated = any(t.modifier is Modifier.HISTORICAL and t.pattern.search(text, lo, hi) for t in self.triggers)
-        if not dated:
+        if not self.dated.search(text, *sentence_at(text, span[0])):
             return False
         now = self.modifier_terminators.get(Modifier.HISTORICAL)
         c0, c1 = self.clause(text, span)

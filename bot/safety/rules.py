@@ -298,7 +298,8 @@ class RuleSet:
             elif any(u.start() < m.end() and m.start() < u.end() for u in
                      cue.unless.finditer(norm, max(seg[0], m.start() - 60), min(seg[1], m.end() + 60))):
                 return None, frozenset()
-        if _told_not(compiled.silent_if, norm, *sentence_at(norm, core[0])):
+        told = sentence_at(norm, core[0])
+        if _told_not(compiled.silent_if, norm, *told):
             return None, frozenset()
         a = self.context.assess(norm, core)
         if a.attached & SILENCING:
@@ -307,7 +308,6 @@ class RuleSet:
             return None, a.modifiers | {Modifier.HISTORICAL}
         if other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
-        told = sentence_at(norm, core[0])
         laughed = LAUGHED.search(norm, *told)
         if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
                 and not _PAIN_TOLD.search(norm, *told):
