@@ -165,7 +165,7 @@ class RuleSet:
                                           expand.union(r.ask_if, f"{where}.ask_if"),
                                           expand.union(r.silent_if, f"{where}.silent_if"))
         # the knee, a leg or a joint named ("lower leg" and "between my legs" are other places)
-        legs = r"(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)legs?"
+        legs = r"(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)(?<!same\s)(?<!other\s)legs?"
         self._body = expand.compile(rf"\b(?:<<knee>>|{legs}|joints?)\b" if "knee" in spec.defs
                                     else rf"\b(?:knees?|{legs}|joints?)\b", "body")
         t = spec.timeline
@@ -284,7 +284,11 @@ class RuleSet:
         seg = segment(norm, core)
         if compiled.not_about is not None:
             c0, c1 = self.context.clause(norm, core)
-            c0 = max(c0, norm.rfind(",", c0, core[0]) + 1)  # "my calf isn't red, it swelled up fast"
+            k = norm.rfind(",", c0, core[0])  # "my calf isn't red, it swelled up fast"
+            listed = _LISTED.search(norm, *core) is not None  # a list goes on: "my calf is swollen, red and warm"
+            while listed and k >= 0 and not norm[k + 1:core[0]].strip():
+                k = norm.rfind(",", c0, k)
+            c0 = max(c0, k + 1)
             comma = norm.find(",", core[1], c1)
             c1 = comma if comma >= 0 else c1
             if compiled.not_about.search(norm, c0, c1) and not self._body.search(norm, c0, c1):
@@ -322,6 +326,7 @@ class RuleSet:
         return Decision.RECORD, a.modifiers
 
 
+_LISTED = re.compile(r"\band\b|&|,")
 _NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
 _PAIN_TOLD = re.compile(r"\b(?:pain\w*|hurt\w*|stab\w*|sore|agony|sharp|twinge\w*|ache\w*|aching)\b", re.I)
 

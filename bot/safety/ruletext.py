@@ -20,7 +20,8 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?:my|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the))\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
     rf"|{_PEOPLE}'s|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder))\b", re.I)
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
+_FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
+                           r"visit|teach|babysit)\b)|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
                            r"pilates|yoga|work|office|school))", re.I)
 # A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the

@@ -58,6 +58,19 @@ _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
 _ORDINAL_DATE = re.compile(
     r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b"
     r"(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)(?!\s+month)))", re.I)
+# "1 Mar 6/10 ... 11 Mar 6/10", "March 3rd ... March 12th": dates of one month in a diary
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH_DATE = re.compile(rf"\b(?:(?P<a>[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTHS})(?![a-z])|"
+                         rf"(?P<m2>{_MONTHS})\s+(?P<b>[12]?\d|3[01])(?:st|nd|rd|th)?\b)", re.I)
+# "Mon 6/10 ... Wed 6/10 ... Sat 7/10 ... following Tue 6/10": a weekday diary over more than a week
+_WEEKDAY = re.compile(r"\b(?P<d>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|r|rs)?\b"
+                      r"(?=[^.;!?\n\d]{0,20}?\d{1,2}\b)", re.I)
+_DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# "for about a week and a half" belongs to what came before it ("doing the gentle ones for ...")
+_FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|almost\s+|maybe\s+|like\s+|a\s+good\s+)?$",
+                  re.I)
+# "two weeks with the gentler stretches", "ten days of the bent-knee version": the routine's time
+_GLUED = re.compile(r"\s*(?:of|with|on|using|doing|into|in)\s+(?:the\s+|my\s+|these\s+|this\s+|a\s+)?", re.I)
 _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|it\s+is)(?:\s+the)?\s*$", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
@@ -153,7 +166,7 @@ class Timeline:
                 spans.append(last.span())
                 told = True
         dated = _dated_span(text)  # "3rd: 5/10 ... 14th: 5/10" is eleven days
-        diary_days = max(diary_days, dated or 0.0)
+        diary_days = max(diary_days, dated or 0.0, _month_span(text) or 0.0, _weekday_span(text) or 0.0)
         if state.modifying and diary_days and (state.modified_days or 0) < diary_days:
             state = replace(state, modified_days=diary_days)  # a diary of the modified routine ("today" is not)
         if (state.modifying and state.modified_days is None and state.pain_days is not None
@@ -189,6 +202,24 @@ def _dated_span(text: str) -> float | None:
         return None
     span = int(found[-1].group(1)) - int(found[0].group(1))
     return float(span) if 0 < span <= 30 else None
+
+
+def _month_span(text: str) -> float | None:
+    """Days from the first to the last of three or more dates in one month ("1 Mar ... 11 Mar")."""
+    found = [(m.group("m1") or m.group("m2"))[:3].lower() + ":" + (m.group("a") or m.group("b"))
+             for m in _MONTH_DATE.finditer(text)]
+    if len(found) < 3 or len({f.split(":")[0] for f in found}) != 1:
+        return None
+    span = int(found[-1].split(":")[1]) - int(found[0].split(":")[1])
+    return float(span) if 0 < span <= 30 else None
+
+
+def _weekday_span(text: str) -> float | None:
+    """Days covered by three or more weekday entries with a number each, in the order told."""
+    days = [_DAYS_OF_WEEK.index(m.group("d").lower()[:3]) for m in _WEEKDAY.finditer(text)]
+    if len(days) < 3:
+        return None
+    return float(sum((b - a) % 7 or 7 for a, b in zip(days, days[1:], strict=False)))
 
 
 def _trend(text: str) -> tuple[int, int, bool] | None:
@@ -248,10 +279,15 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
 def _nearest(start: int, end: int, mods: list[re.Match[str]], pains: list[re.Match[str]],
              text: str, context: ContextRules) -> str | None:
     c0, c1 = context.clause(text, (start, end))
+    before = _FOR.search(text, max(c0, start - 40), start) is not None
     best: tuple[int, str] | None = None
     for kind, matches in (("mod", mods), ("pain", pains)):
         for m in matches:
             if m.start() < start < m.end() or not (c0 <= m.start() and m.end() <= c1):
+                continue
+            if kind == "mod" and m.start() >= end and _GLUED.fullmatch(text, end, m.start()):
+                return "mod"
+            if before and m.start() >= end:
                 continue
             gap = start - m.end() if m.end() <= start else m.start() - end
             if best is None or gap < best[0]:
