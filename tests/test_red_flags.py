@@ -132,6 +132,8 @@ def test_loose_context_or_vague_description_asks(rules, text, flag):
      RedFlag.CALF_CLOT_SIGNS),
     ("I had a massive knee swelling after an injury as a teenager. It's been 20 years. Nothing since.",
      RedFlag.RAPID_SWELLING),
+    ("My knee went pop in the stretch, agony, I couldn't carry on. This was in 2009 and it healed fine.",
+     RedFlag.SUDDEN_SEVERE_PAIN),
 ])
 def test_history_told_as_over_is_silent(rules, text, flag):
     assert _decision(rules, text, flag) is None
@@ -290,3 +292,33 @@ def test_trying_the_toe_test_is_not_a_week_of_modified_stretching():
 ])
 def test_laughing_as_the_cause_is_a_figure_of_speech(rules, text, silent):
     assert (_decision(rules, text, RedFlag.KNEE_INSTABILITY) is None) is silent
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    # the signs listed on the calf belong to the calf, not the knee
+    ("My calf is swollen, red and warm and it's sore when I press it.", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    # a list of signs denied at its end
+    ("swelling, heat, fever: none of those. it just pulls behind the knee", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    # a whole question about what might happen
+    ("what if I stretch and afterwards I can't put weight on it? is that A&E or GP?", RedFlag.CANNOT_BEAR_WEIGHT),
+    # someone the person cares for
+    ("The lady I care for has a hot, swollen knee and a temperature.", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+])
+def test_not_this_persons_sign_now(rules, text, flag):
+    assert _decision(rules, text, flag) is None
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("My calf is swollen, red and warm and it's sore when I press it.", RedFlag.CALF_CLOT_SIGNS),
+    # swelling told with how fast, in words no slow swelling is told in
+    ("u can literally see it swelling, bk of knee was fine an hr ago", RedFlag.RAPID_SWELLING),
+    ("9:00 finished stretch, knee normal. 9:30 a bit puffy. 10:00 can't see the kneecap.", RedFlag.RAPID_SWELLING),
+    ("my jeans would not go past my knee after class, they went on fine before class", RedFlag.RAPID_SWELLING),
+    # "nearly fell" and "maybe within half an hour" are not hedges on the sign
+    ("knee keeps giving way today, nearly fell on the stairs twice", RedFlag.KNEE_INSTABILITY),
+    ("the knee swelled up really quickly, maybe within half an hour", RedFlag.RAPID_SWELLING),
+    ("Probably me being dramatic but my knee catches and it's a stab of pain each time", RedFlag.LOCKING_OR_CLICKING),
+    ("I feel like I'm breathing through a straw just sitting on the sofa", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+])
+def test_told_plainly_enough_to_record(rules, text, flag):
+    assert _decision(rules, text, flag) is Decision.RECORD

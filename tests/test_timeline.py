@@ -36,6 +36,12 @@ def _run(cues, *messages: str) -> Timeline:
     ["it's the tenth day of doing it the soft-knee way and it hurts the same"],
     ["Started the gentle routine on the 2nd. Today is the 16th and it's exactly where it was."],
     ["It has hurt for 10 days even though I do the gentler version every day, and it's no better."],
+    # a weekday diary that runs past a week, dates with a month, "for ..." after the routine it belongs to
+    ["Gentle strap stretches only. Mon 5/10. Thu 5/10. Sun 6/10. Following Wed 5/10. Nothing's changing."],
+    ["Gentler routine log: 2 June 5/10, 6 June 5/10, 9 June 5/10, 13 June 5/10. No change at all."],
+    ["been doing the soft-knee version for about a week and a half and the pain behind my knee is the same"],
+    ["pain behind knee, ten days with the gentler stretches, no better"],
+    ["Nine days of the bent-knee stretch hasn't touched it."],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"
@@ -58,6 +64,8 @@ def test_persistent(cues, messages):
     ["My brother says his knee pain hasn't changed after two weeks of gentle stretching."],
     ["two weeks of the gentle routine and i'm basically pain free now"],
     ["my mate went for a gentle jog last week and the pain is no better"],
+    ["Mon 5/10, Tue 4/10, Wed 5/10: gentle stretches since Monday and no better"],
+    ["my pain's been around for weeks but I've been doing the same hard stretches, I haven't tried the gentle ones"],
 ])
 def test_not_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) != "persistent"

@@ -276,8 +276,12 @@ class ContextRules:
         clause says nothing of now ("again", "this week", "still")."""
         if self.resolution is None or self.dated is None:
             return False
-        if not self.dated.search(text, *sentence_at(text, span[0])):
-            return False
+        own = sentence_at(text, span[0])
+        if not self.dated.search(text, *own):
+            # "knee went pop, agony. This was in 2009 and it healed fine."
+            nxt = sentence_at(text, own[1] + 1) if own[1] + 1 < len(text) else None
+            if nxt is None or not _BACKREF.match(text, nxt[0]) or not self.dated.search(text, *nxt):
+                return False
         now = self.modifier_terminators.get(Modifier.HISTORICAL)
         c0, c1 = self.clause(text, span)
         if now is not None and now.search(text, c0, c1):
@@ -297,6 +301,10 @@ class ContextRules:
         for _ in range(2):  # the resolution may come a sentence or two later ("... It went down. Never came back.")
             hi = max(hi, sentence_at(text, hi + 1)[1]) if hi + 1 < len(text) else hi
         return self._resolution_in(text, lo, hi)
+
+
+_BACKREF = re.compile(r"\s*(?:and\s+|but\s+)?(?:this|that|it|all\s+(?:of\s+)?(?:this|that))\s+(?:all\s+)?"
+                      r"(?:was|happened)\b", re.I)
 
 
 @lru_cache(maxsize=1)

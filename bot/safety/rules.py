@@ -22,7 +22,7 @@ from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import ContextRules, Modifier
-from bot.safety.ruletext import JOKING, LAUGHED, Expander, matches, other_subject, segment
+from bot.safety.ruletext import JOKING, LAUGHED, Expander, comma_clause, matches, other_subject, segment, what_if
 from bot.safety.sentences import sentence_at, sentences
 from bot.safety.timeline import Timeline, TimelineCues
 
@@ -283,14 +283,7 @@ class RuleSet:
                 compiled: _Compiled) -> tuple[Decision | None, frozenset[Modifier]]:
         seg = segment(norm, core)
         if compiled.not_about is not None:
-            c0, c1 = self.context.clause(norm, core)
-            k = norm.rfind(",", c0, core[0])  # "my calf isn't red, it swelled up fast"
-            listed = _LISTED.search(norm, *core) is not None  # a list goes on: "my calf is swollen, red and warm"
-            while listed and k >= 0 and not norm[k + 1:core[0]].strip():
-                k = norm.rfind(",", c0, k)
-            c0 = max(c0, k + 1)
-            comma = norm.find(",", core[1], c1)
-            c1 = comma if comma >= 0 else c1
+            c0, c1 = comma_clause(norm, core, self.context.clause(norm, core))
             if compiled.not_about.search(norm, c0, c1) and not self._body.search(norm, c0, c1):
                 return None, frozenset()
         where = (0, len(norm)) if cue.clear_in_message else seg
@@ -312,6 +305,8 @@ class RuleSet:
             return None, a.modifiers | {Modifier.HISTORICAL}
         if other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
+        if what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
+            return None, a.modifiers | {Modifier.HYPOTHETICAL}
         laughed = LAUGHED.search(norm, *told)
         if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
                 and not _PAIN_TOLD.search(norm, *told):
@@ -326,7 +321,6 @@ class RuleSet:
         return Decision.RECORD, a.modifiers
 
 
-_LISTED = re.compile(r"\band\b|&|,")
 _NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
 _PAIN_TOLD = re.compile(r"\b(?:pain\w*|hurt\w*|stab\w*|sore|agony|sharp|twinge\w*|ache\w*|aching)\b", re.I)
 

@@ -103,3 +103,32 @@ def segment(text: str, span: tuple[int, int]) -> tuple[int, int]:
             return lo, m.start()
     return lo, hi
 
+
+
+_LISTED = re.compile(r"\band\b|&|,")
+
+
+def comma_clause(text: str, core: tuple[int, int], clause: tuple[int, int]) -> tuple[int, int]:
+    """The part of `clause` between the commas around `core` ("my calf isn't red, it swelled up fast"),
+    reaching back over a list that goes on through the finding ("my calf is swollen, red and warm")."""
+    c0, c1 = clause
+    k = text.rfind(",", c0, core[0])
+    listed = _LISTED.search(text, *core) is not None
+    while listed and k >= 0 and not text[k + 1:core[0]].strip():
+        k = text.rfind(",", c0, k)
+    comma = text.find(",", core[1], c1)
+    return max(c0, k + 1), comma if comma >= 0 else c1
+
+
+_WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:what\s+(?:if|happens\s+if|would\s+happen\s+if|"
+                      r"do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|suppose|supposing|"
+                      r"hypothetically)\b", re.I)
+_NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
+                  r"this\s+time)\b", re.I)
+
+
+def what_if(text: str, lo: int, hi: int) -> bool:
+    """Whether the sentence text[lo:hi] is a question about what might happen ("what if I stretch and
+    afterwards I can't put weight on it?") and says nothing of now."""
+    return (_WHAT_IF.match(text, lo, hi) is not None and "?" in text[hi:hi + 3]
+            and _NOW.search(text, lo, hi) is None)

@@ -67,8 +67,8 @@ _WEEKDAY = re.compile(r"\b(?P<d>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday
                       r"(?=[^.;!?\n\d]{0,20}?\d{1,2}\b)", re.I)
 _DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # "for about a week and a half" belongs to what came before it ("doing the gentle ones for ...")
-_FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|almost\s+|maybe\s+|like\s+|a\s+good\s+)?$",
-                  re.I)
+_FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|almost\s+|maybe\s+|like\s+|"
+                  r"a\s+good\s+)?$", re.I)
 # "two weeks with the gentler stretches", "ten days of the bent-knee version": the routine's time
 _GLUED = re.compile(r"\s*(?:of|with|on|using|doing|into|in)\s+(?:the\s+|my\s+|these\s+|this\s+|a\s+)?", re.I)
 _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|it\s+is)(?:\s+the)?\s*$", re.I)
