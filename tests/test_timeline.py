@@ -42,6 +42,9 @@ def _run(cues, *messages: str) -> Timeline:
     ["been doing the soft-knee version for about a week and a half and the pain behind my knee is the same"],
     ["pain behind knee, ten days with the gentler stretches, no better"],
     ["Nine days of the bent-knee stretch hasn't touched it."],
+    ["fortnight of the gentle routine. still 6/10 behind the knee. was 6/10 at the start."],
+    ["it's been ten days on the easier routine and the pain behind the knee is stubbornly the same"],
+    ["cut out all the aggressive stretching three weeks ago, the ache is just as bad as it was"],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"
