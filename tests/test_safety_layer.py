@@ -11,8 +11,8 @@ from bot.datafile import file_sha256
 from bot.errors import SafetyLayerError
 from bot.ids import RedFlag
 from bot.safety import layer as layer_mod
-from bot.safety.detector import LAYER_DOUBT, LAYER_HIT, RedFlagDetector, combine
-from bot.safety.layer import DEFAULT_DIR, MANIFEST, MAX_WINDOWS, WEIGHTS, LearnedLayer
+from bot.safety.detector import LAYER_AGREES, LAYER_DOUBT, LAYER_HIT, RedFlagDetector, combine
+from bot.safety.layer import DEFAULT_DIR, MANIFEST, MAX_WINDOWS, WEIGHTS, LearnedLayer, Thresholds
 from bot.safety.rules import Decision, Detection, RuleSet, ScanResult
 
 MAX_MODEL_BYTES = 20 * 1024 * 1024
@@ -85,6 +85,29 @@ def test_layer_adds_hits_and_questions(layer):
     assert LAYER_HIT in high.detections[0].modifiers
     mid = combine(ScanResult(), {**{f: 0.0 for f in RedFlag}, flag: t.ask[flag]}, layer, "text")
     assert [(d.rule, d.decision) for d in mid.detections] == [(flag, Decision.CONFIRM)]
+
+
+def test_a_vague_description_both_agree_on_is_recorded_a_hedge_stays_a_question(layer):
+    t = layer.thresholds
+    flag = next(f for f in RedFlag if t.promote[f] <= 1.0)
+    confident = {**{f: 0.0 for f in RedFlag}, flag: max(t.promote[flag], 0.999)}
+    vague = ScanResult([Detection(flag, Decision.CONFIRM, (0, 5), "puffy")])
+    agreed = combine(vague, confident, layer, "puffy")
+    assert [(d.rule, d.decision) for d in agreed.detections] == [(flag, Decision.RECORD)]
+    assert LAYER_AGREES in agreed.detections[0].modifiers
+    unsure = combine(vague, {**confident, flag: t.promote[flag] - 0.01}, layer, "puffy")
+    assert [(d.rule, d.decision) for d in unsure.detections] == [(flag, Decision.CONFIRM)]
+    # SPEC: a hedge only downgrades to the flag's question, however confident the layer is
+    hedged = ScanResult([Detection(flag, Decision.CONFIRM, (0, 5), "puffy", frozenset({"uncertain"}))])
+    kept = combine(hedged, {**confident, flag: 1.0}, layer, "I think it's puffy")
+    assert [(d.rule, d.decision) for d in kept.detections] == [(flag, Decision.CONFIRM)]
+
+
+def test_a_manifest_from_before_promote_promotes_nothing():
+    one = {str(f): 0.5 for f in RedFlag}
+    t = Thresholds.from_dict({"record": one, "ask": one, "keep": one})
+    assert all(v > 1.0 for v in t.promote.values())
+    assert Thresholds.from_dict(t.to_dict()) == t
 
 
 def test_answer_to_the_pending_question_is_the_rules_alone(detector):

@@ -3,8 +3,10 @@
 The layer may add a hit (its score reaches the flag's `record` threshold) or the flag's own question
 (`ask`) where the rules found nothing, and may turn a rule's hit into the flag's question when it is
 confident the message does not report the flag (its score is under `keep`). It never silences a rule:
-whatever the rules found is at least asked, and a rule's question (a hedge or a vague description,
-which the contract says to ask about) stays a question. An answer to the flag's own question, and the
+whatever the rules found is at least asked. A rule's question on a vague description ("a bit puffy",
+"it catches"), with nothing hedged, becomes a hit when the layer is confident too (`promote`): the two
+agree. A rule's question for a hedge or a condition ("I think it gave way") stays a question, as the
+contract says. An answer to the flag's own question, and the
 persistent-pain timeline built over several messages, are the rules' alone.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ from bot.safety.timeline import Timeline
 
 LAYER_DOUBT = "layer_doubt"  # modifier on a rule's hit that the layer turned into a question
 LAYER_HIT = "layer"  # modifier on a detection that only the layer made
+LAYER_AGREES = "layer_agrees"  # modifier on a rule's question on a vague description that the layer made a hit
 NEAR = 600  # characters around a rule's hit that the layer reads again in a long message
 
 
@@ -71,6 +74,9 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
                 out.append(d)
             elif d.decision is Decision.RECORD and max(p, near.get(flag, 0.0)) < t.keep[flag]:
                 out.append(replace(d, decision=Decision.CONFIRM, modifiers=d.modifiers | {LAYER_DOUBT}))
+            elif (d.decision is Decision.CONFIRM and not d.modifiers and p >= t.promote[flag]
+                  and not (rules is not None and rules.asks_instead(flag, text))):
+                out.append(replace(d, decision=Decision.RECORD, modifiers=frozenset({LAYER_AGREES})))
             else:
                 out.append(d)
         elif p >= t.ask[flag]:

@@ -49,22 +49,28 @@ _cache_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Per-flag probabilities: `record` adds a hit, `ask` adds the flag's question, and a rule's hit
-    scoring under `keep` becomes the flag's question instead (never silence)."""
+    """Per-flag probabilities: `record` adds a hit, `ask` adds the flag's question, a rule's hit
+    scoring under `keep` becomes the flag's question instead (never silence), and a rule's question on
+    a vague description (nothing hedged) scoring at least `promote` becomes a hit."""
 
     record: dict[RedFlag, float]
     ask: dict[RedFlag, float]
     keep: dict[RedFlag, float]
+    promote: dict[RedFlag, float]
 
     @classmethod
     def from_dict(cls, data: dict[str, dict[str, float]]) -> Thresholds:
-        """From the manifest's thresholds; every flag needs all three."""
-        return cls(*({RedFlag(k): float(v) for k, v in data[name].items()} for name in ("record", "ask", "keep")))
+        """From the manifest's thresholds; every flag needs all four (a manifest from before `promote`
+        existed promotes nothing)."""
+        data = {"promote": {str(f): 2.0 for f in RedFlag}, **data}
+        return cls(*({RedFlag(k): float(v) for k, v in data[name].items()} for name in _THRESHOLDS))
 
     def to_dict(self) -> dict[str, dict[str, float]]:
         """The manifest form."""
-        return {name: {str(k): round(v, 4) for k, v in getattr(self, name).items()}
-                for name in ("record", "ask", "keep")}
+        return {name: {str(k): round(v, 4) for k, v in getattr(self, name).items()} for name in _THRESHOLDS}
+
+
+_THRESHOLDS = ("record", "ask", "keep", "promote")
 
 
 class LearnedLayer:

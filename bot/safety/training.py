@@ -23,31 +23,26 @@ import yaml
 
 from bot.datafile import file_sha256
 from bot.ids import RedFlag
-from bot.safety.blindsets import EMERGENCY, Message, load_sets
+from bot.safety.blindsets import Message, load_sets
 from bot.safety.layer import (
     DEFAULT_DIR,
     FORMAT,
     MANIFEST,
     WEIGHTS,
-    Thresholds,
     build_model,
     encode_batch,
     trainable_parameters,
     windows,
 )
 from bot.safety.rules import RuleSet
+from bot.safety.thresholds import FALSE_ALARM_BUDGET, FLAGS, QUESTION_BUDGET, choose_thresholds
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRAIN_DIR = ROOT / "tests" / "red_flags" / "blind" / "train"
 REGRESSION_DIR = ROOT / "tests" / "red_flags" / "blind" / "regression"  # spent fresh sets: thresholds only
 TABLES = ROOT / "tests" / "red_flags"
-FALSE_ALARM_BUDGET = 0.035  # on held-out silent messages, rules and layer together
-QUESTION_BUDGET = 0.13
-OWN_QUESTION_BUDGET = 0.01  # questions the layer may add to the rules' on the project's own silent messages
-RECORD_FLOOR = 0.9  # the layer alone records a flag only when this confident
-ASK_FLOOR = 0.4  # and asks the flag's question only when this confident (noise scores up to ~0.25 on some flags)
-EMERGENCY_FLOOR = 0.5
-FLAGS = list(RedFlag)
+# spent blind-written dialogues: their silent turns guard the thresholds against added false alarms
+SPENT_DIALOGUES = ROOT / "tests" / "dialogues_blind" / "regression"
 
 
 def table_messages(tables: Path = TABLES) -> list[Message]:
@@ -64,8 +59,13 @@ def table_messages(tables: Path = TABLES) -> list[Message]:
 def project_silent(tables: Path = TABLES) -> list[Message]:
     """Messages the project's own tables say must stay silent: silent.yaml and the turns of the test
     dialogues that expect no red flag. Thresholds must keep them silent (the tables still pass)."""
-    out = [m for m in table_messages(tables) if not m.flags]
-    for path in sorted((tables.parent / "dialogues").glob("*.yaml")):
+    return [m for m in table_messages(tables) if not m.flags] + dialogue_silent(tables.parent / "dialogues")
+
+
+def dialogue_silent(folder: Path) -> list[Message]:
+    """The turns of the dialogues in `folder` that expect no red flag."""
+    out = []
+    for path in sorted(folder.glob("*.yaml")):
         for d in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("dialogues") or []:
             for turn in d.get("turns") or []:
                 if (turn.get("expect") or {}).get("no_red_flags") and isinstance(turn.get("user"), str):
@@ -135,8 +135,9 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
 
     rules = RuleSet.load()
     val_scores = score_messages(model, tok, val, max_tokens)
-    own = project_silent()
-    thresholds, figures = choose_thresholds(val, val_scores, rules, (own, score_messages(model, tok, own, max_tokens)))
+    own, guard = project_silent(), dialogue_silent(SPENT_DIALOGUES)
+    thresholds, figures = choose_thresholds(val, val_scores, rules, (own, score_messages(model, tok, own, max_tokens)),
+                                            (guard, score_messages(model, tok, guard, max_tokens)))
     log(f"held-out figures at the chosen thresholds: {json.dumps(figures)}")
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -169,8 +170,8 @@ def rechoose_thresholds(layer_dir: Path = DEFAULT_DIR, log: Callable[[str], None
         rows = [r for i in range(0, len(messages), 32) for r in layer.scores_many([m.text for m in messages[i:i + 32]])]
         return np.array([[row[f] for f in FLAGS] for row in rows], dtype=np.float32).reshape(-1, len(FLAGS))
 
-    own = project_silent()
-    thresholds, held = choose_thresholds(val, probs(val), RuleSet.load(), (own, probs(own)))
+    own, guard = project_silent(), dialogue_silent(SPENT_DIALOGUES)
+    thresholds, held = choose_thresholds(val, probs(val), RuleSet.load(), (own, probs(own)), (guard, probs(guard)))
     rules = RuleSet.load()
     manifest.update(rules_version=rules.spec_version, thresholds=thresholds.to_dict(), held_out=held)
     (layer_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -237,100 +238,3 @@ def score_messages(model: Any, tok: Any, messages: list[Message], max_tokens: in
     return out
 
 
-def rule_matrix(messages: list[Message], rules: RuleSet) -> np.ndarray:
-    """The rules' decision per message and flag: 0 none, 1 ask, 2 record."""
-    out = np.zeros((len(messages), len(FLAGS)), dtype=np.int8)
-    for i, m in enumerate(messages):
-        for d in rules.scan(m.text).detections:
-            out[i, FLAGS.index(d.rule)] = 2 if str(d.decision) == "record" else 1
-    return out
-
-
-def decide(rules: np.ndarray, probs: np.ndarray, t_record: np.ndarray, t_ask: np.ndarray,
-           t_keep: np.ndarray) -> np.ndarray:
-    """The combined decision matrix (0 none, 1 ask, 2 record), as bot.safety.detector.combine decides."""
-    out = np.where(probs >= t_record, 2, np.where(probs >= t_ask, 1, 0))
-    out = np.where(rules == 2, np.where(probs < t_keep, 1, 2), out)
-    out = np.where(rules == 1, 1, out)
-    return out
-
-
-def figures(messages: list[Message], decisions: np.ndarray) -> dict[str, float]:
-    """Recorded, recorded-or-asked, false alarms and questions on silent, from a decision matrix."""
-    labels = np.array([[f in m.flags for f in FLAGS] for m in messages], dtype=bool)
-    silent = ~labels.any(axis=1)
-    pairs = labels.sum()
-    emergency = labels[:, [FLAGS.index(f) for f in EMERGENCY]]
-    return {
-        "recorded": float((decisions[labels] == 2).sum() / max(pairs, 1)),
-        "recorded_or_asked": float((decisions[labels] >= 1).sum() / max(pairs, 1)),
-        "emergency_recorded": float((decisions[:, [FLAGS.index(f) for f in EMERGENCY]][emergency] == 2).sum()
-                                    / max(emergency.sum(), 1)),
-        "false_alarms": float((decisions[silent] == 2).any(axis=1).mean()) if silent.any() else 0.0,
-        "silent_asked": float(((decisions[silent] == 1).any(axis=1) & ~(decisions[silent] == 2).any(axis=1)).mean())
-        if silent.any() else 0.0,
-    }
-
-
-def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet,
-                      own: tuple[list[Message], np.ndarray] | None = None) -> tuple[Thresholds, dict]:
-    """The thresholds that record most held-out flags within the false-alarm and question budgets
-    (or, when no setting keeps within them, the one that exceeds them least), never recording on the
-    project's own silent messages (`own`); emergency flags then get the lowest thresholds allowed.
-    The layer alone records only when confident: `record` is at least RECORD_FLOOR (EMERGENCY_FLOOR), `ask` at least
-    ASK_FLOOR."""
-    ruled = rule_matrix(messages, rules)
-    own_msgs, own_probs = own if own is not None else ([], np.zeros((0, len(FLAGS))))
-    own_ruled = rule_matrix(own_msgs, rules)
-    n = len(FLAGS)
-
-    def rank_of(t_r: np.ndarray, t_a: np.ndarray, t_k: np.ndarray) -> tuple[float, float]:
-        f = figures(messages, decide(ruled, probs, t_r, t_a, t_k))
-        excess = max(0.0, f["false_alarms"] - FALSE_ALARM_BUDGET) * 2 + max(0.0, f["silent_asked"] - QUESTION_BUDGET)
-        if own_msgs:
-            o = figures(own_msgs, decide(own_ruled, own_probs, t_r, t_a, t_k))
-            r0 = figures(own_msgs, own_ruled.astype(np.int64))
-            excess += 10 * max(0.0, o["false_alarms"] - r0["false_alarms"]) + max(0.0, o["silent_asked"] - 0.05)
-            excess += 2 * max(0.0, o["silent_asked"] - r0["silent_asked"] - OWN_QUESTION_BUDGET)
-        return (-round(excess, 3), f["recorded"] + 0.5 * f["recorded_or_asked"] + f["emergency_recorded"])
-
-    best: tuple[tuple[float, float], float, float, float] | None = None
-    for r in (RECORD_FLOOR, 0.95, 0.98):
-        for a in (0.5, 0.6, 0.7, 0.8, 0.9):
-            for k in (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2):
-                key = rank_of(np.full(n, r), np.full(n, a), np.full(n, k))
-                if best is None or key > best[0]:
-                    best = (key, r, a, k)
-    assert best is not None
-    _, r, a, k = best
-    t_r, t_a, t_k = np.full(n, r), np.full(n, a), np.full(n, k)
-    for flag in EMERGENCY:
-        j = FLAGS.index(flag)
-        base = rank_of(t_r, t_a, t_k)
-        for lower in (EMERGENCY_FLOOR, 0.6, 0.7, 0.8):
-            if lower >= t_r[j]:
-                break
-            trial_r, trial_a = t_r.copy(), t_a.copy()
-            trial_r[j], trial_a[j] = lower, max(ASK_FLOOR, min(t_a[j], lower / 2))
-            if rank_of(trial_r, trial_a, t_k)[0] >= base[0]:
-                t_r, t_a = trial_r, trial_a
-                break
-    for _ in range(2):  # then each flag on its own: a flag the layer over-asks gets higher thresholds
-        for j in range(n):
-            best_key = rank_of(t_r, t_a, t_k)
-            floor = EMERGENCY_FLOOR if FLAGS[j] in EMERGENCY else RECORD_FLOOR
-            for r_j in (x for x in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995) if x >= floor):
-                for a_j in (x for x in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98) if ASK_FLOOR <= x <= r_j):
-                    trial_r, trial_a = t_r.copy(), t_a.copy()
-                    trial_r[j], trial_a[j] = r_j, a_j
-                    key = rank_of(trial_r, trial_a, t_k)
-                    if key > best_key:
-                        best_key, t_r, t_a = key, trial_r, trial_a
-    chosen = Thresholds({f: float(t_r[i]) for i, f in enumerate(FLAGS)},
-                        {f: float(t_a[i]) for i, f in enumerate(FLAGS)},
-                        {f: float(t_k[i]) for i, f in enumerate(FLAGS)})
-    final = figures(messages, decide(ruled, probs, t_r, t_a, t_k))
-    result: dict[str, Any] = {k2: round(v, 4) for k2, v in final.items()}
-    result["rules_alone"] = {k2: round(v, 4) for k2, v in figures(messages, ruled.astype(np.int64)).items()}
-    result["messages"] = len(messages)
-    return chosen, result
