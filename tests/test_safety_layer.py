@@ -226,3 +226,17 @@ def test_technique_in_words_of_a_sign_is_asked_not_recorded(detector, text, flag
 ])
 def test_the_sign_itself_is_still_recorded(detector, text, flag):
     assert {d.rule: d.decision for d in detector.scan(text).detections}.get(flag) is Decision.RECORD
+
+
+def test_threshold_choice_matches_how_the_detector_combines():
+    import numpy as np
+
+    from bot.safety.thresholds import ASK, NONE, RECORD, VAGUE, decide
+
+    rules = np.array([[NONE, NONE, ASK, VAGUE, VAGUE, RECORD, RECORD]])
+    probs = np.array([[0.95, 0.5, 0.99, 0.8, 0.5, 0.001, 0.5]])
+    one = np.ones(7)
+    got = decide(rules, probs, 0.9 * one, 0.4 * one, 0.01 * one, 0.7 * one)
+    # layer hit, layer question, a hedged question stays, a vague one both agree on is a hit, one the
+    # layer doubts stays a question, a hit the layer is sure of is doubted, a hit stays
+    assert got.tolist() == [[RECORD, ASK, ASK, RECORD, ASK, ASK, RECORD]]
