@@ -303,6 +303,8 @@ def test_laughing_as_the_cause_is_a_figure_of_speech(rules, text, silent):
     ("what if I stretch and afterwards I can't put weight on it? is that A&E or GP?", RedFlag.CANNOT_BEAR_WEIGHT),
     # someone the person cares for
     ("The lady I care for has a hot, swollen knee and a temperature.", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    # a checklist answered no at once
+    ("Gave way? No. It's just stiff.", RedFlag.KNEE_INSTABILITY),
 ])
 def test_not_this_persons_sign_now(rules, text, flag):
     assert _decision(rules, text, flag) is None
@@ -319,6 +321,9 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("the knee swelled up really quickly, maybe within half an hour", RedFlag.RAPID_SWELLING),
     ("Probably me being dramatic but my knee catches and it's a stab of pain each time", RedFlag.LOCKING_OR_CLICKING),
     ("I feel like I'm breathing through a straw just sitting on the sofa", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("Went to pivot in the kitchen and the knee slid out and back in, felt sick.", RedFlag.KNEE_INSTABILITY),
+    ("the pain came out of nowhere in the stretch, 9 out of 10, had to let go of the strap", RedFlag.SUDDEN_SEVERE_PAIN),
+    ("the lower leg on the side I've been stretching is puffy and red below the knee", RedFlag.CALF_CLOT_SIGNS),
 ])
 def test_told_plainly_enough_to_record(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.RECORD

@@ -45,6 +45,7 @@ def _run(cues, *messages: str) -> Timeline:
     ["fortnight of the gentle routine. still 6/10 behind the knee. was 6/10 at the start."],
     ["it's been ten days on the easier routine and the pain behind the knee is stubbornly the same"],
     ["cut out all the aggressive stretching three weeks ago, the ache is just as bad as it was"],
+    ["I'm on day 16 of changing my routine. Improvement: zero."],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"
@@ -67,6 +68,7 @@ def test_persistent(cues, messages):
     ["My brother says his knee pain hasn't changed after two weeks of gentle stretching."],
     ["two weeks of the gentle routine and i'm basically pain free now"],
     ["my mate went for a gentle jog last week and the pain is no better"],
+    ["It hasn't gone away completely after two weeks of the easier stretch, but it's about half of what it was."],
     ["Mon 5/10, Tue 4/10, Wed 5/10: gentle stretches since Monday and no better"],
     ["my pain's been around for weeks but I've been doing the same hard stretches, I haven't tried the gentle ones"],
 ])

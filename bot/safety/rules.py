@@ -20,9 +20,10 @@ from bot.answers import Answer, answer_to
 from bot.datafile import SafeLoader, describe_validation
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
+from bot.safety import ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import ContextRules, Modifier
-from bot.safety.ruletext import JOKING, LAUGHED, Expander, comma_clause, matches, other_subject, segment, what_if
+from bot.safety.ruletext import JOKING, LAUGHED, Expander, comma_clause, matches, other_subject, segment
 from bot.safety.sentences import sentence_at, sentences
 from bot.safety.timeline import Timeline, TimelineCues
 
@@ -296,7 +297,7 @@ class RuleSet:
                      cue.unless.finditer(norm, max(seg[0], m.start() - 60), min(seg[1], m.end() + 60))):
                 return None, frozenset()
         told = sentence_at(norm, core[0])
-        if _told_not(compiled.silent_if, norm, *told):
+        if _told_not(compiled.silent_if, norm, *told) or ruletext.answered_no(norm, told[1]):  # "Gave way? No."
             return None, frozenset()
         a = self.context.assess(norm, core)
         if a.attached & SILENCING:
@@ -305,7 +306,7 @@ class RuleSet:
             return None, a.modifiers | {Modifier.HISTORICAL}
         if other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
-        if what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
+        if ruletext.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
             return None, a.modifiers | {Modifier.HYPOTHETICAL}
         laughed = LAUGHED.search(norm, *told)
         if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \

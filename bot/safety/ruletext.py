@@ -132,3 +132,12 @@ def what_if(text: str, lo: int, hi: int) -> bool:
     afterwards I can't put weight on it?") and says nothing of now."""
     return (_WHAT_IF.match(text, lo, hi) is not None and "?" in text[hi:hi + 3]
             and _NOW.search(text, lo, hi) is None)
+
+
+_ANSWERED_NO = re.compile(r"\s*\?\s*(?:no|nope|nah|never|none|not\s+at\s+all)\b(?!\s+(?:idea|clue|sure))", re.I)
+
+
+def answered_no(text: str, end: int) -> bool:
+    """Whether the sentence ending at `end` is a question the person answers no to at once, as in a
+    checklist ("Gave way? No. Swelling? Nope.")."""
+    return _ANSWERED_NO.match(text, end) is not None
