@@ -305,6 +305,10 @@ def test_laughing_as_the_cause_is_a_figure_of_speech(rules, text, silent):
     ("The lady I care for has a hot, swollen knee and a temperature.", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
     # a checklist answered no at once
     ("Gave way? No. It's just stiff.", RedFlag.KNEE_INSTABILITY),
+    # a click told as painless in the short sentence after it, or "no pain at all"
+    ("Whenever I do the stretch a little click happens behind my kneecap. Doesn't hurt. Should I stop?",
+     RedFlag.LOCKING_OR_CLICKING),
+    ("knee keeps clicking when i stretch, no pain at all, just sounds like bubble wrap", RedFlag.LOCKING_OR_CLICKING),
 ])
 def test_not_this_persons_sign_now(rules, text, flag):
     assert _decision(rules, text, flag) is None

@@ -223,7 +223,7 @@ class RuleSet:
         norm = text.replace("\u2019", "'").lower()
         if compiled.ask_if is not None and compiled.ask_if.search(norm) is not None:
             return True
-        return any(_told_not(compiled.silent_if, norm, lo, hi) for lo, hi in sentences(norm))
+        return any(ruletext.told_not(compiled.silent_if, norm, lo, hi) for lo, hi in sentences(norm))
 
     def read_confirmation(self, text: str) -> Answer:
         """What a reply to a confirmation question amounts to (a doubt counts as yes; a doubt about
@@ -297,7 +297,7 @@ class RuleSet:
                      cue.unless.finditer(norm, max(seg[0], m.start() - 60), min(seg[1], m.end() + 60))):
                 return None, frozenset()
         told = sentence_at(norm, core[0])
-        if _told_not(compiled.silent_if, norm, *told) or ruletext.answered_no(norm, told[1]):  # "Gave way? No."
+        if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told[1]):
             return None, frozenset()
         a = self.context.assess(norm, core)
         if a.attached & SILENCING:
@@ -310,7 +310,7 @@ class RuleSet:
             return None, a.modifiers | {Modifier.HYPOTHETICAL}
         laughed = LAUGHED.search(norm, *told)
         if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
-                and not _PAIN_TOLD.search(norm, *told):
+                and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
         if JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": ask, never record
             return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
@@ -323,18 +323,3 @@ class RuleSet:
 
 
 _NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
-_PAIN_TOLD = re.compile(r"\b(?:pain\w*|hurt\w*|stab\w*|sore|agony|sharp|twinge\w*|ache\w*|aching)\b", re.I)
-
-
-def _told_not(pattern: re.Pattern[str] | None, text: str, lo: int, hi: int) -> bool:
-    """Whether the sentence says the hit is not the sign (`silent_if`, "a click that doesn't hurt")
-    and tells no pain besides ("it used to be painless, but now it catches and hurts" is the sign)."""
-    if pattern is None:
-        return False
-    said = list(pattern.finditer(text, lo, hi))
-    if not said:
-        return False
-    starts, ends = [lo] + [m.end() for m in said], [m.start() for m in said] + [hi]
-    rest = "".join(text[a:b] for a, b in zip(starts, ends, strict=True))
-    return _PAIN_TOLD.search(rest) is None
-

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from bot.errors import RulesError
+from bot.safety.sentences import sentence_at
 
 _DEF = re.compile(r"<<(\w+)>>")
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
@@ -141,3 +142,28 @@ def answered_no(text: str, end: int) -> bool:
     """Whether the sentence ending at `end` is a question the person answers no to at once, as in a
     checklist ("Gave way? No. Swelling? Nope.")."""
     return _ANSWERED_NO.match(text, end) is not None
+
+
+_SHORT = 40  # characters: "Doesn't hurt at all."
+_NEXT_WORD = re.compile(r"\w")
+PAIN_TOLD = re.compile(r"\b(?:pain\w*|hurt\w*|stab\w*|sore|agony|sharp|twinge\w*|ache\w*|aching)\b", re.I)
+
+
+def told_not(pattern: re.Pattern[str] | None, text: str, lo: int, hi: int, then: bool = False) -> bool:
+    """Whether the sentence says the hit is not the sign (`silent_if`, "a click that doesn't hurt")
+    and tells no pain besides ("it used to be painless, but now it catches and hurts" is the sign);
+    with `then`, a short sentence right after it may say so ("A little click. Doesn't hurt.")."""
+    if pattern is None:
+        return False
+    nxt = _NEXT_WORD.search(text, hi) if then else None
+    if nxt is not None:
+        n0, n1 = sentence_at(text, nxt.start())
+        first = pattern.match(text, nxt.start(), n1) if n0 >= hi - 1 and n1 - n0 <= _SHORT else None
+        if first is not None and PAIN_TOLD.search(text, lo, hi) is None:
+            return PAIN_TOLD.search(text, first.end(), n1) is None
+    said = list(pattern.finditer(text, lo, hi))
+    if not said:
+        return False
+    starts, ends = [lo] + [m.end() for m in said], [m.start() for m in said] + [hi]
+    rest = "".join(text[a:b] for a, b in zip(starts, ends, strict=True))
+    return PAIN_TOLD.search(rest) is None
