@@ -265,12 +265,13 @@ class RuleSet:
         best: Detection | None = None
         weighed = 0
         for cue in compiled.cues:
+            told: list[bool] = []  # whether the message clears a `clear_in: message` cue: searched once
             for m in matches(cue.pattern, norm, spans):
                 weighed += 1
                 if weighed > MAX_HITS_WEIGHED:  # a hostile repetition: what has been weighed decides
                     return best
                 core = m.span("f") if "f" in cue.pattern.groupindex and m.start("f") >= 0 else m.span()
-                decision, mods = self._decide(norm, m, core, cue, compiled)
+                decision, mods = self._decide(norm, m, core, cue, compiled, told)
                 if decision is None:
                     continue
                 if best is None or (decision is Decision.RECORD and best.decision is Decision.CONFIRM):
@@ -280,15 +281,20 @@ class RuleSet:
                     return best
         return best
 
-    def _decide(self, norm: str, m: re.Match[str], core: tuple[int, int], cue: _Cue,
-                compiled: _Compiled) -> tuple[Decision | None, frozenset[Modifier]]:
+    def _decide(self, norm: str, m: re.Match[str], core: tuple[int, int], cue: _Cue, compiled: _Compiled,
+                told_clear: list[bool] | None = None) -> tuple[Decision | None, frozenset[Modifier]]:
         seg = segment(norm, core)
         if compiled.not_about is not None:
             c0, c1 = comma_clause(norm, core, self.context.clause(norm, core))
             if compiled.not_about.search(norm, c0, c1) and not self._body.search(norm, c0, c1):
                 return None, frozenset()
-        where = (0, len(norm)) if cue.clear_in_message else seg
-        clear = cue.clear_if is not None and cue.clear_if.search(norm, *where) is not None
+        if cue.clear_in_message and told_clear:
+            clear = told_clear[0]
+        else:
+            where = (0, len(norm)) if cue.clear_in_message else seg
+            clear = cue.clear_if is not None and cue.clear_if.search(norm, *where) is not None
+            if cue.clear_in_message and told_clear is not None:
+                told_clear.append(clear)
         if cue.unless is not None and not clear:
             if cue.sentence_scope:
                 if cue.unless.search(norm, *seg):
