@@ -326,8 +326,11 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("Probably me being dramatic but my knee catches and it's a stab of pain each time", RedFlag.LOCKING_OR_CLICKING),
     ("I feel like I'm breathing through a straw just sitting on the sofa", RedFlag.CHEST_PAIN_OR_BREATHLESS),
     ("Went to pivot in the kitchen and the knee slid out and back in, felt sick.", RedFlag.KNEE_INSTABILITY),
-    ("the pain came out of nowhere in the stretch, 9 out of 10, had to let go of the strap", RedFlag.SUDDEN_SEVERE_PAIN),
+    ("the pain came out of nowhere in the stretch, 9 out of 10, had to let go of the strap",
+     RedFlag.SUDDEN_SEVERE_PAIN),
     ("the lower leg on the side I've been stretching is puffy and red below the knee", RedFlag.CALF_CLOT_SIGNS),
+    # a report told as a worry about oneself
+    ("Should I be worried that I can't tell when I need to pee anymore?", RedFlag.CAUDA_EQUINA_SIGNS),
 ])
 def test_told_plainly_enough_to_record(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.RECORD

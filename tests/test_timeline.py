@@ -46,6 +46,9 @@ def _run(cues, *messages: str) -> Timeline:
     ["it's been ten days on the easier routine and the pain behind the knee is stubbornly the same"],
     ["cut out all the aggressive stretching three weeks ago, the ache is just as bad as it was"],
     ["I'm on day 16 of changing my routine. Improvement: zero."],
+    ["it's been 8 days of doing it the gentler way and still no better. when does it usually start to improve?"],
+    ["been doing the 'nice' version for like 2 weeks now, no locking out, and it's still grim. zero progress"],
+    ["Is it time to see someone if a week and a half of modified stretches hasn't changed the pain?"],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"

@@ -72,6 +72,7 @@ _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|a
 # "two weeks with the gentler stretches", "ten days of the bent-knee version": the routine's time
 _GLUED = re.compile(r"\s*(?:of|with|on|using|doing|into|in)\s+(?:the\s+|my\s+|these\s+|this\s+|a\s+)?", re.I)
 _FORTNIGHT = re.compile(r"(?<![a-z0-9]\s)(?<![a-z0-9])fortnight\b", re.I)
+_ASKING = re.compile(r"\W*(?:when|will|how|does|do|should|would|is|can|could|what)\b", re.I)
 _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|it\s+is)(?:\s+the)?\s*$", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
@@ -143,8 +144,9 @@ class Timeline:
             # a not-improving phrase carries its own negation ("no, it hasn't got any better")
             worse = _live(cues.not_improving, text, lo, hi, context, _SKIP - {Modifier.NEGATED})
             taken = [m.span() for m in worse]
+            asking = _ASKING.match(text, lo, hi) is not None and "?" in text[hi:hi + 2]  # "when does it improve?"
             better = [m for m in _live(cues.improving, text, lo, hi, context, _SKIP | {Modifier.UNCERTAIN})
-                      if not any(a < m.end() and m.start() < b for a, b in taken)]
+                      if not asking and not any(a < m.end() and m.start() < b for a, b in taken)]
             taken += [m.span() for m in better]
             # "still hurts" says how it is going, not how long it has hurt
             pains = [m for m in cues.pain.finditer(text, lo, hi)
