@@ -105,7 +105,6 @@ def segment(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return lo, hi
 
 
-
 _LISTED = re.compile(r"\band\b|&|,")
 
 

@@ -209,11 +209,11 @@ def _dated_span(text: str) -> float | None:
 
 def _month_span(text: str) -> float | None:
     """Days from the first to the last of three or more dates in one month ("1 Mar ... 11 Mar")."""
-    found = [(m.group("m1") or m.group("m2"))[:3].lower() + ":" + (m.group("a") or m.group("b"))
+    found = [((m.group("m1") or m.group("m2"))[:3].lower(), int(m.group("a") or m.group("b")))
              for m in _MONTH_DATE.finditer(text)]
-    if len(found) < 3 or len({f.split(":")[0] for f in found}) != 1:
+    if len(found) < 3 or len({month for month, _ in found}) != 1:
         return None
-    span = int(found[-1].split(":")[1]) - int(found[0].split(":")[1])
+    span = found[-1][1] - found[0][1]
     return float(span) if 0 < span <= 30 else None
 
 
