@@ -62,7 +62,7 @@ class Thresholds:
     def from_dict(cls, data: dict[str, dict[str, float]]) -> Thresholds:
         """From the manifest's thresholds; every flag needs all four (a manifest from before `promote`
         existed promotes nothing)."""
-        data = {"promote": {str(f): 2.0 for f in RedFlag}, **data}
+        data = {"promote": {str(f): NEVER for f in RedFlag}, **data}
         return cls(*({RedFlag(k): float(v) for k, v in data[name].items()} for name in _THRESHOLDS))
 
     def to_dict(self) -> dict[str, dict[str, float]]:
@@ -71,6 +71,7 @@ class Thresholds:
 
 
 _THRESHOLDS = ("record", "ask", "keep", "promote")
+NEVER = 2.0  # a threshold no probability reaches
 
 
 class LearnedLayer:

@@ -265,13 +265,15 @@ class RuleSet:
         best: Detection | None = None
         weighed = 0
         for cue in compiled.cues:
-            told: list[bool] = []  # whether the message clears a `clear_in: message` cue: searched once
+            cleared: bool | None = None  # whether the message clears a `clear_in: message` cue: searched once
             for m in matches(cue.pattern, norm, spans):
                 weighed += 1
                 if weighed > MAX_HITS_WEIGHED:  # a hostile repetition: what has been weighed decides
                     return best
                 core = m.span("f") if "f" in cue.pattern.groupindex and m.start("f") >= 0 else m.span()
-                decision, mods = self._decide(norm, m, core, cue, compiled, told)
+                if cue.clear_in_message and cleared is None:
+                    cleared = cue.clear_if is not None and cue.clear_if.search(norm) is not None
+                decision, mods = self._decide(norm, m, core, cue, compiled, cleared)
                 if decision is None:
                     continue
                 if best is None or (decision is Decision.RECORD and best.decision is Decision.CONFIRM):
@@ -282,19 +284,15 @@ class RuleSet:
         return best
 
     def _decide(self, norm: str, m: re.Match[str], core: tuple[int, int], cue: _Cue, compiled: _Compiled,
-                told_clear: list[bool] | None = None) -> tuple[Decision | None, frozenset[Modifier]]:
+                cleared: bool | None = None) -> tuple[Decision | None, frozenset[Modifier]]:
         seg = segment(norm, core)
         if compiled.not_about is not None:
             c0, c1 = comma_clause(norm, core, self.context.clause(norm, core))
             if compiled.not_about.search(norm, c0, c1) and not self._body.search(norm, c0, c1):
                 return None, frozenset()
-        if cue.clear_in_message and told_clear:
-            clear = told_clear[0]
-        else:
-            where = (0, len(norm)) if cue.clear_in_message else seg
-            clear = cue.clear_if is not None and cue.clear_if.search(norm, *where) is not None
-            if cue.clear_in_message and told_clear is not None:
-                told_clear.append(clear)
+        where = (0, len(norm)) if cue.clear_in_message else seg
+        clear = cleared if cleared is not None else (cue.clear_if is not None and
+                                                     cue.clear_if.search(norm, *where) is not None)
         if cue.unless is not None and not clear:
             if cue.sentence_scope:
                 if cue.unless.search(norm, *seg):

@@ -14,7 +14,7 @@ import numpy as np
 
 from bot.ids import RedFlag
 from bot.safety.blindsets import EMERGENCY, Message
-from bot.safety.layer import Thresholds
+from bot.safety.layer import NEVER, Thresholds
 from bot.safety.rules import Decision, RuleSet
 
 FALSE_ALARM_BUDGET = 0.035  # on held-out silent messages, rules and layer together
@@ -24,7 +24,6 @@ RECORD_FLOOR = 0.9  # the layer alone records a flag only when this confident
 PROMOTE_FLOOR = 0.6  # and turns a rule's vague question into a hit only when this confident
 ASK_FLOOR = 0.4  # and asks the flag's question only when this confident (noise scores up to ~0.25 on some flags)
 EMERGENCY_FLOOR = 0.5
-NEVER = 2.0  # a threshold no probability reaches
 FLAGS = list(RedFlag)
 NONE, ASK, RECORD, VAGUE = 0, 1, 2, 3  # the rules' decisions in a matrix (VAGUE: asked, nothing hedged)
 
