@@ -40,6 +40,9 @@ _DAY_N = re.compile(r"\b(?:day|night|morning|evening)\s*#?\s*(?P<n>\d{1,3})\b", 
 _NTH_DAY = re.compile(r"\b(?P<o>seventh|eighth|ninth|tenth|eleventh|twelfth|(?:[7-9]|1\d|2\d)(?:th|st|nd|rd))\s+day\s+"
                       r"(?:of|on|doing|since|in\s+a\s+row)\b", re.I)
 _NTH_DAYS = {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
+# a duration told of the pain that is also the routine's ("for 9 days since I switched to the gentle version")
+_SINCE_CHANGE = re.compile(r"\s+(?:now\s+)?since\s+(?:i\s+|we\s+)?(?:switched|started|changed|began|moved|"
+                           r"went\s+(?:over\s+)?to|dropped|cut|eased|backed|modified|adjusted)\b", re.I)
 # "doing the gentler version every day" while it hurt for ten days: the routine ran as long as the pain
 _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|evening)|each\s+day|daily|religiously|"
                          r"consistently|haven'?t\s+(?:skipped|missed)|without\s+fail)\b", re.I)
@@ -161,8 +164,10 @@ class Timeline:
                 diary_days = max(diary_days, days) if diary else diary_days
                 if owner == "mod" or (owner is None and state.modifying and (state.modified_days is None or diary)):
                     state = replace(state, modified_days=max(days, state.modified_days or 0) if diary else days)
-                else:
-                    state = replace(state, pain_days=days)
+                else:  # pain has lasted the longest it is told to ("since last week ... still the same today")
+                    state = replace(state, pain_days=max(days, state.pain_days or 0))
+                    if _SINCE_CHANGE.match(text, end):  # "for 9 days since I switched to the gentle version"
+                        state = replace(state, modified_days=days)
             last = max(worse + better, key=lambda m: m.start(), default=None)
             if last is not None:
                 state = replace(state, improving=last in better)
