@@ -20,6 +20,7 @@ from bot.safety.rules import Decision, RuleSet
 FALSE_ALARM_BUDGET = 0.035  # on held-out silent messages, rules and layer together
 QUESTION_BUDGET = 0.13
 OWN_QUESTION_BUDGET = 0.01  # questions the layer may add to the rules' on the project's own silent messages
+DIALOGUE_TURN_COST = 0.02  # and on a silent turn of the project's own dialogues, none: each counts as two points
 RECORD_FLOOR = 0.9  # the layer alone records a flag only when this confident
 PROMOTE_FLOOR = 0.6  # and turns a rule's vague question into a hit only when this confident
 ASK_FLOOR = 0.4  # and asks the flag's question only when this confident (noise scores up to ~0.25 on some flags)
@@ -76,13 +77,17 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
     """The thresholds that record most held-out flags within the false-alarm and question budgets
     (or, when no setting keeps within them, the one that exceeds them least), never recording on the
     project's own silent messages (`own`) nor adding false alarms to the rules' on other messages that
-    must stay silent (`guard`); emergency flags then get the lowest thresholds allowed.
+    must stay silent (`guard`) nor asking on the silent turns of the project's own dialogues; emergency
+    flags then get the lowest thresholds allowed.
     The layer alone records only when confident: `record` is at least RECORD_FLOOR (EMERGENCY_FLOOR), `ask` at
     least ASK_FLOOR, `promote` at least PROMOTE_FLOOR (EMERGENCY_FLOOR)."""
     ruled = rule_matrix(messages, rules)
     own_msgs, own_probs = own if own is not None else ([], np.zeros((0, len(FLAGS))))
     own_ruled = rule_matrix(own_msgs, rules)
     own_alone = figures(own_msgs, alone(own_ruled)) if own_msgs else None
+    # the turns of the project's own dialogues: a question there changes the conversation the test expects
+    turns = np.array([m.kind == "project_dialogue" for m in own_msgs], dtype=bool)
+    turns_alone = (alone(own_ruled)[turns] > 0).any(axis=1) if own_msgs else np.zeros(0, dtype=bool)
     guard_msgs, guard_probs = guard if guard is not None else ([], np.zeros((0, len(FLAGS))))
     guard_ruled = rule_matrix(guard_msgs, rules)
     guard_alone = figures(guard_msgs, alone(guard_ruled)) if guard_msgs else None
@@ -95,6 +100,8 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
             o = figures(own_msgs, decide(own_ruled, own_probs, *t))
             excess += 10 * max(0.0, o["false_alarms"] - own_alone["false_alarms"]) + max(0.0, o["silent_asked"] - 0.05)
             excess += 2 * max(0.0, o["silent_asked"] - own_alone["silent_asked"] - OWN_QUESTION_BUDGET)
+            said = (decide(own_ruled, own_probs, *t)[turns] > 0).any(axis=1)
+            excess += DIALOGUE_TURN_COST * int((said & ~turns_alone).sum())
         if guard_alone is not None:
             g = figures(guard_msgs, decide(guard_ruled, guard_probs, *t))
             excess += 10 * max(0.0, g["false_alarms"] - guard_alone["false_alarms"])

@@ -1,0 +1,74 @@
+"""Choosing the learned layer's thresholds: budgets, and the project's own dialogue turns kept unasked."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.ids import RedFlag
+from bot.safety.blindsets import Message
+from bot.safety.layer import Thresholds
+from bot.safety.rules import RuleSet
+from bot.safety.thresholds import ASK, FLAGS, NONE, RECORD, alone, choose_thresholds, decide, rule_matrix
+
+FLAG = RedFlag.KNEE_INSTABILITY
+J = FLAGS.index(FLAG)
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return RuleSet.load()
+
+
+def _probs(values: list[float]) -> np.ndarray:
+    out = np.zeros((len(values), len(FLAGS)))
+    out[:, J] = values
+    return out
+
+
+def _arrays(t: Thresholds) -> tuple[np.ndarray, ...]:
+    return tuple(np.array([getattr(t, name)[f] for f in FLAGS]) for name in ("record", "ask", "keep", "promote"))
+
+
+def _held_out() -> tuple[list[Message], np.ndarray]:
+    """Ten reports of one flag the rules cannot see, which the layer scores 0.75, and 100 silent messages."""
+    reports = [Message(f"entry {i} of the diary", frozenset({FLAG})) for i in range(10)]
+    silent = [Message(f"note {i} about lunch", frozenset()) for i in range(100)]
+    return reports + silent, _probs([0.75] * 10 + [0.0] * 100)
+
+
+def test_rules_see_nothing_in_the_synthetic_messages(rules: RuleSet) -> None:
+    messages, _ = _held_out()
+    assert not rule_matrix(messages, rules).any()
+
+
+def test_reports_the_layer_is_fairly_sure_of_get_the_question(rules: RuleSet) -> None:
+    messages, probs = _held_out()
+    t, _ = choose_thresholds(messages, probs, rules)
+    made = decide(rule_matrix(messages, rules), probs, *_arrays(t))
+    assert (made[:10, J] == ASK).all()  # recorded or asked beats silence within the question budget
+    assert (made[10:] == NONE).all()
+
+
+def test_no_question_on_a_silent_turn_of_the_projects_own_dialogues(rules: RuleSet) -> None:
+    messages, probs = _held_out()
+    # one question among 200 table messages is within the tables' own budget; on a dialogue turn it is not
+    tables = [Message(f"table line {i}", frozenset(), kind="table") for i in range(200)]
+    turn = [Message("oh wait, it's more at the front", frozenset(), kind="project_dialogue")]
+    own, own_probs = tables + turn, _probs([0.0] * 200 + [0.76])
+    t, _ = choose_thresholds(messages, probs, rules, own=(own, own_probs))
+    own_made = decide(rule_matrix(own, rules), own_probs, *_arrays(t))
+    assert own_made[-1, J] == NONE
+    assert t.ask[FLAG] > 0.76
+
+
+def test_the_same_message_in_the_tables_may_be_asked(rules: RuleSet) -> None:
+    messages, probs = _held_out()
+    own = [Message(f"table line {i}", frozenset(), kind="table") for i in range(201)]
+    own_probs = _probs([0.0] * 200 + [0.76])
+    t, _ = choose_thresholds(messages, probs, rules, own=(own, own_probs))
+    assert t.ask[FLAG] <= 0.75  # the reports keep their question
+
+
+def test_alone_reads_a_vague_rule_question_as_a_question() -> None:
+    ruled = np.array([[0, 3, 2, 1]], dtype=np.int8)
+    assert alone(ruled).tolist() == [[NONE, ASK, RECORD, ASK]]
