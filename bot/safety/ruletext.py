@@ -20,7 +20,8 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"girl|boy|someone|somebody|runner|member|footballer)")
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?:my|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the))\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
-    rf"|{_PEOPLE}'s|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder))\b", re.I)
+    rf"|{_PEOPLE}'s|{_PEOPLE}s?\s+of\s+(?:mine|ours)"
+    rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder))\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
                            r"visit|teach|babysit)\b)|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
@@ -122,7 +123,9 @@ def comma_clause(text: str, core: tuple[int, int], clause: tuple[int, int]) -> t
 
 _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:what\s+(?:if|happens\s+if|would\s+happen\s+if|"
                       r"do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|suppose|supposing|"
-                      r"hypothetically)\b", re.I)
+                      r"hypothetically|(?P<generic>(?:would|could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?"
+                      r"(?:swelling|pain|numbness|tingling|knee|leg|calf)\s+(?:that|which)\s))\b", re.I)
+_MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
 _NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
                   r"this\s+time)\b", re.I)
 
@@ -130,8 +133,11 @@ _NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|lik
 def what_if(text: str, lo: int, hi: int) -> bool:
     """Whether the sentence text[lo:hi] is a question about what might happen ("what if I stretch and
     afterwards I can't put weight on it?") and says nothing of now."""
-    return (_WHAT_IF.match(text, lo, hi) is not None and "?" in text[hi:hi + 3]
-            and _NOW.search(text, lo, hi) is None)
+    m = _WHAT_IF.match(text, lo, hi)
+    if m is None or "?" not in text[hi:hi + 3] or _NOW.search(text, lo, hi) is not None:
+        return False
+    # "would swelling that comes up overnight be worse?" asks in general; "... under me when I turn" does not
+    return m.group("generic") is None or _MINE.search(text, lo, hi + 250) is None
 
 
 _ANSWERED_NO = re.compile(r"\s*\?\s*(?:no|nope|nah|never|none|not\s+at\s+all)\b(?!\s+(?:idea|clue|sure))", re.I)

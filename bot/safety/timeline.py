@@ -67,7 +67,7 @@ _MONTH_DATE = re.compile(rf"\b(?:(?P<a>[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+
                          rf"(?P<m2>{_MONTHS})\s+(?P<b>[12]?\d|3[01])(?:st|nd|rd|th)?\b)", re.I)
 # "Mon 6/10 ... Wed 6/10 ... Sat 7/10 ... following Tue 6/10": a weekday diary over more than a week
 _WEEKDAY = re.compile(r"\b(?P<d>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|r|rs)?\b"
-                      r"(?=[^.;!?\n\d]{0,20}?\d{1,2}\b)", re.I)
+                      r"(?=[^.;!?\n\d]{0,40}?\d{1,2}\b)", re.I)
 _DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # "for about a week and a half" belongs to what came before it ("doing the gentle ones for ...")
 _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|almost\s+|maybe\s+|like\s+|"
@@ -82,7 +82,7 @@ _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay)\W+)?(?:if|suppose|supposing|what\s+if|in\s+case|assuming|"
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:brother|sister|mum|mom|dad|father|mother|wife|husband|partner|friend|son|"
     r"daughter|kid|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r)(?:'s)?\s+(?:says|said|has|had|is|was|"
-    r"knee|leg|pain))\b", re.I)
+    r"knee|leg|pain)|(?:an?\s+|one\s+)?(?:client|patient|friend|colleague|neighbou?r)s?\s+of\s+(?:mine|ours))\b", re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
 
 
