@@ -122,7 +122,7 @@ def comma_clause(text: str, core: tuple[int, int], clause: tuple[int, int]) -> t
 
 
 _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:what\s+(?:if|happens\s+if|would\s+happen\s+if|"
-                      r"do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|suppose|supposing|"
+                      r"do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|let'?s\s+say|suppose|supposing|"
                       r"hypothetically|(?P<generic>(?:would|could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?"
                       r"(?:swelling|pain|numbness|tingling|knee|leg|calf)\s+(?:that|which)\s))\b", re.I)
 _MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
