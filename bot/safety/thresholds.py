@@ -87,7 +87,7 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
     own_alone = figures(own_msgs, alone(own_ruled)) if own_msgs else None
     # the turns of the project's own dialogues: a question there changes the conversation the test expects
     turns = np.array([m.kind == "project_dialogue" for m in own_msgs], dtype=bool)
-    turns_alone = (alone(own_ruled)[turns] > 0).any(axis=1) if own_msgs else np.zeros(0, dtype=bool)
+    turns_alone = (alone(own_ruled)[turns] > 0).any(axis=1)
     guard_msgs, guard_probs = guard if guard is not None else ([], np.zeros((0, len(FLAGS))))
     guard_ruled = rule_matrix(guard_msgs, rules)
     guard_alone = figures(guard_msgs, alone(guard_ruled)) if guard_msgs else None
@@ -97,10 +97,11 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
         f = figures(messages, decide(ruled, probs, *t))
         excess = max(0.0, f["false_alarms"] - FALSE_ALARM_BUDGET) * 2 + max(0.0, f["silent_asked"] - QUESTION_BUDGET)
         if own_alone is not None:
-            o = figures(own_msgs, decide(own_ruled, own_probs, *t))
+            own_made = decide(own_ruled, own_probs, *t)
+            o = figures(own_msgs, own_made)
             excess += 10 * max(0.0, o["false_alarms"] - own_alone["false_alarms"]) + max(0.0, o["silent_asked"] - 0.05)
             excess += 2 * max(0.0, o["silent_asked"] - own_alone["silent_asked"] - OWN_QUESTION_BUDGET)
-            said = (decide(own_ruled, own_probs, *t)[turns] > 0).any(axis=1)
+            said = (own_made[turns] > 0).any(axis=1)
             excess += DIALOGUE_TURN_COST * int((said & ~turns_alone).sum())
         if guard_alone is not None:
             g = figures(guard_msgs, decide(guard_ruled, guard_probs, *t))
