@@ -22,7 +22,7 @@ _UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
 _DURATION = re.compile(
     r"\b(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
     r"(?P<n>\d+(?:\.\d+)?|an?(?:\s+(?:good|full|whole|solid)(?=\s+(?:weeks?|fortnights?|months?)))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?)\s*-?\s*"
+    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?)\s*-?\s*(?:(?:good|full|whole|solid|long)\s+)?"
     r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|months?|mont?hs?|mnths?|mths?|fortnights?)\b"
     r"(?P<half>\s+and\s+a\s+half)?",
     re.I,
@@ -49,7 +49,7 @@ _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|eveni
 # "since the start of the month ... now the 12th"
 _MONTH_START = re.compile(r"\bsince\s+the\s+(?:start|beginning)\s+of\s+the\s+month\b", re.I)
 _NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week|"
-                       r"week\s*(?P<w>two|three|four|five|six|[2-6])\b(?!\s*(?:weeks|days|x)))\b", re.I)
+                       r"(?:week|wk)\s*(?P<w>two|three|four|five|six|[2-6])\b(?!\s*(?:weeks|days|x)))\b", re.I)
 _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
              "6th": 6}
 _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
@@ -57,7 +57,9 @@ _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3,
 _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
                     r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)|"
                     r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\s*[:=\-\u2013]?\s*(?P<w>\d{1,2})\b"
-                    r"(?!\s*(?:st|nd|rd|th|/|am|pm|:|\.\d))", re.I)
+                    r"(?!\s*(?:st|nd|rd|th|/|am|pm|:|\.\d))|"
+                    r"\b(?:week|wk)\s*\d\s*[:=\-\u2013]?\s*(?:avg|average|about|around|~)\s*"
+                    r"(?P<k>\d{1,2}(?:\.\d)?)\b", re.I)
 _ORDINAL_DATE = re.compile(
     r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b"
     r"(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)(?!\s+month)))", re.I)
@@ -238,7 +240,8 @@ def _trend(text: str) -> tuple[int, int, bool] | None:
     scores = [m for m in _SCORE.finditer(text) if not _NOT_MINE.match(text, _sentence_start(text, m.start()))]
     if len(scores) < 2:
         return None
-    first, last = (int(m.group("n") or m.group("d") or m.group("w")) for m in (scores[0], scores[-1]))
+    first, last = (float(m.group("n") or m.group("d") or m.group("w") or m.group("k"))
+                   for m in (scores[0], scores[-1]))
     if max(first, last) > 10:
         return None
     return scores[0].start(), scores[-1].end(), last <= first - 2
