@@ -49,6 +49,9 @@ def _run(cues, *messages: str) -> Timeline:
     ["it's been 8 days of doing it the gentler way and still no better. when does it usually start to improve?"],
     ["been doing the 'nice' version for like 2 weeks now, no locking out, and it's still grim. zero progress"],
     ["Is it time to see someone if a week and a half of modified stretches hasn't changed the pain?"],
+    ["it's hurt every day for 9 days since I switched to the gentle version, and it's no different"],
+    ["pain log since switching to the gentle routine: wk1 avg 5, wk2 avg 5.5"],
+    ["Two full weeks doing it your way. Back of knee hurts the same."],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"
@@ -58,6 +61,9 @@ def test_persistent(cues, messages):
     ["I've been doing the bent-knee version for a week and it's getting better"],
     ["Two weeks of the softer knee and it's better every day, almost gone now."],
     ["Started the strap stretch on the 1st. Today's the 3rd and it still hurts."],
+    ["pain log since switching to the gentle routine: wk1 avg 6, wk2 avg 3"],
+    ["What should I do if the pain hasn't improved after a week of gentle stretching?"],
+    ["A client of mine says her pain is unchanged after two weeks of the gentle stretches."],
     ["It has hurt for 10 days; I started the gentler version yesterday and it's no better."],
     ["bent knee version for two weeks", "much better now"],
     ["it has hurt for three weeks", "I started the bent-knee version yesterday", "no better"],
