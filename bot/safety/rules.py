@@ -22,7 +22,7 @@ from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety import ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
-from bot.safety.context import ContextRules, Modifier
+from bot.safety.context import Assessment, ContextRules, Modifier
 from bot.safety.ruletext import JOKING, LAUGHED, Expander, comma_clause, matches, other_subject, segment
 from bot.safety.sentences import sentence_at, sentences
 from bot.safety.timeline import Timeline, TimelineCues
@@ -91,6 +91,7 @@ class _CueSpec(BaseModel):
     unless: list[str] = []
     scope: Literal["overlap", "sentence"] = "overlap"
     clear_in: Literal["sentence", "message"] = "sentence"
+    anywhere: bool = False  # the finding has no place (a fever): the rule's `elsewhere` does not apply
 
 
 class _RuleSpec(BaseModel):
@@ -103,6 +104,7 @@ class _RuleSpec(BaseModel):
     not_about: list[str] = []
     ask_if: list[str] = []
     silent_if: list[str] = []
+    elsewhere: list[str] = []
     cues: list[_CueSpec]
 
 
@@ -131,6 +133,7 @@ class _Cue:
     unless: re.Pattern[str] | None
     sentence_scope: bool
     clear_in_message: bool
+    anywhere: bool
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class _Compiled:
     not_about: re.Pattern[str] | None
     ask_if: re.Pattern[str] | None  # a sense easily taken for the flag (a locked knee as technique): ask
     silent_if: re.Pattern[str] | None  # in the hit's sentence, says it is not the flag (a painless click)
+    elsewhere: re.Pattern[str] | None  # the last place named before a hit, the knee unnamed in its clause
 
 
 class RuleSet:
@@ -158,13 +162,14 @@ class RuleSet:
                 _Cue(expand.compile(c.re, f"{where}.cues[{i}]"), c.vague,
                      expand.union(c.clear_if, f"{where}.cues[{i}].clear_if"),
                      expand.union(c.unless, f"{where}.cues[{i}].unless"), c.scope == "sentence",
-                     c.clear_in == "message")
+                     c.clear_in == "message", c.anywhere)
                 for i, c in enumerate(r.cues)
             )
             rule = Rule(flag, r.triage, r.question.strip(), r.why.strip(), r.cite.strip(), r.source.strip())
             self._rules[flag] = _Compiled(rule, cues, expand.union(r.not_about, f"{where}.not_about"),
                                           expand.union(r.ask_if, f"{where}.ask_if"),
-                                          expand.union(r.silent_if, f"{where}.silent_if"))
+                                          expand.union(r.silent_if, f"{where}.silent_if"),
+                                          expand.union(r.elsewhere, f"{where}.elsewhere"))
         # the knee, a leg or a joint named ("lower leg" and "between my legs" are other places)
         legs = r"(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)(?<!same\s)(?<!other\s)legs?"
         self._body = expand.compile(rf"\b(?:<<knee>>|{legs}|joints?)\b" if "knee" in spec.defs
@@ -286,10 +291,12 @@ class RuleSet:
     def _decide(self, norm: str, m: re.Match[str], core: tuple[int, int], cue: _Cue, compiled: _Compiled,
                 cleared: bool | None = None) -> tuple[Decision | None, frozenset[Modifier]]:
         seg = segment(norm, core)
-        if compiled.not_about is not None:
-            c0, c1 = comma_clause(norm, core, self.context.clause(norm, core))
-            if compiled.not_about.search(norm, c0, c1) and not self._body.search(norm, c0, c1):
-                return None, frozenset()
+        c0, c1 = comma_clause(norm, core, self.context.clause(norm, core))
+        if compiled.not_about is not None and compiled.not_about.search(norm, c0, c1) \
+                and not self._body.search(norm, c0, c1):
+            return None, frozenset()
+        if compiled.elsewhere and not cue.anywhere and ruletext.elsewhere(norm, core, (c0, c1), compiled.elsewhere):
+            return None, frozenset()  # "my calf is swollen, red and hot": the calf's flag, not the knee's
         where = (0, len(norm)) if cue.clear_in_message else seg
         clear = cleared if cleared is not None else (cue.clear_if is not None and
                                                      cue.clear_if.search(norm, *where) is not None)
@@ -304,13 +311,17 @@ class RuleSet:
         if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told[1]):
             return None, frozenset()
         a = self.context.assess(norm, core)
+        # "if I've still got pins and needles ..., do I need it looked at? Because that's where I'm at."
+        mine = ruletext.confirmed(norm, told[1])
+        if mine:
+            a = Assessment(a.modifiers - {Modifier.HYPOTHETICAL}, a.attached - {Modifier.HYPOTHETICAL})
         if a.attached & SILENCING:
             return None, a.modifiers
         if self.context.resolved_history(norm, core):  # "it gave way skiing in 2011 ... no probs since"
             return None, a.modifiers | {Modifier.HISTORICAL}
         if other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
-        if ruletext.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
+        if not mine and ruletext.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
             return None, a.modifiers | {Modifier.HYPOTHETICAL}
         laughed = LAUGHED.search(norm, *told)
         if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \

@@ -121,10 +121,22 @@ def comma_clause(text: str, core: tuple[int, int], clause: tuple[int, int]) -> t
     return max(c0, k + 1), comma if comma >= 0 else c1
 
 
+_KNEE = re.compile(r"\b(?:kn?e{2,3}s?|kneecaps?|knee\s+caps?|joints?)\b", re.I)
+
+
+def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: re.Pattern[str]) -> bool:
+    """Whether a finding told without its place is about `place`: the knee is not named in its clause and
+    the last place named before it is `place` ("Monday: calf tight. Wednesday: swollen, warm and red")."""
+    if _KNEE.search(text, *clause):
+        return False
+    before = [m.end() for m in place.finditer(text, max(0, core[0] - CONTEXT_REACH), core[0])]
+    return bool(before) and _KNEE.search(text, before[-1], core[0]) is None
+
+
 _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:what\s+(?:if|happens\s+if|would\s+happen\s+if|"
                       r"do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|let'?s\s+say|suppose|supposing|"
                       r"hypothetically|(?P<generic>(?:would|could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?"
-                      r"(?:swelling|pain|numbness|tingling|knee|leg|calf)\s+(?:that|which)\s))\b", re.I)
+                      r"(?:swelling|pain|numbness|tingling|knee|leg|calf)\s+(?:that|which|with)\s))\b", re.I)
 _MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
 _NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
                   r"this\s+time)\b", re.I)
@@ -138,6 +150,20 @@ def what_if(text: str, lo: int, hi: int) -> bool:
         return False
     # "would swelling that comes up overnight be worse?" asks in general; "... under me when I turn" does not
     return m.group("generic") is None or _MINE.search(text, lo, hi + 250) is None
+
+
+_CONFIRMED = re.compile(
+    r"\s*(?:because|cos|coz|cause|'cause|as|and|which)?\s*(?:that'?s|thats|this\s+is|which\s+is|it'?s)\s+(?:exactly\s+|basically"
+    r"\s+|pretty\s+much\s+|literally\s+)?(?:where\s+i(?:'?m|\s+am)\s+(?:at|now)|me(?:\s+(?:right\s+)?now)?\s*[.!?]|what'?s\s+"
+    r"happening(?:\s+to\s+me)?|my\s+situation|the\s+case\s+(?:for\s+me|now)|what\s+i(?:'?ve|\s+have)\s+(?:got|now))"
+    r"|\s*(?:because|cos|coz|cause|and|which)\s+(?:i|it)\s+(?:do|does|have|has|am|is|did)\s*(?:[.!?]|$)"
+    r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b", re.I)
+
+
+def confirmed(text: str, end: int) -> bool:
+    """Whether the sentence ending at `end` is followed by the person saying it is theirs ("if the pins
+    and needles last a day, do I need it looked at? Because that's where I'm at.")."""
+    return _CONFIRMED.match(text, end) is not None or _CONFIRMED.match(text, min(len(text), end + 1)) is not None
 
 
 _ANSWERED_NO = re.compile(r"\s*\?\s*(?:no|nope|nah|never|none|not\s+at\s+all)\b(?!\s+(?:idea|clue|sure))", re.I)
