@@ -309,6 +309,15 @@ def test_laughing_as_the_cause_is_a_figure_of_speech(rules, text, silent):
     ("Whenever I do the stretch a little click happens behind my kneecap. Doesn't hurt. Should I stop?",
      RedFlag.LOCKING_OR_CLICKING),
     ("knee keeps clicking when i stretch, no pain at all, just sounds like bubble wrap", RedFlag.LOCKING_OR_CLICKING),
+    # heat and swelling told after the calf was named belong to the calf's flag, not the knee's
+    ("calf is swollen, red and hot and so painful", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("Knee's settled now, it's the calf I'm worried about: swollen, warm to touch and a bit red.",
+     RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    # stopping for breath is not stopping for pain
+    ("knee pain's mild, but I had to stop halfway up the stairs because I was so out of breath",
+     RedFlag.SUDDEN_SEVERE_PAIN),
+    # asking why the guidance names a sign
+    ("Why does the article say to watch for swelling that comes on quickly?", RedFlag.RAPID_SWELLING),
 ])
 def test_not_this_persons_sign_now(rules, text, flag):
     assert _decision(rules, text, flag) is None
@@ -331,6 +340,20 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("the lower leg on the side I've been stretching is puffy and red below the knee", RedFlag.CALF_CLOT_SIGNS),
     # a report told as a worry about oneself
     ("Should I be worried that I can't tell when I need to pee anymore?", RedFlag.CAUDA_EQUINA_SIGNS),
+    # a condition the person then says is theirs
+    ("If I've still got pins and needles in my leg the day after stretching, do I need it looked at? Because "
+     "that's where I'm at.", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+    ("what if my knee gives way when I walk? because it does.", RedFlag.KNEE_INSTABILITY),
+    # a fever has no place: it stays the knee's flag after the calf is named
+    ("my calf is sore and I've got a fever since last night", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    # the knee named again after the calf
+    ("my calf was tight last week, now my knee is hot and swollen", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    # pictures and lay words
+    ("the other leg just won't take me since the stretch", RedFlag.CANNOT_BEAR_WEIGHT),
+    ("Peeing's gone weird since yesterday, can't get it going", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("legs heavy as lead, both of them, ever since the stretching class", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("left leg numb, right leg tingling since the toe touch this morning", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("knee's come up like a pork pie in about an hour", RedFlag.RAPID_SWELLING),
 ])
 def test_told_plainly_enough_to_record(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.RECORD

@@ -28,6 +28,7 @@ from bot.safety.sentences import sentence_at, sentences
 from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
+_ASKED_ABOUT = frozenset({Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL})  # lifted when the person says it is theirs
 SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL,
                        Modifier.HISTORICAL, Modifier.OTHER_PERSON})
 TIMELINE = "timeline"  # modifier of a persistent-pain detection made from the timeline of several messages
@@ -311,10 +312,9 @@ class RuleSet:
         if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told[1]):
             return None, frozenset()
         a = self.context.assess(norm, core)
-        # "if I've still got pins and needles ..., do I need it looked at? Because that's where I'm at."
-        mine = ruletext.confirmed(norm, told[1])
+        mine = ruletext.confirmed(norm, told[1])  # "if I still have pins and needles ...? Because I do."
         if mine:
-            a = Assessment(a.modifiers - {Modifier.HYPOTHETICAL}, a.attached - {Modifier.HYPOTHETICAL})
+            a = Assessment(a.modifiers - _ASKED_ABOUT, a.attached - _ASKED_ABOUT)
         if a.attached & SILENCING:
             return None, a.modifiers
         if self.context.resolved_history(norm, core):  # "it gave way skiing in 2011 ... no probs since"
