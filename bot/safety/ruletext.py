@@ -12,14 +12,14 @@ from bot.safety.sentences import sentence_at
 _DEF = re.compile(r"<<(\w+)>>")
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
 _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
-           r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
+           r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
            r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|aunt|auntie|uncle|cousin|kid|child|"
            r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|student|pupil|"
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady|bloke|guy|woman|man|"
            r"girl|boy|someone|somebody|runner|member|footballer)")
 _OTHER_SUBJECT = re.compile(
-    rf"\b(?:(?:my|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the))\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
+    rf"\b(?:(?:my|mi|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the))\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
     rf"|{_PEOPLE}'s|{_PEOPLE}s?\s+of\s+(?:mine|ours)"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder))\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
@@ -155,7 +155,7 @@ def what_if(text: str, lo: int, hi: int) -> bool:
 _CONFIRMED = re.compile(
     r"\s*(?:because|cos|coz|cause|'cause|as|and|which)?\s*(?:that'?s|thats|this\s+is|which\s+is|it'?s)\s+(?:exactly\s+|basically"
     r"\s+|pretty\s+much\s+|literally\s+)?(?:where\s+i(?:'?m|\s+am)\s+(?:at|now)|me(?:\s+(?:right\s+)?now)?\s*[.!?]|what'?s\s+"
-    r"happening(?:\s+to\s+me)?|my\s+situation|the\s+case\s+(?:for\s+me|now)|what\s+i(?:'?ve|\s+have)\s+(?:got|now))"
+    r"happening(?:\s+to\s+me)?|what\s+happened|my\s+situation|the\s+case\s+(?:for\s+me|now)|what\s+i(?:'?ve|\s+have)\s+(?:got|had|now))"
     r"|\s*(?:because|cos|coz|cause|and|which)\s+(?:i|it)\s+(?:do|does|have|has|am|is|did)\s*(?:[.!?]|$)"
     r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b", re.I)
 
