@@ -312,8 +312,7 @@ class RuleSet:
         if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told[1]):
             return None, frozenset()
         a = self.context.assess(norm, core)
-        mine = ruletext.confirmed(norm, told[1])  # "if I still have pins and needles ...? Because I do."
-        if mine:
+        if mine := ruletext.confirmed(norm, told[1]):  # "if I still have pins and needles ...? Because I do."
             a = Assessment(a.modifiers - _ASKED_ABOUT, a.attached - _ASKED_ABOUT)
         if a.attached & SILENCING:
             return None, a.modifiers

@@ -12,7 +12,8 @@ from bot.safety.sentences import sentence_at
 _DEF = re.compile(r"<<(\w+)>>")
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
 _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
-           r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
+           r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|"
+           r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
            r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|aunt|auntie|uncle|cousin|kid|child|"
            r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|student|pupil|"
@@ -121,7 +122,7 @@ def comma_clause(text: str, core: tuple[int, int], clause: tuple[int, int]) -> t
     return max(c0, k + 1), comma if comma >= 0 else c1
 
 
-_KNEE = re.compile(r"\b(?:kn?e{2,3}s?|kneecaps?|knee\s+caps?|joints?)\b", re.I)
+_KNEE = re.compile(r"\b(?:kn?e{2,3}s?|kneecaps?|knee\s+caps?|joints?)\b", re.I)  # not "leg": "the calf of my leg"
 
 
 def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: re.Pattern[str]) -> bool:
