@@ -72,3 +72,17 @@ def test_the_same_message_in_the_tables_may_be_asked(rules: RuleSet) -> None:
 def test_alone_reads_a_vague_rule_question_as_a_question() -> None:
     ruled = np.array([[0, 3, 2, 1]], dtype=np.int8)
     assert alone(ruled).tolist() == [[NONE, ASK, RECORD, ASK]]
+
+
+def test_a_false_alarm_on_a_guarded_message_is_refused_even_when_another_is_removed(rules: RuleSet) -> None:
+    messages, probs = _held_out()
+    reports = [Message(f"entry {i} of the diary", frozenset({FLAG})) for i in range(10)]
+    messages, probs = reports + messages[10:], _probs([0.96] * 10 + [0.0] * 100)  # worth recording at 0.95
+    # a spent dialogue's silent turn the layer scores 0.97 (recorded at the best setting otherwise), and one
+    # the rules record but the layer doubts (turned into a question): the one may not pay for the other
+    guard = [Message("a turn the layer is sure of", frozenset()), Message("my knee gave way", frozenset())]
+    t, _ = choose_thresholds(messages, probs, rules, guard=(guard, _probs([0.97, 0.0])))
+    made = decide(rule_matrix(guard, rules), _probs([0.97, 0.0]), *_arrays(t))
+    assert made[0, J] != RECORD
+    assert t.record[FLAG] > 0.97
+

@@ -21,6 +21,7 @@ FALSE_ALARM_BUDGET = 0.035  # on held-out silent messages, rules and layer toget
 QUESTION_BUDGET = 0.13
 OWN_QUESTION_BUDGET = 0.01  # questions the layer may add to the rules' on the project's own silent messages
 DIALOGUE_TURN_COST = 0.02  # and on a silent turn of the project's own dialogues, none: each counts as two points
+GUARD_COST = 1.0  # a false alarm the layer adds on a message of `guard`: outweighs every budget (none allowed)
 RECORD_FLOOR = 0.9  # the layer alone records a flag only when this confident
 PROMOTE_FLOOR = 0.6  # and turns a rule's vague question into a hit only when this confident
 ASK_FLOOR = 0.4  # and asks the flag's question only when this confident (noise scores up to ~0.25 on some flags)
@@ -76,9 +77,10 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
                       guard: tuple[list[Message], np.ndarray] | None = None) -> tuple[Thresholds, dict]:
     """The thresholds that record most held-out flags within the false-alarm and question budgets
     (or, when no setting keeps within them, the one that exceeds them least), never recording on the
-    project's own silent messages (`own`) nor adding false alarms to the rules' on other messages that
-    must stay silent (`guard`) nor asking on the silent turns of the project's own dialogues; emergency
-    flags then get the lowest thresholds allowed.
+    project's own silent messages (`own`) nor adding any false alarm to the rules' on other messages that
+    must stay silent (`guard`; one the layer turns into a question does not pay for one it adds) nor
+    asking on the silent turns of the project's own dialogues; emergency flags then get the lowest
+    thresholds allowed.
     The layer alone records only when confident: `record` is at least RECORD_FLOOR (EMERGENCY_FLOOR), `ask` at
     least ASK_FLOOR, `promote` at least PROMOTE_FLOOR (EMERGENCY_FLOOR)."""
     ruled = rule_matrix(messages, rules)
@@ -90,7 +92,6 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
     turns_alone = (alone(own_ruled)[turns] > 0).any(axis=1)
     guard_msgs, guard_probs = guard if guard is not None else ([], np.zeros((0, len(FLAGS))))
     guard_ruled = rule_matrix(guard_msgs, rules)
-    guard_alone = figures(guard_msgs, alone(guard_ruled)) if guard_msgs else None
     n = len(FLAGS)
 
     def rank_of(t: tuple[np.ndarray, ...]) -> tuple[float, float]:
@@ -103,9 +104,9 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
             excess += 2 * max(0.0, o["silent_asked"] - own_alone["silent_asked"] - OWN_QUESTION_BUDGET)
             said = (own_made[turns] > 0).any(axis=1)
             excess += DIALOGUE_TURN_COST * int((said & ~turns_alone).sum())
-        if guard_alone is not None:
-            g = figures(guard_msgs, decide(guard_ruled, guard_probs, *t))
-            excess += 10 * max(0.0, g["false_alarms"] - guard_alone["false_alarms"])
+        if guard_msgs:  # each false alarm the layer adds counts, whatever rule hits it turns into questions
+            added = ((decide(guard_ruled, guard_probs, *t) == RECORD) & (guard_ruled != RECORD)).any(axis=1)
+            excess += GUARD_COST * int(added.sum())
         return (-round(excess, 3), f["recorded"] + 0.5 * f["recorded_or_asked"] + f["emergency_recorded"])
 
     def with_flag(t: tuple[np.ndarray, ...], which: int, j: int, value: float) -> tuple[np.ndarray, ...]:
