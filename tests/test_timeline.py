@@ -79,6 +79,8 @@ def test_persistent(cues, messages):
     ["my mate went for a gentle jog last week and the pain is no better"],
     ["It hasn't gone away completely after two weeks of the easier stretch, but it's about half of what it was."],
     ["Mon 5/10, Tue 4/10, Wed 5/10: gentle stretches since Monday and no better"],
+    # a diary whose first entry names the routine between the day and its score, and falls
+    ["Day 1 on the gentle version: 5. Day 4: 3. Day 7: 2."],
     ["my pain's been around for weeks but I've been doing the same hard stretches, I haven't tried the gentle ones"],
 ])
 def test_not_persistent(cues, messages):

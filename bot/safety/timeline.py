@@ -55,7 +55,7 @@ _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd"
 _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
 # A pain score ("6/10", "6 out of 10") or a diary entry's number ("day 11: 6", "night 4 - 5").
 _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
-                    r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)|"
+                    r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}(?:\s+[a-z]+){0,4}?\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)|"
                     r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\s*[:=\-\u2013]?\s*(?P<w>\d{1,2})\b"
                     r"(?!\s*(?:st|nd|rd|th|/|am|pm|:|\.\d))|"
                     r"\b(?:week|wk)\s*\d\s*[:=\-\u2013]?\s*(?:avg|average|about|around|~)\s*"
