@@ -348,6 +348,10 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("my calf is sore and I've got a fever since last night", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
     # the knee named again after the calf
     ("my calf was tight last week, now my knee is hot and swollen", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("calf was tight last week, now the knwe is swollen and hot", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # as typed
+    # a thing denied in a run-on is not what the finding is about ("no chest pain" beside a stop for pain)
+    ("on a scale of one to ten it was a 9 and came out of nowhere, I stopped right away no chest pain",
+     RedFlag.SUDDEN_SEVERE_PAIN),
     # pictures and lay words
     ("the other leg just won't take me since the stretch", RedFlag.CANNOT_BEAR_WEIGHT),
     ("Peeing's gone weird since yesterday, can't get it going", RedFlag.CAUDA_EQUINA_SIGNS),

@@ -173,8 +173,9 @@ class RuleSet:
                                           expand.union(r.elsewhere, f"{where}.elsewhere"))
         # the knee, a leg or a joint named ("lower leg" and "between my legs" are other places)
         legs = r"(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)(?<!same\s)(?<!other\s)legs?"
-        self._body = expand.compile(rf"\b(?:<<knee>>|{legs}|joints?)\b" if "knee" in spec.defs
-                                    else rf"\b(?:knees?|{legs}|joints?)\b", "body")
+        knee = "<<knee>>" if "knee" in spec.defs else "knees?"
+        self._body = expand.compile(rf"\b(?:{knee}|{legs}|joints?)\b", "body")
+        self._knee = expand.compile(rf"\b(?:{knee}|joints?)\b", "knee")  # not a leg: "the calf of my leg"
         t = spec.timeline
 
         def cue(k: str) -> re.Pattern[str]:
@@ -292,12 +293,12 @@ class RuleSet:
     def _decide(self, norm: str, m: re.Match[str], core: tuple[int, int], cue: _Cue, compiled: _Compiled,
                 cleared: bool | None = None) -> tuple[Decision | None, frozenset[Modifier]]:
         seg = segment(norm, core)
-        c0, c1 = comma_clause(norm, core, self.context.clause(norm, core))
-        if compiled.not_about is not None and compiled.not_about.search(norm, c0, c1) \
-                and not self._body.search(norm, c0, c1):
-            return None, frozenset()
-        if compiled.elsewhere and not cue.anywhere and ruletext.elsewhere(norm, core, (c0, c1), compiled.elsewhere):
-            return None, frozenset()  # "my calf is swollen, red and hot": the calf's flag, not the knee's
+        if compiled.not_about is not None or compiled.elsewhere is not None:
+            clause = comma_clause(norm, core, self.context.clause(norm, core))
+            if (compiled.not_about is not None and ruletext.names_other(compiled.not_about, norm, clause)
+                    and not self._body.search(norm, *clause)) or (compiled.elsewhere is not None and not cue.anywhere
+                    and ruletext.elsewhere(norm, core, clause, compiled.elsewhere, self._knee)):
+                return None, frozenset()  # about something else, or another place ("my calf is swollen and hot")
         where = (0, len(norm)) if cue.clear_in_message else seg
         clear = cleared if cleared is not None else (cue.clear_if is not None and
                                                      cue.clear_if.search(norm, *where) is not None)

@@ -122,16 +122,24 @@ def comma_clause(text: str, core: tuple[int, int], clause: tuple[int, int]) -> t
     return max(c0, k + 1), comma if comma >= 0 else c1
 
 
-_KNEE = re.compile(r"\b(?:kn?e{2,3}s?|kneecaps?|knee\s+caps?|joints?)\b", re.I)  # not "leg": "the calf of my leg"
+_DENIED_BEFORE = re.compile(r"\b(?:no|without|nor)\s+$", re.I)
 
 
-def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: re.Pattern[str]) -> bool:
+def names_other(pattern: re.Pattern[str], text: str, clause: tuple[int, int]) -> bool:
+    """Whether the clause names something else the finding may be about (`not_about`); one it denies
+    ("I stopped right away no chest pain") is not what the finding is about."""
+    return any(_DENIED_BEFORE.search(text, max(clause[0], m.start() - 24), m.start()) is None
+               for m in pattern.finditer(text, *clause))
+
+
+def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: re.Pattern[str],
+              knee: re.Pattern[str]) -> bool:
     """Whether a finding told without its place is about `place`: the knee is not named in its clause and
     the last place named before it is `place` ("Monday: calf tight. Wednesday: swollen, warm and red")."""
-    if _KNEE.search(text, *clause):
+    if knee.search(text, *clause):
         return False
     before = [m.end() for m in place.finditer(text, max(0, core[0] - CONTEXT_REACH), core[0])]
-    return bool(before) and _KNEE.search(text, before[-1], core[0]) is None
+    return bool(before) and knee.search(text, before[-1], core[0]) is None
 
 
 _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:what\s+(?:if|happens\s+if|would\s+happen\s+if|"
