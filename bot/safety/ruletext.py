@@ -144,7 +144,8 @@ def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: 
 
 _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:what\s+(?:if|happens\s+if|would\s+happen\s+if|"
                       r"do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|let'?s\s+say|suppose|supposing|"
-                      r"hypothetically|(?P<generic>(?:would|could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?"
+                      r"hypothetically|(?:would|will|could)\s+it\s+be\s+(?:\w+\s+)?(?:serious|bad|dangerous|worrying|an\s+emergency|a\s+(?:problem|"
+                      r"worry|concern))\s+if|(?P<generic>(?:would|could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?"
                       r"(?:swelling|pain|numbness|tingling|knee|leg|calf)\s+(?:that|which|with)\s))\b", re.I)
 _MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
 _NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
@@ -184,7 +185,7 @@ def answered_no(text: str, end: int) -> bool:
     return _ANSWERED_NO.match(text, end) is not None
 
 
-_SHORT = 40  # characters: "Doesn't hurt at all."
+_SHORT = 70  # characters: "Doesn't hurt at all, it just sounds gross."
 _NEXT_WORD = re.compile(r"\w")
 PAIN_TOLD = re.compile(r"\b(?:pain\w*|hurt\w*|stab\w*|sore|agony|sharp|twinge\w*|ache\w*|aching)\b", re.I)
 
