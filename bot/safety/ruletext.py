@@ -28,9 +28,9 @@ _FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
                            r"pilates|yoga|work|office|school))", re.I)
 # A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the
-# person ("the baby was laughing at me") is not.
-JOKING = re.compile(r"\b(?:laugh(?!\w*\s+at\s+me\b)\w*|lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|"
-                    r"[\U0001F602\U0001F923\U0001F606]", re.I)
+# person ("the baby was laughing at me") is not, nor "don't laugh, but ...".
+JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+at\s+me\b)\w*|lol+|lmf?ao+|haha\w*|rofl|jk|"
+                    r"kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
 # The finding caused by laughing ("my knees gave out laughing", "laughed so hard I couldn't breathe"): a figure of
 # speech when the sentence tells no pain.
 LAUGHED = re.compile(r"\blaugh\w*\s+so\s+(?:hard|much)\b|\b(?:from|with|while|after)\s+laugh\w*|"
@@ -167,7 +167,11 @@ _CONFIRMED = re.compile(
     r"\s+|pretty\s+much\s+|literally\s+)?(?:where\s+i(?:'?m|\s+am)\s+(?:at|now)|me(?:\s+(?:right\s+)?now)?\s*[.!?]|what'?s\s+"
     r"happening(?:\s+to\s+me)?|what\s+happened|my\s+situation|the\s+case\s+(?:for\s+me|now)|what\s+i(?:'?ve|\s+have)\s+(?:got|had|now))"
     r"|\s*(?:because|cos|coz|cause|and|which)\s+(?:i|it)\s+(?:do|does|have|has|am|is|did)\s*(?:[.!?]|$)"
-    r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b", re.I)
+    r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b"
+    r"|\s*(?:it\s+|this\s+|that\s+)?(?:started|began|came\s+on|kicked\s+in)\s+(?:yesterday|today|last\s+night|this\s+(?:morning|"
+    r"afternoon|evening)|an?\s+hour\s+ago|\w+\s+(?:minutes|hours|days)\s+ago|on\s+\w+day|since)\b"
+    r"|\s*(?:i'?ve\s+|i\s+)?had\s+(?:it|this|them)\s+(?:twice\s+|once\s+|a\s+few\s+times\s+)?(?:today|yesterday|this\s+(?:morning|"
+    r"week))\b", re.I)
 
 
 def confirmed(text: str, end: int) -> bool:
