@@ -226,7 +226,13 @@ def cmd_train_red_flags(args: argparse.Namespace) -> int:
     from bot.safety.training import rechoose_thresholds, train
 
     if args.thresholds_only:
-        rechoose_thresholds(Path(args.out) if args.out else DEFAULT_DIR)
+        layer_dir = Path(args.out) if args.out else DEFAULT_DIR
+        if not (layer_dir / "manifest.json").is_file():
+            print(f"kneebot: {layer_dir} holds no trained layer (no manifest.json); --thresholds-only re-chooses the "
+                  f"thresholds of one already trained: copy {DEFAULT_DIR} there, or run without it to train",
+                  file=sys.stderr)
+            return 2
+        rechoose_thresholds(layer_dir)
         return 0
     train(Path(args.out) if args.out else DEFAULT_DIR,
           [Path(p) for p in args.train] if args.train else None, epochs=args.epochs, top_layers=args.top_layers)

@@ -114,3 +114,9 @@ def test_eval_red_flags_names_a_malformed_file(tmp_path, capsys):
     assert main(["eval-red-flags", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml" in err and "not_a_flag" in err
+
+
+def test_thresholds_only_on_a_folder_without_a_layer_is_a_clear_error(tmp_path, capsys):
+    assert main(["train-red-flags", "--thresholds-only", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err and "manifest.json" in err and "Traceback" not in err

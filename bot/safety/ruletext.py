@@ -169,9 +169,15 @@ _CONFIRMED = re.compile(
     r"|\s*(?:because|cos|coz|cause|and|which)\s+(?:i|it)\s+(?:do|does|have|has|am|is|did)\s*(?:[.!?]|$)"
     r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b"
     r"|\s*(?:it\s+|this\s+|that\s+)?(?:started|began|came\s+on|kicked\s+in)\s+(?:yesterday|today|last\s+night|this\s+(?:morning|"
-    r"afternoon|evening)|an?\s+hour\s+ago|\w+\s+(?:minutes|hours|days)\s+ago|on\s+\w+day|since)\b"
+    r"afternoon|evening|week)|last\s+week|an?\s+hour\s+ago|\w+\s+(?:minutes|hours|days)\s+ago|on\s+\w+day|since)\b"
     r"|\s*(?:i'?ve\s+|i\s+)?had\s+(?:it|this|them)\s+(?:twice\s+|once\s+|a\s+few\s+times\s+)?(?:today|yesterday|this\s+(?:morning|"
-    r"week))\b", re.I)
+    r"week))\b"
+    r"|\s*(?:and\s+)?(?:it'?s|it\s+is|this\s+is)\s+(?:happening|going\s+on)\s+(?:to\s+me\s+)?(?:right\s+)?now\b"
+    r"|\s*(?:and\s+)?(?:it'?s|it\s+is|its)\s+(?:also\s+|really\s+|very\s+|quite\s+)?(?:tender|sore|painful|hurting|throbbing)"
+    r"(?:\s+(?:too|as\s+well|when\s+i\s+(?:press|touch)))?\s*[.!]"
+    r"|\s*(?:(?:bc|because|cos|coz|cause|'cause|and|as)\s+)?(?:mine|it|that|this)(?:'s|\s+has|\s+have)?\s+(?:did|does|done|"
+    r"happened|happens|been\s+happening)\s+(?:that\s+|this\s+|it\s+|to\s+me\s+)?(?:twice|once|again|several\s+times|a\s+few\s+"
+    r"times|\w+\s+times|today|yesterday|this\s+(?:week|morning)|since)\b", re.I)
 
 
 def confirmed(text: str, end: int) -> bool:

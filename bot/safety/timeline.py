@@ -46,6 +46,10 @@ _SINCE_CHANGE = re.compile(r"\s+(?:now\s+)?since\s+(?:i\s+|we\s+)?(?:switched|st
 # "doing the gentler version every day" while it hurt for ten days: the routine ran as long as the pain
 _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|evening)|each\s+day|daily|religiously|"
                          r"consistently|haven'?t\s+(?:skipped|missed)|without\s+fail)\b", re.I)
+# the same when the pain is told as not improving ("sore for ten days, even though I've stuck to the light ones")
+_ALL_ALONG = re.compile(r"\b(?:even\s+though|despite|stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
+                        r"(?:doing|done|did|followed|following)\s+(?:everything|exactly|it\s+all)|"
+                        r"i'?ve\s+(?:been\s+)?(?:doing|done|followed|following|kept|keeping))\b", re.I)
 # "since the start of the month ... now the 12th"
 _MONTH_START = re.compile(r"\bsince\s+the\s+(?:start|beginning)\s+of\s+the\s+month\b", re.I)
 _NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week|"
@@ -182,7 +186,7 @@ class Timeline:
         if state.modifying and diary_days and (state.modified_days or 0) < diary_days:
             state = replace(state, modified_days=diary_days)  # a diary of the modified routine ("today" is not)
         if (state.modifying and state.modified_days is None and state.pain_days is not None
-                and _THROUGHOUT.search(text)):
+                and (_THROUGHOUT.search(text) or (state.improving is False and _ALL_ALONG.search(text)))):
             state = replace(state, modified_days=state.pain_days)
         trend = None if told else _trend(text)
         if trend is not None and state.modifying:  # "day 2: 6/10 ... day 11: 6/10": the numbers say it
