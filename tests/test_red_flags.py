@@ -318,6 +318,16 @@ def test_laughing_as_the_cause_is_a_figure_of_speech(rules, text, silent):
      RedFlag.SUDDEN_SEVERE_PAIN),
     # asking why the guidance names a sign
     ("Why does the article say to watch for swelling that comes on quickly?", RedFlag.RAPID_SWELLING),
+    # someone else's words, quoted
+    ("My neighbour rang me and said, word for word: 'I can't put any weight on my leg since yoga.'",
+     RedFlag.CANNOT_BEAR_WEIGHT),
+    # a question about knees in general, alone or said not to be the person's own
+    ("Can a swollen calf come from hamstring stretching?", RedFlag.CALF_CLOT_SIGNS),
+    ("Does chest pain ever come from stretching? Just curious, I don't have any.", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("why would a knee lock halfway through a stretch? just reading up, no problems myself",
+     RedFlag.LOCKING_OR_CLICKING),
+    # a click told as "not a twinge of pain"
+    ("my knee clicks like a ratchet when I straighten it, but not a twinge of pain", RedFlag.LOCKING_OR_CLICKING),
 ])
 def test_not_this_persons_sign_now(rules, text, flag):
     assert _decision(rules, text, flag) is None
@@ -358,6 +368,15 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("legs heavy as lead, both of them, ever since the stretching class", RedFlag.CAUDA_EQUINA_SIGNS),
     ("left leg numb, right leg tingling since the toe touch this morning", RedFlag.CAUDA_EQUINA_SIGNS),
     ("knee's come up like a pork pie in about an hour", RedFlag.RAPID_SWELLING),
+    # a question about the person's own body, or one confirmed in the next sentence
+    ("why would I be out of breath sitting on the sofa?", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("Is it bad if a knee gives way after stretching? Mine did it three times today.", RedFlag.KNEE_INSTABILITY),
+    ("Why would stretching give me chest pain that spreads to my back? It's happening right now.",
+     RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    # a lock that had to be forced free; urge incontinence told by the dash that failed
+    ("the knee locked halfway through and I had to wiggle it free, it hurt", RedFlag.LOCKING_OR_CLICKING),
+    ("since the stretching I've had to race to the toilet and didn't make it twice", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("my breathing's gone all funny and shallow since this morning", RedFlag.CHEST_PAIN_OR_BREATHLESS),
 ])
 def test_told_plainly_enough_to_record(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.RECORD

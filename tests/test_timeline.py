@@ -52,6 +52,11 @@ def _run(cues, *messages: str) -> Timeline:
     ["it's hurt every day for 9 days since I switched to the gentle version, and it's no different"],
     ["pain log since switching to the gentle routine: wk1 avg 5, wk2 avg 5.5"],
     ["Two full weeks doing it your way. Back of knee hurts the same."],
+    # a negation of the improvement does not deny the change; the routine held all along; new words for no change
+    ["the ache hasn't improved in 12 days of modified stretching"],
+    ["sore behind the knee for eleven days, even though I've stuck to the easy version. no better"],
+    ["twelve days on the softer stretches and I'm not getting anywhere"],
+    ["a fortnight of gentle stretching and the knee is as bad as the first day"],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"

@@ -92,7 +92,29 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     me" stay mine)."""
     matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
     last = matches[-1] if matches else None
-    return last is not None and _FIRST_PERSON.search(text, last.end(), min(len(text), core[1] + 12)) is None
+    if last is not None and _FIRST_PERSON.search(text, last.end(), min(len(text), core[1] + 12)) is None:
+        return True
+    return quoted_other(text, core)
+
+
+_OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
+_SPOKEN = re.compile(rf"(?:{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells|said|says|wrote|writes|texted|"
+                     rf"messaged|put\s+it|word\s+for\s+word|in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?"
+                     rf"{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$", re.I)
+
+
+def quoted_other(text: str, core: tuple[int, int]) -> bool:
+    """Whether the finding is inside someone else's words, quoted ("my client told me, word for word: 'I
+    can't put any weight on it'"; "writing this for my partner: 'my leg won't take any weight'")."""
+    opening = None
+    for m in _OPEN_QUOTE.finditer(text, max(0, core[0] - 200), core[0]):
+        opening = m
+    if opening is None or _CLOSE_QUOTE.search(text, opening.end(), core[0]) is not None:
+        return False
+    return _SPOKEN.search(text[max(0, opening.start() - 160):opening.start()]) is not None
+
+
+_CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
 
 
 def segment(text: str, span: tuple[int, int]) -> tuple[int, int]:
@@ -142,21 +164,51 @@ def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: 
     return bool(before) and knee.search(text, before[-1], core[0]) is None
 
 
-_WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:what\s+(?:if|happens\s+if|would\s+happen\s+if|"
-                      r"do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|let'?s\s+say|suppose|supposing|"
-                      r"hypothetically|(?:would|will|could)\s+it\s+be\s+(?:\w+\s+)?(?:serious|bad|dangerous|worrying|an\s+emergency|a\s+(?:problem|"
-                      r"worry|concern))\s+if|(?P<generic>(?:would|could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?"
-                      r"(?:swelling|pain|numbness|tingling|knee|leg|calf)\s+(?:that|which|with)\s))\b", re.I)
+_WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:in\s+case|if\b(?=[^.?!]*,\s*(?:is|would|will|"
+                      r"should|does|could)\s+(?:that|this|it)\s+(?:be\s+)?(?:a\s+|an\s+)?(?:problem|serious|bad|"
+                      r"dangerous|emergency|worr\w*|concern\w*|reason|red\s+flag|sign))|what\s+(?:if|happens\s+if|"
+                      r"would\s+happen\s+if|do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|let'?s\s+say|"
+                      r"suppose|supposing|hypothetically|(?:would|will|could)\s+it\s+be\s+(?:\w+\s+)?(?:serious|bad|"
+                      r"dangerous|worrying|an\s+emergency|a\s+(?:problem|worry|concern))\s+if|(?P<generic>(?:would|"
+                      r"could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?(?:swelling|pain|numbness|tingling|"
+                      r"knee|leg|calf)\s+(?:that|which|with)\s))\b", re.I)
 _MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
 _NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
                   r"this\s+time)\b", re.I)
 
 
+_DENIED = re.compile(r"\b(?:just\s+reading\s+up|no\s+problems?\s+(?:myself|for\s+me)|(?:mine|it)(?:'s|\s+is|"
+                     r"\s+feels|\s+looks)\s+(?:\w+\s+)?(?:normal|fine)|i\s+(?:don'?t|do\s+not)\s+have\s+(?:it|that|"
+                     r"this|one|any)|not\s+me\b|(?:hasn'?t|has\s+not|never)\s+happened|never\s+had\s+(?:it|that|"
+                     r"this|one|any)\b(?!\s+(?:before|b4|till|until|in\s+my))|nothing\s+wrong\s+with\s+me)\b", re.I)
+_GENERAL_Q = re.compile(r"\W*(?:is|are|does|do|can|could|would|should|will|why|how|what|when)\b(?!\s+(?:it|a\s+knee|"
+                        r"the\s+knee|a\s+calf)\s+(?:\w+\s+)?(?:normal|usual|ok|okay|common|natural|expected|fine|"
+                        r"meant|supposed)\b)", re.I)
+# the person says the question is not about them ("just curious", "I don't have any", "for my first aid course")
+_NOT_ME = re.compile(r"\b(?:just\s+(?:curious|wondering|asking|reading|checking)|curious\w*|wondering|reading\s+up|"
+                     r"in\s+general|for\s+(?:my|a|our)\s+(?:\w+\s+)?(?:class|club|group|leaflet|handout|course|exam|"
+                     r"quiz|notes|plan)|first\s+aid|studying|textbook|i\s+(?:don'?t|do\s+not)\s+have|(?:mine|"
+                     r"i)(?:'s|\s+am|'m|\s+is)\s+(?:fine|ok|okay|not|painless)|not\s+me|(?:hasn'?t|"
+                     r"never)\s+happened|never\s+had|nothing\s+(?:wrong|new)|no\s+issues|planning\s+ahead|"
+                     r"in\s+advance|before\s+i\s+start|peace\s+of\s+mind|purely|in\s+theory|understand)\b", re.I)
+
+
 def what_if(text: str, lo: int, hi: int) -> bool:
     """Whether the sentence text[lo:hi] is a question about what might happen ("what if I stretch and
-    afterwards I can't put weight on it?") and says nothing of now."""
+    afterwards I can't put weight on it?"), or about knees in general with no word of the person's own
+    ("is persistent pain after a week of gentler stretching a reason to see a physio?"), and says
+    nothing of now."""
+    if "?" not in text[hi:hi + 3] or _NOW.search(text, lo, hi) is not None:
+        return False
+    if _DENIED.search(text, hi, hi + 120) is not None:  # "why would my knee lock? just reading up, no problem myself"
+        return True
+    if _GENERAL_Q.match(text, lo, hi) and _FIRST_PERSON.search(text, lo, hi) is None:
+        before, after = text[:lo], text[hi + 1:]
+        if all(not part.strip(" ?!.") or _NOT_ME.search(part) or (part is before and not _FIRST_PERSON.search(part))
+               for part in (before, after)):
+            return True
     m = _WHAT_IF.match(text, lo, hi)
-    if m is None or "?" not in text[hi:hi + 3] or _NOW.search(text, lo, hi) is not None:
+    if m is None:
         return False
     # "would swelling that comes up overnight be worse?" asks in general; "... under me when I turn" does not
     return m.group("generic") is None or _MINE.search(text, lo, hi + 250) is None
@@ -177,7 +229,9 @@ _CONFIRMED = re.compile(
     r"(?:\s+(?:too|as\s+well|when\s+i\s+(?:press|touch)))?\s*[.!]"
     r"|\s*(?:(?:bc|because|cos|coz|cause|'cause|and|as)\s+)?(?:mine|it|that|this)(?:'s|\s+has|\s+have)?\s+(?:did|does|done|"
     r"happened|happens|been\s+happening)\s+(?:that\s+|this\s+|it\s+|to\s+me\s+)?(?:twice|once|again|several\s+times|a\s+few\s+"
-    r"times|\w+\s+times|today|yesterday|this\s+(?:week|morning)|since)\b", re.I)
+    r"times|\w+\s+times|today|yesterday|this\s+(?:week|morning)|since)\b"
+    r"|\s*(?:(?:it'?s|it\s+is|it\s+started)\s+)?(?:only|just)\s+since\b"
+    r"|\s*(?:i'?m\s+)?trying\s+to\s+describe\s+what\s+i", re.I)
 
 
 def confirmed(text: str, end: int) -> bool:

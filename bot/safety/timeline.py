@@ -151,7 +151,7 @@ class Timeline:
         for lo, hi in sentences(text):
             if _NOT_MINE.match(text, lo, hi):
                 continue  # "if it's still sore after a week of ...", "my brother says his hasn't changed"
-            mods = _live(cues.modifying, text, lo, hi, context, _SKIP)
+            mods = _live(cues.modifying, text, lo, hi, context, _SKIP, frozenset({Modifier.NEGATED}))
             # a not-improving phrase carries its own negation ("no, it hasn't got any better")
             worse = _live(cues.not_improving, text, lo, hi, context, _SKIP - {Modifier.NEGATED})
             taken = [m.span() for m in worse]
@@ -256,10 +256,16 @@ def _sentence_start(text: str, at: int) -> int:
 
 
 def _live(pattern: re.Pattern[str], text: str, lo: int, hi: int, context: ContextRules,
-          skip: set[Modifier]) -> list[re.Match[str]]:
-    """Matches not negated, hypothetical, informational or about someone else."""
-    return [m for m in pattern.finditer(text, lo, hi)
-            if m.end() > m.start() and not (context.assess(text, m.span()).modifiers & skip)]
+          skip: set[Modifier], loose: frozenset[Modifier] = frozenset()) -> list[re.Match[str]]:
+    """Matches not negated, hypothetical, informational or about someone else (those in `loose` only
+    when clearly attached: "not improved in 10 days of modified stretching" still tells the change)."""
+    out = []
+    for m in pattern.finditer(text, lo, hi):
+        if m.end() > m.start():
+            a = context.assess(text, m.span())
+            if not ((a.modifiers - loose) & skip or a.attached & loose & skip):
+                out.append(m)
+    return out
 
 
 def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
