@@ -328,6 +328,9 @@ def test_laughing_as_the_cause_is_a_figure_of_speech(rules, text, silent):
      RedFlag.LOCKING_OR_CLICKING),
     # a click told as "not a twinge of pain"
     ("my knee clicks like a ratchet when I straighten it, but not a twinge of pain", RedFlag.LOCKING_OR_CLICKING),
+    # history dated by a season, over; a calf that is an animal
+    ("Three winters ago my knee gave way a lot, fully recovered since.", RedFlag.KNEE_INSTABILITY),
+    ("our calf on the farm has a swollen, hot leg, the vet is coming", RedFlag.CALF_CLOT_SIGNS),
 ])
 def test_not_this_persons_sign_now(rules, text, flag):
     assert _decision(rules, text, flag) is None
@@ -377,6 +380,10 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("the knee locked halfway through and I had to wiggle it free, it hurt", RedFlag.LOCKING_OR_CLICKING),
     ("since the stretching I've had to race to the toilet and didn't make it twice", RedFlag.CAUDA_EQUINA_SIGNS),
     ("my breathing's gone all funny and shallow since this morning", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    # pictures: the saddle gone to sleep, a knee whose halves are not connected, a noise told in quotes with pain
+    ("the part I sit on feels like it's gone to sleep since the stretching", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("feels like my shin and thigh aren't connected properly any more", RedFlag.KNEE_INSTABILITY),
+    ("each time I straighten it the knee goes 'clunk' and it really hurts", RedFlag.LOCKING_OR_CLICKING),
 ])
 def test_told_plainly_enough_to_record(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.RECORD

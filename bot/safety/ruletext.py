@@ -99,7 +99,7 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
 _SPOKEN = re.compile(rf"(?:{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells|said|says|wrote|writes|texted|"
-                     rf"messaged|put\s+it|word\s+for\s+word|in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?"
+                     rf"messaged|notes?|put\s+it|word\s+for\s+word|in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?"
                      rf"{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$", re.I)
 
 
