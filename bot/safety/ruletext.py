@@ -177,7 +177,7 @@ _NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|lik
                   r"this\s+time)\b", re.I)
 
 
-_DENIED = re.compile(r"\b(?:just\s+reading\s+up|no\s+problems?\s+(?:myself|for\s+me)|(?:mine|it)(?:'s|\s+is|"
+_DENIED = re.compile(r"\b(?:just\s+reading\s+up|no\s+problems?\s+(?:myself|for\s+me)|mine(?:'s|\s+is|"
                      r"\s+feels|\s+looks)\s+(?:\w+\s+)?(?:normal|fine)|i\s+(?:don'?t|do\s+not)\s+have\s+(?:it|that|"
                      r"this|one|any)|not\s+me\b|(?:hasn'?t|has\s+not|never)\s+happened|never\s+had\s+(?:it|that|"
                      r"this|one|any)\b(?!\s+(?:before|b4|till|until|in\s+my))|nothing\s+wrong\s+with\s+me)\b", re.I)
