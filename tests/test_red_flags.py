@@ -384,6 +384,8 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("the part I sit on feels like it's gone to sleep since the stretching", RedFlag.CAUDA_EQUINA_SIGNS),
     ("feels like my shin and thigh aren't connected properly any more", RedFlag.KNEE_INSTABILITY),
     ("each time I straighten it the knee goes 'clunk' and it really hurts", RedFlag.LOCKING_OR_CLICKING),
+    # "it's fine otherwise" after a question about the person's own knee is not a denial
+    ("does my knee giving way on the stairs mean a tear? it's fine otherwise", RedFlag.KNEE_INSTABILITY),
 ])
 def test_told_plainly_enough_to_record(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.RECORD
