@@ -386,6 +386,8 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("each time I straighten it the knee goes 'clunk' and it really hurts", RedFlag.LOCKING_OR_CLICKING),
     # "it's fine otherwise" after a question about the person's own knee is not a denial
     ("does my knee giving way on the stairs mean a tear? it's fine otherwise", RedFlag.KNEE_INSTABILITY),
+    # a general question followed by words of the person's own that deny nothing stays theirs
+    ("Can chest pain come from stretching? Never had this before and it's scary", RedFlag.CHEST_PAIN_OR_BREATHLESS),
 ])
 def test_told_plainly_enough_to_record(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.RECORD

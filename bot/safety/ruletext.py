@@ -98,6 +98,7 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 
 
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
+_CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
 _SPOKEN = re.compile(rf"(?:{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells|said|says|wrote|writes|texted|"
                      rf"messaged|notes?|put\s+it|word\s+for\s+word|in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?"
                      rf"{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$", re.I)
@@ -106,15 +107,11 @@ _SPOKEN = re.compile(rf"(?:{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:tol
 def quoted_other(text: str, core: tuple[int, int]) -> bool:
     """Whether the finding is inside someone else's words, quoted ("my client told me, word for word: 'I
     can't put any weight on it'"; "writing this for my partner: 'my leg won't take any weight'")."""
-    opening = None
-    for m in _OPEN_QUOTE.finditer(text, max(0, core[0] - 200), core[0]):
-        opening = m
+    openings = list(_OPEN_QUOTE.finditer(text, max(0, core[0] - 200), core[0]))
+    opening = openings[-1] if openings else None
     if opening is None or _CLOSE_QUOTE.search(text, opening.end(), core[0]) is not None:
         return False
     return _SPOKEN.search(text[max(0, opening.start() - 160):opening.start()]) is not None
-
-
-_CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
 
 
 def segment(text: str, span: tuple[int, int]) -> tuple[int, int]:
@@ -184,13 +181,16 @@ _DENIED = re.compile(r"\b(?:just\s+reading\s+up|no\s+problems?\s+(?:myself|for\s
 _GENERAL_Q = re.compile(r"\W*(?:is|are|does|do|can|could|would|should|will|why|how|what|when)\b(?!\s+(?:it|a\s+knee|"
                         r"the\s+knee|a\s+calf)\s+(?:\w+\s+)?(?:normal|usual|ok|okay|common|natural|expected|fine|"
                         r"meant|supposed)\b)", re.I)
-# the person says the question is not about them ("just curious", "I don't have any", "for my first aid course")
-_NOT_ME = re.compile(r"\b(?:just\s+(?:curious|wondering|asking|reading|checking)|curious\w*|wondering|reading\s+up|"
-                     r"in\s+general|for\s+(?:my|a|our)\s+(?:\w+\s+)?(?:class|club|group|leaflet|handout|course|exam|"
-                     r"quiz|notes|plan)|first\s+aid|studying|textbook|i\s+(?:don'?t|do\s+not)\s+have|(?:mine|"
-                     r"i)(?:'s|\s+am|'m|\s+is)\s+(?:fine|ok|okay|not|painless)|not\s+me|(?:hasn'?t|"
-                     r"never)\s+happened|never\s+had|nothing\s+(?:wrong|new)|no\s+issues|planning\s+ahead|"
-                     r"in\s+advance|before\s+i\s+start|peace\s+of\s+mind|purely|in\s+theory|understand)\b", re.I)
+# the person says the question is not about them ("just curious", "I don't have any", "for my first aid course");
+# a denial (`_DENIED`) says so too, but "I'm not sure", "I don't understand" or "never had this before" do not
+_NOT_ME = re.compile(_DENIED.pattern + r"|\b(?:just\s+(?:curious|wondering|asking|reading|checking)|curious\w*|"
+                     r"wondering|reading\s+up|in\s+general|for\s+(?:my|a|our)\s+(?:\w+\s+)?(?:class|club|group|leaflet|"
+                     r"handout|course|exam|quiz|notes|plan)|first\s+aid|studying|textbook|(?:mine|i)(?:'s|\s+am|'m|\s+is)\s+"
+                     r"(?:fine|ok|okay|painless)|nothing\s+(?:wrong|new)|no\s+issues|planning\s+ahead|in\s+advance|"
+                     r"before\s+i\s+start|peace\s+of\s+mind|purely|in\s+theory|"
+                     r"(?:want|trying|just)\s+to\s+understand|not\s+sure\s+what\s+(?:that|it|this)\s+(?:covers|means)|"
+                     r"i(?:'m|\s+am)\s+not\s+(?:breathless|numb|swollen|in\s+pain)|i\s+(?:don'?t|do\s+not)\s+have\s+(?:any\s+)?"
+                     r"(?:pain|symptoms?)|never\s+had\s+the\s+(?:\w+\s+)?(?:one|thing))\b", re.I)
 
 
 def what_if(text: str, lo: int, hi: int) -> bool:
@@ -240,7 +240,8 @@ def confirmed(text: str, end: int) -> bool:
     return _CONFIRMED.match(text, end) is not None or _CONFIRMED.match(text, min(len(text), end + 1)) is not None
 
 
-_ANSWERED_NO = re.compile(r"\s*\?\s*(?:no|nope|nah|never|none|not\s+at\s+all)\b(?!\s+(?:idea|clue|sure))", re.I)
+_ANSWERED_NO = re.compile(r"\s*\?\s*(?:no|nope|nah|never|none|not\s+at\s+all)\b(?!\s+(?:idea|clue|sure))"
+                          r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))", re.I)
 
 
 def answered_no(text: str, end: int) -> bool:
