@@ -25,6 +25,13 @@ CASES = [
     ("no pain or swelling", "swelling", {NEG}, set()),
     ("no pain, swelling or redness", "redness", {NEG}, set()),
     ("swelling: none at all", "swelling", set(), set()),
+    # every head word counts after a comma (a line-folding slip once hid lock*, instability, stiff*, injur*)
+    ("no swelling, locking or numbness", "locking", {NEG}, set()),
+    ("no pain, instability", "instability", {NEG}, set()),
+    # a long clinical list: its commas do not use up the window
+    ("Denies locking, instability, effusion, paraesthesia, saddle anaesthesia, or sphincter disturbance",
+     "saddle anaesthesia", {NEG}, set()),
+    ("stopped locking my knee out two weeks ago and my knee still hurts", "still hurts", set(), set()),
     ("No pain and then my knee gave way", "gave way", set(), set()),
     ("It's not just sore, it's swollen", "swollen", set(), set()),
     ("no swelling my knee buckled", "buckled", set(), set()),

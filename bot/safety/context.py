@@ -29,6 +29,7 @@ _LAST_WORD = re.compile(r"([^\W_]+)[\s,]*$")
 _NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+){0,2}$", re.I)  # "hasn't been fine since"
 _NOT_FINE = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,2}(?:fine|ok|okay|right|good|normal|great|well|stable|"
                        r"solid|the\s+same)\b", re.I)  # "it hasn't been right since" is not over
+_TAKES_OBJECT = re.compile(r"(?:lock|click|catch|pull|hurt|injur)\w*", re.I)  # "locking my knee out" goes on
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,&/]")
 
 
@@ -117,7 +118,8 @@ class ContextRules:
         self.attach_within = spec.attach_within
         self.fillers = frozenset(w.lower() for w in spec.fillers)
         self.connectors = frozenset(w.lower() for w in spec.connectors)
-        self.heads = _compile(spec.heads, "heads")
+        # written over several lines (YAML folds them with spaces): a literal space would break the alternatives
+        self.heads = _compile("".join(spec.heads.split()), "heads")
         self.terminators = _any(spec.terminators, "terminators")
         self.modifier_terminators = {
             m: _any(ps, f"modifier_terminators.{m}") for m, ps in spec.modifier_terminators.items()
@@ -200,7 +202,8 @@ class ContextRules:
             for m in self.restart.finditer(text, lo, hi):
                 prev = _LAST_WORD.search(text, max(lo, m.start() - 40), m.start())
                 word = prev.group(1).lower() if prev else ""
-                if word in self.restart_after or (word and self.heads.fullmatch(word)):
+                head = bool(word) and self.heads.fullmatch(word) is not None and not _TAKES_OBJECT.fullmatch(word)
+                if word in self.restart_after or head:
                     hits.append((m.start(), m.start()))
         return hits
 
@@ -214,7 +217,7 @@ class ContextRules:
                 continue
             if tok.start() >= limit:
                 break
-            count += 1
+            count += tok.group() != ","  # "no locking, instability, effusion, paraesthesia ...": commas are free
             if count > trig.window:
                 return tok.start()
             word = tok.group().lower()

@@ -18,10 +18,11 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|student|pupil|"
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady|bloke|guy|woman|man|"
-           r"girl|boy|someone|somebody|runner|member|footballer)")
+           r"girl|boy|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
+           r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs)")
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?:my|mi|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the))\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
-    rf"|{_PEOPLE}'s|{_PEOPLE}s?\s+of\s+(?:mine|ours)"
+    rf"|{_PEOPLE}'s|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder))\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
                            r"visit|teach|babysit)\b)|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
@@ -99,9 +100,12 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
 _CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
-_SPOKEN = re.compile(rf"(?:{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells|said|says|wrote|writes|texted|"
-                     rf"messaged|notes?|put\s+it|word\s+for\s+word|in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?"
-                     rf"{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$", re.I)
+_SPOKEN = re.compile(rf"(?:{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells?|telling|said|says|wrote|"
+                     rf"writes|texted|messaged|rang|phoned|called|posted|notes?|put\s+it|word\s+for\s+word|"
+                     rf"in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$"
+                     rf"|\b(?:my|our|a|the)\s+(?:\w+\s+)?{_PEOPLE}'s\s+(?:message|text|post|email|words)\b"
+                     rf"|\bquot(?:e|es|ed|ing)\b(?!\s+(?:me|myself)\b)[^.!?]{{0,60}}$|\bthe\s+OP\b[^.!?]{{0,40}}$",
+                     re.I)
 
 
 def quoted_other(text: str, core: tuple[int, int]) -> bool:
@@ -168,7 +172,10 @@ _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:in\s+case|if\b(
                       r"suppose|supposing|hypothetically|(?:would|will|could)\s+it\s+be\s+(?:\w+\s+)?(?:serious|bad|"
                       r"dangerous|worrying|an\s+emergency|a\s+(?:problem|worry|concern))\s+if|(?P<generic>(?:would|"
                       r"could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?(?:swelling|pain|numbness|tingling|"
-                      r"knee|leg|calf)\s+(?:that|which|with)\s))\b", re.I)
+                      r"knee|leg|calf)\s+(?:that|which|with)\s)|imagine\s+(?:if\s+)?(?:i|my)|(?:my\s+)?(?:worry|fear|concern)"
+                      r"\s+is\s+(?:that\s+)?if|if\s+(?:i|my\s+\w+)\s+(?:ever\s+)?(?:(?:get|gets|got)(?!\s+(?:up|out|down|off|into|in|on|back|to|from)\b)|develop\w*|were|"
+                      r"packs?\s+(?:it\s+)?in)\b(?=[^.?!]*,\s*(?:do|should|shall|would|will|can|is|does)\s+(?:i|that|this|it)\b))\b",
+                      re.I)
 _MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
 _NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
                   r"this\s+time)\b", re.I)
