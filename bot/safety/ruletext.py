@@ -247,7 +247,9 @@ def confirmed(text: str, end: int) -> bool:
     return _CONFIRMED.match(text, end) is not None or _CONFIRMED.match(text, min(len(text), end + 1)) is not None
 
 
-_ANSWERED_NO = re.compile(r"\s*\?\s*(?:no|nope|nah|never|none|not\s+at\s+all)\b(?!\s+(?:idea|clue|sure))"
+# "no" as the whole answer ("Gave way? No."), not the start of another denial ("...? no bladder problems")
+_ANSWERED_NO = re.compile(r"\s*\?\s*(?:no|nope|nah|never|none|not\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+(?:not|never|"
+                          r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|way|had|felt|known|been|of)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))", re.I)
 
 
@@ -262,6 +264,9 @@ _NEXT_WORD = re.compile(r"\w")
 PAIN_TOLD = re.compile(r"\b(?:pain\w*|hurt\w*|stab\w*|sore|agony|sharp|twinge\w*|ache\w*|aching)\b", re.I)
 
 
+_SUBJECT = re.compile(r"(?:(?:but|and|though)\s+)?(?:it|that|this|which)(?:'s|\s+is)?\s+", re.I)
+
+
 def told_not(pattern: re.Pattern[str] | None, text: str, lo: int, hi: int, then: bool = False) -> bool:
     """Whether the sentence says the hit is not the sign (`silent_if`, "a click that doesn't hurt")
     and tells no pain besides ("it used to be painless, but now it catches and hurts" is the sign);
@@ -271,7 +276,9 @@ def told_not(pattern: re.Pattern[str] | None, text: str, lo: int, hi: int, then:
     nxt = _NEXT_WORD.search(text, hi) if then else None
     if nxt is not None:
         n0, n1 = sentence_at(text, nxt.start())
-        first = pattern.match(text, nxt.start(), n1) if n0 >= hi - 1 and n1 - n0 <= _SHORT else None
+        subject = _SUBJECT.match(text, nxt.start(), n1)  # "It doesn't hurt.", "it's painless"
+        first = pattern.match(text, subject.end() if subject else nxt.start(), n1) \
+            if n0 >= hi - 1 and n1 - n0 <= _SHORT else None
         if first is not None and PAIN_TOLD.search(text, lo, hi) is None:
             return PAIN_TOLD.search(text, first.end(), n1) is None
     said = list(pattern.finditer(text, lo, hi))
