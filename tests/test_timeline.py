@@ -57,6 +57,8 @@ def _run(cues, *messages: str) -> Timeline:
     ["sore behind the knee for eleven days, even though I've stuck to the easy version. no better"],
     ["twelve days on the softer stretches and I'm not getting anywhere"],
     ["a fortnight of gentle stretching and the knee is as bad as the first day"],
+    # "locking" takes "my knee" as its object: "my knee" starts no new clause, so the two weeks are the change's
+    ["Stopped locking my knee out two weeks ago and started using a strap, and honestly I'm no better. Still sore."],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"
