@@ -68,7 +68,7 @@ def test_modifiers(text, finding, attached, loose):
 
 def test_modifier_ids():
     assert {str(m) for m in Modifier} == {
-        "negated", "hypothetical", "informational", "historical", "other_person", "uncertain"}
+        "negated", "hypothetical", "informational", "historical", "other_person", "uncertain", "joking"}
 
 
 def test_assessment_is_frozen():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -101,6 +102,21 @@ def test_a_vague_description_both_agree_on_is_recorded_a_hedge_stays_a_question(
     hedged = ScanResult([Detection(flag, Decision.CONFIRM, (0, 5), "puffy", frozenset({"uncertain"}))])
     kept = combine(hedged, {**confident, flag: 1.0}, layer, "I think it's puffy")
     assert [(d.rule, d.decision) for d in kept.detections] == [(flag, Decision.CONFIRM)]
+
+
+def test_a_report_told_with_a_laugh_is_a_hit_where_the_layer_is_sure_a_joking_hedge_stays_a_question(layer, rules):
+    # the rules ask on "lol": the report may be a joke; a confident layer agrees that it is a report
+    told = rules.scan("since stretching i cant stand on my right leg at all, using a broom as a crutch lol")
+    d = next(d for d in told.detections if d.rule is RedFlag.CANNOT_BEAR_WEIGHT)
+    assert d.decision is Decision.CONFIRM and d.modifiers == {"joking"}
+    t = layer.thresholds
+    sure = {**{f: 0.0 for f in RedFlag}, d.rule: 1.0}
+    agreed = combine(ScanResult([d]), sure, layer, "lol")
+    assert [(x.rule, x.decision) for x in agreed.detections] == [(d.rule, Decision.RECORD)]
+    unsure = combine(ScanResult([d]), {**sure, d.rule: t.promote[d.rule] - 0.01}, layer, "lol")
+    assert [(x.rule, x.decision) for x in unsure.detections] == [(d.rule, Decision.CONFIRM)]
+    both = ScanResult([replace(d, modifiers=frozenset({"joking", "uncertain"}))])
+    assert combine(both, sure, layer, "lol maybe").detections[0].decision is Decision.CONFIRM
 
 
 def test_a_manifest_from_before_promote_promotes_nothing():

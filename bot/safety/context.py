@@ -42,6 +42,7 @@ class Modifier(StrEnum):
     HISTORICAL = "historical"
     OTHER_PERSON = "other_person"
     UNCERTAIN = "uncertain"
+    JOKING = "joking"  # told with a laugh ("lol"): asked by the rules, a hit where the learned layer is sure
 
 
 @dataclass(frozen=True)

@@ -327,8 +327,8 @@ class RuleSet:
         if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
                 and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
-        if JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": ask, never record
-            return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
+        if JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": the rules ask, never record
+            return Decision.CONFIRM, a.modifiers | {Modifier.JOKING}
         if compiled.ask_if is not None and any(
                 u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *seg)):
             return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}

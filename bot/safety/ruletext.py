@@ -19,9 +19,11 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|student|pupil|"
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady|bloke|guy|woman|man|"
            r"girl|boy|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
-           r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs)")
+           r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
+           r"bestie|bff)")
 _OTHER_SUBJECT = re.compile(
-    rf"\b(?:(?:my|mi|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the))\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
+    rf"\b(?:(?:my|mi|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
+    rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:\w+\s+)?{_PEOPLE}s?(?:'s)?"
     rf"|{_PEOPLE}'s|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder))\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
@@ -104,7 +106,9 @@ _SPOKEN = re.compile(rf"(?:{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:tol
                      rf"writes|texted|messaged|rang|phoned|called|posted|notes?|put\s+it|word\s+for\s+word|"
                      rf"in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$"
                      rf"|\b(?:my|our|a|the)\s+(?:\w+\s+)?{_PEOPLE}'s\s+(?:message|text|post|email|words)\b"
-                     rf"|\bquot(?:e|es|ed|ing)\b(?!\s+(?:me|myself)\b)[^.!?]{{0,60}}$|\bthe\s+OP\b[^.!?]{{0,40}}$",
+                     rf"|\bquot(?:e|es|ed|ing)\b(?!\s+(?:me|myself)\b)[^.!?]{{0,60}}$|\bthe\s+OP\b[^.!?]{{0,40}}$"
+                     rf"|\b(?:saw|seen|read|found|came\s+across)\s+(?:this|a|that|the)\s+(?:\w+\s+)?(?:post|thread|comment|"
+                     rf"question|tweet|article)\b[^.!?]{{0,40}}$",
                      re.I)
 
 
@@ -165,7 +169,8 @@ def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: 
     return bool(before) and knee.search(text, before[-1], core[0]) is None
 
 
-_WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:in\s+case|if\b(?=[^.?!]*,\s*(?:is|would|will|"
+_WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:(?:just\s+)?(?:planning\s+ahead|quick\s+question|"
+                      r"hypothetical(?:ly)?|random\s+(?:question|thought)|curious)\s*[:,\-\u2013]\s*)?(?:in\s+case|if\b(?=[^.?!]*,\s*(?:is|would|will|"
                       r"should|does|could)\s+(?:that|this|it)\s+(?:be\s+)?(?:a\s+|an\s+)?(?:problem|serious|bad|"
                       r"dangerous|emergency|worr\w*|concern\w*|reason|red\s+flag|sign))|what\s+(?:if|happens\s+if|"
                       r"would\s+happen\s+if|do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|let'?s\s+say|"
@@ -174,7 +179,9 @@ _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:in\s+case|if\b(
                       r"could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?(?:swelling|pain|numbness|tingling|"
                       r"knee|leg|calf)\s+(?:that|which|with)\s)|imagine\s+(?:if\s+)?(?:i|my)|(?:my\s+)?(?:worry|fear|concern)"
                       r"\s+is\s+(?:that\s+)?if|if\s+(?:i|my\s+\w+)\s+(?:ever\s+)?(?:(?:get|gets|got)(?!\s+(?:up|out|down|off|into|in|on|back|to|from)\b)|develop\w*|were|"
-                      r"packs?\s+(?:it\s+)?in)\b(?=[^.?!]*,\s*(?:do|should|shall|would|will|can|is|does)\s+(?:i|that|this|it)\b))\b",
+                      r"packs?\s+(?:it\s+)?in)\b(?=[^.?!]*,\s*(?:(?:do|should|shall|would|will|can|is|does)\s+(?:i|that|this|it)\b|"
+                      r"which\s+(?:of|one)|what\s+(?:should|do|would|does)\b))|(?:can|could|does|do|would|will|might)\s+"
+                      r"(?:\w+\s+){0,3}?ever\s+(?:cause|give\s+(?:you|someone|people)|lead\s+to|trigger|bring\s+on|result\s+in))\b",
                       re.I)
 _MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
 _NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"

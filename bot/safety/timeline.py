@@ -85,11 +85,12 @@ _ASKING = re.compile(r"\W*(?:when|will|how|does|do|should|would|is|can|could|wha
 _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|it\s+is)(?:\s+the)?\s*$", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
-    r"\W*(?:(?:and|but|so|ok|okay)\W+)?(?:if|suppose|supposing|what\s+if|in\s+case|assuming|let'?s\s+say|"
+    r"\W*(?:(?:and|but|so|ok|okay|hypothetically|theoretically|in\s+theory|just\s+planning\s+ahead)\W+)?(?:if(?!\s+anything)|suppose|supposing|what\s+if|in\s+case|assuming|let'?s\s+say|"
     r"what\s+(?:should|do|would|can)\s+i\s+do\s+if|what\s+(?:would|does|will)\s+it\s+mean\s+if|"
     r"asking\s+for\s+(?:my|a|our)\s+\w+|"
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:brother|sister|mum|mom|dad|father|mother|wife|husband|partner|friend|son|"
-    r"daughter|kid|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r)(?:'s)?\s+(?:says|said|has|had|is|was|"
+    r"daughter|kid|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r|student|pupil|twin|coach|athlete|"
+    r"runner|player|teammate|cousin|aunt|uncle|gran\w*|grandad|grandpa|nan|housemate|flatmate|trainee)(?:'s)?\s+(?:says|said|has|had|is|was|"
     r"knee|leg|pain)|(?:an?\s+|one\s+)?(?:client|patient|friend|colleague|neighbou?r)s?\s+of\s+(?:mine|ours)|"
     r"(?:the\s+)?(?:pt|patient|client)\s+(?:reports|states|describes|complains)|quot(?:e|es|ing)\b[^.!?]{0,60}?\w(?=:))\b",
     re.I)
