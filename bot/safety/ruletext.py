@@ -26,7 +26,7 @@ _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car
           r"buggy|bike|sofa|bed|kitchen|stairs|office|shop|graduation)\b")
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?:my|mi|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
-    rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:\w+\s+)?{_PEOPLE}s?(?!'s{_OWNED})(?:'s)?"
+    rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:\w+\s+)?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s)?"
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
