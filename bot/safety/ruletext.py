@@ -20,12 +20,12 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady|bloke|guy|woman|man|"
            r"girl|boy|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
            r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
-           r"bestie|bff)")
+           r"bestie|bff|sis|bro|da)")
 # "my kid's party balloons", "my mate's wedding": a thing of theirs, not them as the subject
 _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car|garden|school|balloons?|toys?|pram|"
           r"buggy|bike|sofa|bed|kitchen|stairs|office|shop|graduation)\b")
 _OTHER_SUBJECT = re.compile(
-    rf"\b(?:(?:my|mi|our|a|an|the|his|her|their|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
+    rf"\b(?:(?<!\bat\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
     rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:\w+\s+)?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s)?"
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)"
@@ -100,11 +100,15 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     me" stay mine)."""
     matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
     last = matches[-1] if matches else None
-    if last is not None and _FIRST_PERSON.search(text, last.end(), min(len(text), core[1] + 12)) is None:
+    if last is None or _FIRST_PERSON.search(text, last.end(), core[1]) is not None:
+        return quoted_other(text, core)
+    after = _FIRST_PERSON.search(text, core[1], min(len(text), core[1] + 12))
+    if after is None or _NEW_CLAUSE.search(text, core[1], after.start()):  # "..., so I sent her to A&E"
         return True
     return quoted_other(text, core)
 
 
+_NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$")  # a first person after it starts another clause
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
 _CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
 _SPOKEN = re.compile(rf"(?:{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells?|telling|said|says|wrote|"
@@ -174,19 +178,21 @@ def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: 
     return bool(before) and knee.search(text, before[-1], core[0]) is None
 
 
-_WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also)\W+)?(?:(?:just\s+)?(?:planning\s+ahead|quick\s+question|"
+_WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+)?(?:planning\s+ahead|quick\s+question|"
                       r"hypothetical(?:ly)?|random\s+(?:question|thought)|curious)\s*[:,\-\u2013]\s*)?(?:in\s+case|if\b(?=[^.?!]*,\s*(?:is|would|will|"
                       r"should|does|could)\s+(?:that|this|it)\s+(?:be\s+)?(?:a\s+|an\s+)?(?:problem|serious|bad|"
-                      r"dangerous|emergency|worr\w*|concern\w*|reason|red\s+flag|sign))|what\s+(?:if|happens\s+if|"
+                      r"dangerous|emergency|worr\w*|concern\w*|reason|red\s+flag|sign))|wh?at+\s+(?:if|happens\s+if|"
                       r"would\s+happen\s+if|do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|let'?s\s+say|"
                       r"suppose|supposing|hypothetically|should\s+there\s+(?:ever\s+)?(?:come|be)\s+a\s+(?:day|time)|(?:would|will|could)\s+it\s+be\s+(?:\w+\s+)?(?:serious|bad|"
                       r"dangerous|worrying|an\s+emergency|a\s+(?:problem|worry|concern))\s+if|(?P<generic>(?:would|"
                       r"could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?(?:swelling|pain|numbness|tingling|"
                       r"knee|leg|calf)\s+(?:that|which|with)\s)|imagine\s+(?:if\s+)?(?:i|my)|(?:my\s+)?(?:worry|fear|concern)"
-                      r"\s+is\s+(?:that\s+)?if|if\s+(?:i|my\s+\w+)\s+(?:ever\s+)?(?:(?:get|gets|got)(?!\s+(?:up|out|down|off|into|in|on|back|to|from)\b)|develop\w*|were|"
+                      r"\s+is\s+(?:that\s+)?if|if\s+(?:i|it|(?:my|me)\s+\w+)\s+(?:ever\s+)?(?:goes|went|(?:get|gets|got)(?!\s+(?:up|out|down|off|into|in|on|back|to|from)\b)|develop\w*|were|"
                       r"packs?\s+(?:it\s+)?in)\b(?=[^.?!]*,\s*(?:(?:do|should|shall|would|will|can|is|does)\s+(?:i|that|this|it)\b|"
                       r"which\s+(?:of|one)|what\s+(?:should|do|would|does)\b))|(?:can|could|does|do|would|will|might)\s+"
-                      r"(?:\w+\s+){0,3}?ever\s+(?:cause|give\s+(?:you|someone|people)|lead\s+to|trigger|bring\s+on|result\s+in))\b",
+                      r"(?:\w+\s+){0,3}?ever\s+(?:cause|give\s+(?:you|someone|people)|lead\s+to|trigger|bring\s+on|result\s+in)|if\s+i\b(?=[^.?!]{0,120}?"
+                      r"\bwhat\s+(?:do|should|would|shall)\s+i\s+do\b)|(?:could|can|will|would|might)\s+i\s+(?:\w+\s+)?end\s+up\s+"
+                      r"(?:with|having|getting))\b",
                       re.I)
 _MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
 _NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
