@@ -86,3 +86,20 @@ def test_a_false_alarm_on_a_guarded_message_is_refused_even_when_another_is_remo
     assert made[0, J] != RECORD
     assert t.record[FLAG] > 0.97
 
+
+
+def test_within_the_budget_a_false_alarm_still_costs(rules: RuleSet) -> None:
+    # 100 reports the rules record (the layer doubts one of them) and three silent messages the rules also
+    # record, which the layer doubts as much: recording all 103 stays within the false-alarm budget, but one
+    # flag more is not worth three false alarms, so the doubted hits become questions
+    said = "my knee gave way on the stairs"
+    reports = [Message(f"{said} {i}", frozenset({FLAG})) for i in range(100)]
+    wrong = [Message(f"{said} again {i}", frozenset()) for i in range(3)]
+    silent = [Message(f"note {i} about lunch", frozenset()) for i in range(100)]
+    messages = reports + wrong + silent
+    probs = _probs([0.99] * 99 + [0.003] + [0.003] * 3 + [0.0] * 100)
+    assert (rule_matrix(messages[:103], rules)[:, J] == RECORD).all()
+    t, figures = choose_thresholds(messages, probs, rules)
+    made = decide(rule_matrix(messages, rules), probs, *_arrays(t))
+    assert (made[100:103, J] == ASK).all() and made[99, J] == ASK
+    assert figures["false_alarms"] == 0.0 and figures["recorded"] == 0.99

@@ -72,6 +72,9 @@ def alone(ruled: np.ndarray) -> np.ndarray:
     return np.where(ruled == VAGUE, ASK, ruled).astype(np.int64)
 
 
+FALSE_ALARM_COST = 0.5  # a false alarm within the budget, against one flag recorded
+
+
 def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet,
                       own: tuple[list[Message], np.ndarray] | None = None,
                       guard: tuple[list[Message], np.ndarray] | None = None) -> tuple[Thresholds, dict]:
@@ -107,7 +110,10 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
         if guard_msgs:  # each false alarm the layer adds counts, whatever rule hits it turns into questions
             added = ((decide(guard_ruled, guard_probs, *t) == RECORD) & (guard_ruled != RECORD)).any(axis=1)
             excess += GUARD_COST * int(added.sum())
-        return (-round(excess, 3), f["recorded"] + 0.5 * f["recorded_or_asked"] + f["emergency_recorded"])
+        # within the budgets a false alarm still costs: half a recorded flag (keeps a rule's doubtful hit
+        # a question unless recording it finds far more flags than it raises false alarms)
+        return (-round(excess, 3), f["recorded"] + 0.5 * f["recorded_or_asked"] + f["emergency_recorded"]
+                - FALSE_ALARM_COST * f["false_alarms"])
 
     def with_flag(t: tuple[np.ndarray, ...], which: int, j: int, value: float) -> tuple[np.ndarray, ...]:
         out = [x.copy() for x in t]
