@@ -153,6 +153,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run test dialogues; non-zero exit when any fails."""
+    from bot.eval.blindflags import blind_figures
     from bot.eval.dialogues import collect, run
     from bot.eval.retrieval import evaluate, format_table, load_queries
     from bot.eval.summary import format_report, to_json
@@ -166,6 +167,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     results = run(dialogues, assistant.conversation)
     retrieval = evaluate(assistant.retriever, queries) if queries else None
     print(format_report(results))
+    blind = blind_figures(assistant.detector, args.blind, args.tables) if args.blind else None
     if retrieval:
         print("\nretrieval (" + args.queries + ")\n" + format_table(retrieval))
     if args.json:
@@ -173,7 +175,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.html:
         from bot.eval.report import render_html
 
-        Path(args.html).write_text(render_html(results, retrieval), encoding="utf-8")
+        Path(args.html).write_text(render_html(results, retrieval, blind), encoding="utf-8")
         print(f"report written to {args.html}")
     return 0 if all(r.passed for r in results) else 1
 
@@ -274,6 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", metavar="FILE", help="write machine-readable results")
     ev.add_argument("--html", metavar="FILE", help="write a self-contained HTML report")
     ev.add_argument("--queries", metavar="FILE", help="labelled retrieval queries whose figures join the report")
+    ev.add_argument("--blind", nargs="+", metavar="PATH", help="fresh blind-written red-flag sets whose figures join "
+                    "the report, beside the project's tables")
+    ev.add_argument("--tables", default="tests/red_flags", metavar="DIR", help="the project's red-flag tables "
+                    "(default tests/red_flags)")
     ev.set_defaults(func=cmd_eval)
     er = sub.add_parser("eval-retrieval", help="recall@k and MRR of the retrievers on labelled queries")
     er.add_argument("file", metavar="FILE")

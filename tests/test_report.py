@@ -168,6 +168,26 @@ def test_report_escapes_user_and_reply_text(results):
     assert "Not measured" in page
 
 
+def test_blind_set_figures_sit_beside_the_tables_with_their_targets(results):
+    runs = {"rules alone": {"recorded_directly": 0.85, "recorded_or_asked": 0.92,
+                            "emergency_recorded_directly": 0.9, "false_alarms": 0.107, "silent_asked": 0.08},
+            "rules + learned layer": {"recorded_directly": 0.948, "recorded_or_asked": 0.99,
+                                      "emergency_recorded_directly": 0.99, "false_alarms": 0.024,
+                                      "silent_asked": 0.17}}
+    tables = {k: {f: 1.0 if f.startswith("rec") or f.startswith("em") else 0.0 for f in v} for k, v in runs.items()}
+    page = render_html(results, blind=[{"name": "fresh, untuned: f93.yaml", "messages": 420, "runs": runs},
+                                       {"name": "project's own tables: tests/red_flags", "messages": 600,
+                                        "runs": tables}])
+    doc = outline(page)
+    assert doc.errors == [] and doc.stack == []
+    h2 = [text for tag, text in doc.headings if tag == "h2"]
+    assert h2.index("Red flags on blind-written messages") < h2.index("Failing turns")
+    text = " ".join(doc.text)
+    assert "fresh, untuned: f93.yaml (420 messages): rules + learned layer" in text
+    assert "94.8%" in text and "17.0%" in text and "100.0%" in text and "<= 15%" in text and ">= 95%" in text
+    assert "Not measured: pass" in render_html(results) and "--blind" in render_html(results)
+
+
 def test_report_with_every_turn_passing_says_so():
     ok = dialogue("fine", ("hi", {"no_red_flags": True}, reply()))
     page = render_html([ok])
@@ -180,12 +200,16 @@ def test_cli_writes_html_and_json(tmp_path, capsys):
 
     html_out, json_out = tmp_path / "r.html", tmp_path / "r.json"
     code = main(["--db", str(tmp_path / "db"), "eval", "tests/dialogues", "--html", str(html_out),
-                 "--json", str(json_out)])
+                 "--json", str(json_out), "--blind", "tests/red_flags/blind/regression/f1.yaml"])
     assert code in (0, 1)
     out = capsys.readouterr().out
     assert "safety: red-flag recall" in out and f"report written to {html_out}" in out
     page = html_out.read_text(encoding="utf-8")
     assert "Red-flag recall per rule id" in page and "<code>cauda_equina_signs</code>" in page
+    # the blind set's figures beside the tables', rules alone and with the layer, printed and in the page
+    assert "rules + learned layer (fresh, untuned: tests/red_flags/blind/regression/f1.yaml)" in out
+    assert "project's own tables: tests/red_flags" in " ".join(outline(page).text)
+    assert "Not measured: pass <code>--blind" not in page
     assert outline(page).errors == []
     summary = json.loads(json_out.read_text())["summary"]
     assert summary["safety"]["silent_turns"] > 0 and "turn_pass_rate" in summary

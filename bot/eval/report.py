@@ -184,6 +184,21 @@ def _retrieval(retrieval: dict[str, Any] | None) -> str:
                     "</section>"])
 
 
+def _blind(sets: list[dict[str, Any]] | None) -> str:
+    head = ('<section aria-labelledby="blind"><h2 id="blind">Red flags on blind-written messages</h2>'
+            '<p class="note">Messages written by people who never saw the rules, measured before anyone tuned on '
+            "them, beside the project's own tables, which the rules were written against.</p>")
+    if not sets:
+        return head + '<p class="note">Not measured: pass <code>--blind PATH</code> to include it.</p></section>'
+    from bot.eval.blindflags import FIGURES, RUNS
+
+    cols = [f"{s['name']} ({s['messages']} messages): {run}" for s in sets for run in RUNS]  # _table escapes them
+    rows = [[escape(label), *(f"{s['runs'][run][key]:.1%}" for s in sets for run in RUNS),
+             escape(f"{'>=' if higher else '<='} {target:.0%}")] for key, label, target, higher in FIGURES]
+    return "".join([head, _table("Red-flag figures: fresh blind sets and the project's tables",
+                                 ["figure", *cols, "target"], rows, set(range(1, len(cols) + 1))), "</section>"])
+
+
 def _got(reply: dict[str, Any], kind: str) -> str:
     causes = ", ".join(f"{c} {s:.2f}" for c, s in reply["causes"][:3]) or "none"
     return (f"<dd>triage <code>{escape(reply['triage'])}</code>; red flags "
@@ -229,14 +244,16 @@ def _failures(results: list[DialogueResult]) -> str:
     return "".join(parts)
 
 
-def render_html(results: list[DialogueResult], retrieval: dict | None = None) -> str:
+def render_html(results: list[DialogueResult], retrieval: dict | None = None,
+                blind: list[dict[str, Any]] | None = None) -> str:
     """A self-contained HTML report (inline CSS and SVG, no scripts) of the evaluated dialogues."""
     fig = metrics.detailed_summary(results)
     s = summarise(results)
     sources = sorted({r.dialogue.source for r in results})
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     nav = " · ".join(f'<a href="#{a}">{t}</a>' for a, t in [("safety", "Safety"), ("grounding", "Grounding"),
-                     ("conversation", "Conversation"), ("retrieval", "Retrieval"), ("failures", "Failing turns")])
+                     ("conversation", "Conversation"), ("retrieval", "Retrieval"), ("blind", "Blind sets"),
+                     ("failures", "Failing turns")])
     return "".join([
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -246,7 +263,7 @@ def render_html(results: list[DialogueResult], retrieval: dict | None = None) ->
         f'{s["turns_passed"]} of {s["turns"]} turns passed · from {escape(", ".join(sources) or "no files")}</p>',
         f'<nav aria-label="Sections">{nav}</nav></header>',
         _safety(fig["safety"]), _grounding(fig["grounding"]), _conversation(fig["conversation"]),
-        _retrieval(retrieval), _failures(results),
+        _retrieval(retrieval), _blind(blind), _failures(results),
         '<footer class="note"><p>kneebot offers guidance, not a diagnosis. Figures are computed from the test '
         "dialogues' expectations; a rule or cause with few test turns has a wide interval.</p></footer>",
         "</main></body></html>"])

@@ -61,6 +61,17 @@ def load_set(path: Path | str) -> list[Message]:
     return out
 
 
+def load_tables(tables: Path | str) -> list[Message]:
+    """The project's own tables (`<flag>.yaml` record lists, silent.yaml) as labelled messages."""
+    tables, out = Path(tables), []
+    for flag in RedFlag:
+        data = yaml.safe_load((tables / f"{flag}.yaml").read_text(encoding="utf-8")) or {}
+        out += [Message(t, frozenset({flag}), source=f"{flag}.yaml") for t in data.get("record") or []]
+    silent = yaml.safe_load((tables / "silent.yaml").read_text(encoding="utf-8")) or {}
+    out += [Message(t, frozenset(), kind=k, source="silent.yaml") for k, items in silent.items() for t in items]
+    return out
+
+
 def load_sets(paths: Iterable[Path | str]) -> list[Message]:
     """Every message of the given files, folders expanded to their *.yaml files."""
     out: list[Message] = []

@@ -22,8 +22,7 @@ import numpy as np
 import yaml
 
 from bot.datafile import file_sha256
-from bot.ids import RedFlag
-from bot.safety.blindsets import Message, load_sets
+from bot.safety.blindsets import Message, load_sets, load_tables
 from bot.safety.layer import (
     DEFAULT_DIR,
     FORMAT,
@@ -47,13 +46,7 @@ SPENT_DIALOGUES = ROOT / "tests" / "dialogues_blind" / "regression"
 
 def table_messages(tables: Path = TABLES) -> list[Message]:
     """The project's own tables as labelled messages (clear statements and silent sentences)."""
-    out = []
-    for flag in RedFlag:
-        data = yaml.safe_load((tables / f"{flag}.yaml").read_text(encoding="utf-8")) or {}
-        out += [Message(t, frozenset({flag}), source=f"{flag}.yaml") for t in data.get("record") or []]
-    silent = yaml.safe_load((tables / "silent.yaml").read_text(encoding="utf-8")) or {}
-    out += [Message(t, frozenset(), kind=k, source="silent.yaml") for k, items in silent.items() for t in items]
-    return out
+    return load_tables(tables)
 
 
 def project_silent(tables: Path = TABLES) -> list[Message]:
