@@ -26,9 +26,10 @@ _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car
           r"buggy|bike|sofa|bed|kitchen|stairs|office|shop|graduation)\b")
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?<!\bat\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
-    rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:\w+\s+)?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s)?"
+    rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s)?"
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)"
+    rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
@@ -98,6 +99,8 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     ("my friend felt a pop and couldn't walk", "our captain's knee ballooned") comes before it with no
     first-person word in between or just after ("my friend says I'm limping", "my partner had to carry
     me" stay mine)."""
+    if _THEIR.search(text, max(lo, core[0] - 8), core[0]):  # "now says his chest hurts"
+        return True
     matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
     last = matches[-1] if matches else None
     if last is None or _FIRST_PERSON.search(text, last.end(), core[1]) is not None:
@@ -108,6 +111,7 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     return quoted_other(text, core)
 
 
+_THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
 _NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$")  # a first person after it starts another clause
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
 _CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
