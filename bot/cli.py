@@ -168,6 +168,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     retrieval = evaluate(assistant.retriever, queries) if queries else None
     print(format_report(results))
     blind = blind_figures(assistant.detector, args.blind, args.tables) if args.blind else None
+    for figures in blind or []:
+        print("\n" + figures["text"])
     if retrieval:
         print("\nretrieval (" + args.queries + ")\n" + format_table(retrieval))
     if args.json:

@@ -18,16 +18,16 @@ FIGURES = (("recorded_directly", "red flags recorded directly", 0.95, True),
 
 
 def blind_figures(detector: RedFlagDetector, fresh: list[str], tables: str | Path) -> list[dict[str, Any]]:
-    """Rules alone and rules + layer on the fresh sets `fresh` and on the project's tables, with the text
-    tables printed on the way."""
+    """Rules alone and rules + layer on the fresh sets `fresh` and on the project's tables; each run's text
+    table is under "text"."""
     rules_only = RedFlagDetector(detector.rules, None)
     out = []
     for name, messages in ((f"fresh, untuned: {', '.join(fresh)}", load_sets(fresh)),
                            (f"project's own tables: {tables}", load_tables(tables))):
-        runs = {}
+        runs, texts = {}, []
         for run, scan in zip(RUNS, (rules_only.scan, detector.scan), strict=True):
             counts = measure(messages, scan)
-            print(format_counts(f"{run} ({name})", counts).split("\n  per flag")[0])
+            texts.append(format_counts(f"{run} ({name})", counts).split("\n  per flag")[0])
             runs[run] = counts.summary()
-        out.append({"name": name, "messages": len(messages), "runs": runs})
+        out.append({"name": name, "messages": len(messages), "runs": runs, "text": "\n".join(texts)})
     return out
