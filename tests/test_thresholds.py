@@ -8,7 +8,7 @@ from bot.ids import RedFlag
 from bot.safety.blindsets import Message
 from bot.safety.layer import Thresholds
 from bot.safety.rules import RuleSet
-from bot.safety.thresholds import ASK, FLAGS, NONE, RECORD, alone, choose_thresholds, decide, rule_matrix
+from bot.safety.thresholds import ASK, FLAGS, NONE, RECORD, VAGUE, alone, choose_thresholds, decide, rule_matrix
 
 FLAG = RedFlag.KNEE_INSTABILITY
 J = FLAGS.index(FLAG)
@@ -103,3 +103,13 @@ def test_within_the_budget_a_false_alarm_still_costs(rules: RuleSet) -> None:
     made = decide(rule_matrix(messages, rules), probs, *_arrays(t))
     assert (made[100:103, J] == ASK).all() and made[99, J] == ASK
     assert figures["false_alarms"] == 0.0 and figures["recorded"] == 0.99
+
+
+def test_the_choice_sees_the_questions_the_detector_may_promote(rules: RuleSet) -> None:
+    # a report told with a laugh is promotable, as in the detector; a hedge is not
+    told = [Message("since stretching i cant stand on my right leg at all, using a broom as a crutch lol",
+                    frozenset({RedFlag.CANNOT_BEAR_WEIGHT})),
+            Message("I think my knee gave way on the stairs", frozenset({FLAG}))]
+    ruled = rule_matrix(told, rules)
+    assert ruled[0, FLAGS.index(RedFlag.CANNOT_BEAR_WEIGHT)] == VAGUE
+    assert ruled[1, J] == ASK

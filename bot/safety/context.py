@@ -45,6 +45,12 @@ class Modifier(StrEnum):
     JOKING = "joking"  # told with a laugh ("lol"): asked by the rules, a hit where the learned layer is sure
 
 
+# A rule's question carrying only these (or none: a vague description) may become a hit when the learned
+# layer is confident; a hedge, a negation or a condition never does. The detector and the threshold choice
+# both read it, so the thresholds are chosen for what the detector does.
+PROMOTABLE = frozenset({str(Modifier.JOKING)})
+
+
 @dataclass(frozen=True)
 class Assessment:
     """The modifiers found for one finding; `attached` holds those clearly tied to it."""

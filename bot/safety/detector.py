@@ -4,17 +4,17 @@ The layer may add a hit (its score reaches the flag's `record` threshold) or the
 (`ask`) where the rules found nothing, and may turn a rule's hit into the flag's question when it is
 confident the message does not report the flag (its score is under `keep`). It never silences a rule:
 whatever the rules found is at least asked. A rule's question on a vague description ("a bit puffy",
-"it catches"), with nothing hedged, becomes a hit when the layer is confident too (`promote`): the two
-agree. A rule's question for a hedge or a condition ("I think it gave way") stays a question, as the
-contract says. An answer to the flag's own question, and the
-persistent-pain timeline built over several messages, are the rules' alone.
+"it catches"), with nothing hedged, or told with a laugh ("... lol"), becomes a hit when the layer is
+confident too (`promote`): the two agree. A rule's question for a hedge or a condition ("I think it gave
+way") stays a question, as the contract says. An answer to the flag's own question, and the persistent-pain
+timeline built over several messages, are the rules' alone.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
 from bot.ids import RedFlag
-from bot.safety.context import Modifier
+from bot.safety.context import PROMOTABLE
 from bot.safety.layer import LearnedLayer
 from bot.safety.rules import TIMELINE, Decision, Detection, RuleSet, ScanResult
 from bot.safety.timeline import Timeline
@@ -22,7 +22,6 @@ from bot.safety.timeline import Timeline
 LAYER_DOUBT = "layer_doubt"  # modifier on a rule's hit that the layer turned into a question
 LAYER_HIT = "layer"  # modifier on a detection that only the layer made
 LAYER_AGREES = "layer_agrees"  # modifier on a rule's question on a vague description that the layer made a hit
-_PROMOTABLE = frozenset({str(Modifier.JOKING)})  # a rule's question the layer may make a hit: vague or joking
 NEAR = 600  # characters around a rule's hit that the layer reads again in a long message
 
 
@@ -76,7 +75,7 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
                 out.append(d)
             elif d.decision is Decision.RECORD and max(p, near.get(flag, 0.0)) < t.keep[flag]:
                 out.append(replace(d, decision=Decision.CONFIRM, modifiers=d.modifiers | {LAYER_DOUBT}))
-            elif (d.decision is Decision.CONFIRM and d.modifiers <= _PROMOTABLE and p >= t.promote[flag]
+            elif (d.decision is Decision.CONFIRM and d.modifiers <= PROMOTABLE and p >= t.promote[flag]
                   and not (rules is not None and rules.asks_instead(flag, text))):
                 out.append(replace(d, decision=Decision.RECORD, modifiers=frozenset({LAYER_AGREES})))
             else:

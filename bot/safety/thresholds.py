@@ -14,6 +14,7 @@ import numpy as np
 
 from bot.ids import RedFlag
 from bot.safety.blindsets import EMERGENCY, Message
+from bot.safety.context import PROMOTABLE
 from bot.safety.layer import NEVER, Thresholds
 from bot.safety.rules import Decision, RuleSet
 
@@ -27,7 +28,7 @@ PROMOTE_FLOOR = 0.6  # and turns a rule's vague question into a hit only when th
 ASK_FLOOR = 0.4  # and asks the flag's question only when this confident (noise scores up to ~0.25 on some flags)
 EMERGENCY_FLOOR = 0.5
 FLAGS = list(RedFlag)
-NONE, ASK, RECORD, VAGUE = 0, 1, 2, 3  # the rules' decisions in a matrix (VAGUE: asked, nothing hedged)
+NONE, ASK, RECORD, VAGUE = 0, 1, 2, 3  # the rules' decisions in a matrix (VAGUE: a question `promote` may record)
 
 
 def rule_matrix(messages: list[Message], rules: RuleSet) -> np.ndarray:
@@ -36,7 +37,7 @@ def rule_matrix(messages: list[Message], rules: RuleSet) -> np.ndarray:
     for i, m in enumerate(messages):
         for d in rules.scan(m.text).detections:
             out[i, FLAGS.index(d.rule)] = (RECORD if d.decision is Decision.RECORD
-                                           else VAGUE if not d.modifiers else ASK)
+                                           else VAGUE if d.modifiers <= PROMOTABLE else ASK)
     return out
 
 
