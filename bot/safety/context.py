@@ -25,6 +25,8 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
 _DETERMINERS = frozenset({"a", "an", "any", "the", "some", "no", "or", "and", "nor"})
 _LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "&", "plus", "either"})
+# a body part or quality before a listed symptom ("no fever, calf swelling or chest pain")
+_QUALIFIERS = frozenset("chest calf leg legs foot feet knee groin saddle back bladder bowel sudden severe sharp new".split())
 _LAST_WORD = re.compile(r"([^\W_]+)[\s,]*$")
 _NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+){0,2}$", re.I)  # "hasn't been fine since"
 _NOT_FINE = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,2}(?:fine|ok|okay|right|good|normal|great|well|stable|"
@@ -218,8 +220,8 @@ class ContextRules:
                      tokens: list[re.Match[str]], heads: list[tuple[int, int]]) -> int:
         limit = min([s0 for s0, _ in stops if s0 >= t1] + [hi])
         # state: None (free), "head" (just passed a symptom word), "list" (a list connector after one)
-        count, state, head_end, nouns = 0, None, -1, 0
-        for tok in tokens:
+        count, state, head_end, nouns, conn = 0, None, -1, 0, ""
+        for i, tok in enumerate(tokens):
             if tok.start() < t1:
                 continue
             if tok.start() >= limit:
@@ -236,11 +238,13 @@ class ContextRules:
                     return tok.start()  # two symptom words in a row: "it doesn't lock numbness in ..."
                 if state == "comma" and not self._continues_list(tokens, head[1], hi):
                     return tok.start()  # "it doesn't lock, numbness in my foot": a new clause
-                state, head_end = "head", head[1]
+                count, state, head_end = (0 if state == "comma" else count), "head", head[1]
+            elif state in ("comma", "list") and word in _QUALIFIERS and self._qualifies(tokens, i, heads, state, conn):
+                continue
             elif word == "," and state != "head":
                 return tok.start()  # a comma ends a scope unless it lists symptoms
             elif state in ("head", "prep") and word in _LIST_WORDS:
-                state = "comma" if word == "," else "list"
+                state, conn = ("comma" if word == "," else "list"), word
             elif state == "head" and word in self.connectors:
                 state, nouns = "prep", 0  # "no pain behind my knee ..."
             elif state == "prep" and word not in self.fillers:
@@ -251,6 +255,17 @@ class ContextRules:
                     state == "comma" and word not in _DETERMINERS):
                 return tok.start()
         return limit
+
+    @staticmethod
+    def _qualifies(tokens: list[re.Match[str]], i: int, heads: list[tuple[int, int]], state: str, conn: str) -> bool:
+        """Whether the word at `i` qualifies the next listed symptom: after "or"/"nor", or after a comma
+        when that symptom carries the list on ("no swelling, knee gives way" is a new clause)."""
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        head = nxt and next((h for h in heads if h[0] <= nxt.start() < h[1]), None)
+        if head is None:
+            return False
+        after = next((t for t in tokens if t.start() >= head[1]), None)
+        return conn in ("or", "nor") if state == "list" else after is not None and after.group().lower() in _LIST_WORDS
 
     @staticmethod
     def _continues_list(tokens: list[re.Match[str]], after: int, limit: int) -> bool:
@@ -287,12 +302,15 @@ class ContextRules:
         if self.resolution is None or self.dated is None:
             return False
         own = sentence_at(text, span[0])
+        now = self.modifier_terminators.get(Modifier.HISTORICAL)
         if not self.dated.search(text, *own):
             # "knee went pop, agony. This was in 2009 and it healed fine."
             nxt = sentence_at(text, own[1] + 1) if own[1] + 1 < len(text) else None
-            if nxt is None or not _BACKREF.match(text, nxt[0]) or not self.dated.search(text, *nxt):
+            # "In 1998 I went over on it on a course. It swelled like a melon. ... Fine for 25 years."
+            prev = sentence_at(text, own[0] - 2) if own[0] >= 2 else None
+            if (nxt is None or not _BACKREF.match(text, nxt[0]) or not self.dated.search(text, *nxt)) and (
+                    prev is None or not self.dated.search(text, *prev) or (now is not None and now.search(text, *own))):
                 return False
-        now = self.modifier_terminators.get(Modifier.HISTORICAL)
         c0, c1 = self.clause(text, span)
         if now is not None and now.search(text, c0, c1):
             return False

@@ -20,19 +20,19 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady|bloke|guy|woman|man|"
            r"girl|boy|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
            r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
-           r"bestie|bff|sis|bro|da)")
+           r"bestie|bff|sis|bro|da|regular(?=\s+(?:at|from|in|who)\b))")
 # "my kid's party balloons", "my mate's wedding": a thing of theirs, not them as the subject
 _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car|garden|school|balloons?|toys?|pram|"
           r"buggy|bike|sofa|bed|kitchen|stairs|office|shop|graduation)\b")
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?<!\bat\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
-    rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s)?"
+    rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)"
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
-_FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
+_FIRST_PERSON = re.compile(r"\b(?:(?<!where\s)i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
                            r"visit|teach|babysit)\b)|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
                            r"pilates|yoga|work|office|school))", re.I)
@@ -106,13 +106,14 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     if last is None or _FIRST_PERSON.search(text, last.end(), core[1]) is not None:
         return quoted_other(text, core)
     after = _FIRST_PERSON.search(text, core[1], min(len(text), core[1] + 12))
-    if after is None or _NEW_CLAUSE.search(text, core[1], after.start()):  # "..., so I sent her to A&E"
+    if after is None or _NEW_CLAUSE.search(text, core[1], after.start()) or _ENDS.search(text, core[1], after.start()):
         return True
     return quoted_other(text, core)
 
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
 _NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$")  # a first person after it starts another clause
+_ENDS = re.compile(r"[.!?]")  # "..., so I sent her to A&E", "... had to stop. Put me right off."
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
 _CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
 _SPOKEN = re.compile(rf"(?:{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells?|telling|said|says|wrote|"
@@ -191,7 +192,7 @@ _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+
                       r"dangerous|worrying|an\s+emergency|a\s+(?:problem|worry|concern))\s+if|(?P<generic>(?:would|"
                       r"could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?(?:swelling|pain|numbness|tingling|"
                       r"knee|leg|calf)\s+(?:that|which|with)\s)|imagine\s+(?:if\s+)?(?:i|my)|(?:my\s+)?(?:worry|fear|concern)"
-                      r"\s+is\s+(?:that\s+)?if|if\s+(?:i|it|(?:my|me)\s+\w+)\s+(?:ever\s+)?(?:goes|went|(?:get|gets|got)(?!\s+(?:up|out|down|off|into|in|on|back|to|from)\b)|develop\w*|were|"
+                      r"\s+is\s+(?:that\s+)?if|if\s+(?:i|it|(?:my|me|the)\s+\w+)\s+(?:ever\s+)?(?:goes|went|(?:get|gets|got)(?!\s+(?:up|out|down|off|into|in|on|back|to|from)\b)|develop\w*|were|"
                       r"packs?\s+(?:it\s+)?in)\b(?=[^.?!]*,\s*(?:(?:do|should|shall|would|will|can|is|does)\s+(?:i|that|this|it)\b|"
                       r"which\s+(?:of|one)|what\s+(?:should|do|would|does)\b))|(?:can|could|does|do|would|will|might)\s+"
                       r"(?:\w+\s+){0,3}?ever\s+(?:cause|give\s+(?:you|someone|people)|lead\s+to|trigger|bring\s+on|result\s+in)|if\s+i\b(?=[^.?!]{0,120}?"
@@ -199,13 +200,14 @@ _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+
                       r"(?:with|having|getting))\b",
                       re.I)
 _MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
-_NOW = re.compile(r"\b(?:again|still|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
+_NOW = re.compile(r"\b(?:again|still(?!\s+(?:stretch|do|go|train|run|carry|exercise|keep|continue|play|need|ok|okay|safe|be\s+"
+                  r"(?:ok|okay|safe|able|fine)|have\s+to)\b)|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
                   r"this\s+time)\b", re.I)
 
 
-_DENIED = re.compile(r"\b(?:just\s+reading\s+up|no\s+problems?\s+(?:myself|for\s+me)|mine(?:'s|\s+is|"
+_DENIED = re.compile(r"\b(?:just\s+reading\s+up|i\s+(?:haven'?t|have\s+not)(?=\s*[,.;!])|(?:just\s+)?been\s+reading\s+(?:up|about)|no\s+problems?\s+(?:myself|for\s+me)|mine(?:'s|\s+is|"
                      r"\s+feels|\s+looks)\s+(?:\w+\s+)?(?:normal|fine)|i\s+(?:don'?t|do\s+not)\s+have\s+(?:it|that|"
-                     r"this|one|any)|not\s+me\b|(?:hasn'?t|has\s+not|never)\s+happened|never\s+had\s+(?:it|that|"
+                     r"this|one|any)|not\s+me\b|(?:hasn'?t|has\s+not|never)\s+happened(?!\s+(?:to\s+me\s+)?(?:before|b4|till|until|like\s+th))|never\s+had\s+(?:it|that|"
                      r"this|one|any)\b(?!\s+(?:before|b4|till|until|in\s+my))|nothing\s+wrong\s+with\s+me)\b", re.I)
 _GENERAL_Q = re.compile(r"\W*(?:is|are|does|do|can|could|would|should|will|why|how|what|when)\b(?!\s+(?:it|a\s+knee|"
                         r"the\s+knee|a\s+calf)\s+(?:\w+\s+)?(?:normal|usual|ok|okay|common|natural|expected|fine|"
@@ -260,7 +262,13 @@ _CONFIRMED = re.compile(
     r"happened|happens|been\s+happening)\s+(?:that\s+|this\s+|it\s+|to\s+me\s+)?(?:twice|once|again|several\s+times|a\s+few\s+"
     r"times|\w+\s+times|today|yesterday|this\s+(?:week|morning)|since)\b"
     r"|\s*(?:(?:it'?s|it\s+is|it\s+started)\s+)?(?:only|just)\s+since\b"
-    r"|\s*(?:i'?m\s+)?trying\s+to\s+describe\s+what\s+i", re.I)
+    r"|\s*(?:i'?m\s+)?trying\s+to\s+describe\s+what\s+i"
+    r"|\s*(?:(?:because|cos|coz|cause|and|as)\s+)?i(?:'?ve|\s+have)\s+got\s+(?:it|them|both|that|this|those|all\s+(?:of\s+)?"
+    r"(?:that|them|three))(?:\s+(?:right\s+)?now|\s+(?:too|as\s+well))?\s*(?:[.!?,]|$)"
+    r"|\s*asking\s+(?:because|cos|coz|as)\s+(?:that'?s|thats|it'?s)\s+(?:exactly\s+)?what\s+i(?:'?ve|\s+have)?\s+(?:got|had|feel)"
+    r"|\s*(?:both\s+of\s+)?(?:mine|i)(?:'ve|\s+has|\s+have)\s+been\s+like\s+(?:it|that|this)\s+(?:since|for|all)\b"
+    r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:there|like\s+that|going\s+on|happening)\s+(?:since|for|all)\b"
+    r"|\s*mine(?:'s|\s+is|\s+are|\s+has\s+been)\s+(?!(?:\w+\s+)?(?:fine|ok|okay|normal|good|alright|great|perfect|grand)\b)(?:\w+\s+){0,4}?(?:since|right\s+now|today|at\s+the\s+moment)\b", re.I)
 
 
 def confirmed(text: str, end: int) -> bool:
