@@ -19,14 +19,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.datafile import describe_validation, read_yaml
 from bot.errors import RulesError
-from bot.safety.sentences import sentence_at
+from bot.safety.sentences import LIST_WORDS, QUALIFIERS, continues_list, qualifies, sentence_at
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.yaml"
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
 _DETERMINERS = frozenset({"a", "an", "any", "the", "some", "no", "or", "and", "nor"})
-_LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "&", "plus", "either"})
-# a body part or quality before a listed symptom ("no fever, calf swelling or chest pain")
-_QUALIFIERS = frozenset("chest calf leg legs foot feet knee groin saddle back bladder bowel sudden severe sharp new".split())
 _LAST_WORD = re.compile(r"([^\W_]+)[\s,]*$")
 _NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+){0,2}$", re.I)  # "hasn't been fine since"
 _NOT_FINE = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,2}(?:fine|ok|okay|right|good|normal|great|well|stable|"
@@ -236,14 +233,14 @@ class ContextRules:
             if head is not None:
                 if state == "head":
                     return tok.start()  # two symptom words in a row: "it doesn't lock numbness in ..."
-                if state == "comma" and not self._continues_list(tokens, head[1], hi):
+                if state == "comma" and not continues_list(tokens, head[1], hi):
                     return tok.start()  # "it doesn't lock, numbness in my foot": a new clause
                 count, state, head_end = (0 if state == "comma" else count), "head", head[1]
-            elif state in ("comma", "list") and word in _QUALIFIERS and self._qualifies(tokens, i, heads, state, conn):
+            elif state in ("comma", "list") and word in QUALIFIERS and qualifies(tokens, i, heads, state, conn):
                 continue
             elif word == "," and state != "head":
                 return tok.start()  # a comma ends a scope unless it lists symptoms
-            elif state in ("head", "prep") and word in _LIST_WORDS:
+            elif state in ("head", "prep") and word in LIST_WORDS:
                 state, conn = ("comma" if word == "," else "list"), word
             elif state == "head" and word in self.connectors:
                 state, nouns = "prep", 0  # "no pain behind my knee ..."
@@ -255,23 +252,6 @@ class ContextRules:
                     state == "comma" and word not in _DETERMINERS):
                 return tok.start()
         return limit
-
-    @staticmethod
-    def _qualifies(tokens: list[re.Match[str]], i: int, heads: list[tuple[int, int]], state: str, conn: str) -> bool:
-        """Whether the word at `i` qualifies the next listed symptom: after "or"/"nor", or after a comma
-        when that symptom carries the list on ("no swelling, knee gives way" is a new clause)."""
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        head = nxt and next((h for h in heads if h[0] <= nxt.start() < h[1]), None)
-        if head is None:
-            return False
-        after = next((t for t in tokens if t.start() >= head[1]), None)
-        return conn in ("or", "nor") if state == "list" else after is not None and after.group().lower() in _LIST_WORDS
-
-    @staticmethod
-    def _continues_list(tokens: list[re.Match[str]], after: int, limit: int) -> bool:
-        """Whether the word after a comma-listed symptom carries the list on (or ends it)."""
-        nxt = next((t for t in tokens if t.start() >= after), None)
-        return nxt is None or nxt.start() >= limit or nxt.group().lower() in _LIST_WORDS
 
     def _backward_start(self, lo: int, t0: int, trig: _Trigger, stops: list[tuple[int, int]],
                         tokens: list[re.Match[str]]) -> int:
@@ -309,7 +289,8 @@ class ContextRules:
             # "In 1998 I went over on it on a course. It swelled like a melon. ... Fine for 25 years."
             prev = sentence_at(text, own[0] - 2) if own[0] >= 2 else None
             if (nxt is None or not _BACKREF.match(text, nxt[0]) or not self.dated.search(text, *nxt)) and (
-                    prev is None or not self.dated.search(text, *prev) or (now is not None and now.search(text, *own))):
+                    prev is None or not self.dated.search(text, *prev) or _PRESENT.search(text, *own)
+                    or (now is not None and now.search(text, *own))):
                 return False
         c0, c1 = self.clause(text, span)
         if now is not None and now.search(text, c0, c1):
@@ -331,6 +312,10 @@ class ContextRules:
         return self._resolution_in(text, lo, hi)
 
 
+# a sentence told in the present ("for the past four days my calf has been swollen") is not the dated one before it
+_PRESENT = re.compile(r"\b(?:(?:has|have|'s|'ve)\s+been|(?:past|last)\s+(?:few\s+|couple\s+of\s+)?(?:\w+\s+)?"
+                      r"(?:days?|weeks?|hours?|nights?)|since\s+(?:\w+day|yesterday|last\s+\w+|the\s+stretch\w*|"
+                      r"i\s+start\w*)|is|are|am|keeps?)\b", re.I)
 _BACKREF = re.compile(r"\s*(?:and\s+|but\s+)?(?:this|that|it|all\s+(?:of\s+)?(?:this|that))\s+(?:all\s+)?"
                       r"(?:was|happened)\b", re.I)
 

@@ -200,14 +200,16 @@ _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+
                       r"(?:with|having|getting))\b",
                       re.I)
 _MINE = re.compile(r"\b(?:i|my|me|i'm|i've|mine)\b", re.I)
-_NOW = re.compile(r"\b(?:again|still(?!\s+(?:stretch|do|go|train|run|carry|exercise|keep|continue|play|need|ok|okay|safe|be\s+"
-                  r"(?:ok|okay|safe|able|fine)|have\s+to)\b)|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
+_NOW = re.compile(r"\b(?:again|still(?!\s+(?:stretch|do|go|train|run|carry|exercise|keep|continue|play|need|ok|okay|"
+                  r"safe|be\s+(?:ok|okay|safe|able|fine)|have\s+to)\b)|already|now|right\s+now|today|yesterday|like\s+(?:it\s+did\s+|last\s+)|"
                   r"this\s+time)\b", re.I)
 
 
-_DENIED = re.compile(r"\b(?:just\s+reading\s+up|i\s+(?:haven'?t|have\s+not)(?=\s*[,.;!])|(?:just\s+)?been\s+reading\s+(?:up|about)|no\s+problems?\s+(?:myself|for\s+me)|mine(?:'s|\s+is|"
+_DENIED = re.compile(r"\b(?:just\s+reading\s+up|i\s+(?:haven'?t|have\s+not)(?=\s*[,.;!])|"
+                     r"(?:just\s+)?been\s+reading\s+(?:up|about)|no\s+problems?\s+(?:myself|for\s+me)|mine(?:'s|\s+is|"
                      r"\s+feels|\s+looks)\s+(?:\w+\s+)?(?:normal|fine)|i\s+(?:don'?t|do\s+not)\s+have\s+(?:it|that|"
-                     r"this|one|any)|not\s+me\b|(?:hasn'?t|has\s+not|never)\s+happened(?!\s+(?:to\s+me\s+)?(?:before|b4|till|until|like\s+th))|never\s+had\s+(?:it|that|"
+                     r"this|one|any)|not\s+me\b|(?:hasn'?t|has\s+not|never)\s+happened"
+                     r"(?!\s+(?:to\s+me\s+)?(?:before|b4|till|until|like\s+th))|never\s+had\s+(?:it|that|"
                      r"this|one|any)\b(?!\s+(?:before|b4|till|until|in\s+my))|nothing\s+wrong\s+with\s+me)\b", re.I)
 _GENERAL_Q = re.compile(r"\W*(?:is|are|does|do|can|could|would|should|will|why|how|what|when)\b(?!\s+(?:it|a\s+knee|"
                         r"the\s+knee|a\s+calf)\s+(?:\w+\s+)?(?:normal|usual|ok|okay|common|natural|expected|fine|"
@@ -268,7 +270,8 @@ _CONFIRMED = re.compile(
     r"|\s*asking\s+(?:because|cos|coz|as)\s+(?:that'?s|thats|it'?s)\s+(?:exactly\s+)?what\s+i(?:'?ve|\s+have)?\s+(?:got|had|feel)"
     r"|\s*(?:both\s+of\s+)?(?:mine|i)(?:'ve|\s+has|\s+have)\s+been\s+like\s+(?:it|that|this)\s+(?:since|for|all)\b"
     r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:there|like\s+that|going\s+on|happening)\s+(?:since|for|all)\b"
-    r"|\s*mine(?:'s|\s+is|\s+are|\s+has\s+been)\s+(?!(?:\w+\s+)?(?:fine|ok|okay|normal|good|alright|great|perfect|grand)\b)(?:\w+\s+){0,4}?(?:since|right\s+now|today|at\s+the\s+moment)\b", re.I)
+    r"|\s*mine(?:'s|\s+is|\s+are|\s+has\s+been)\s+(?!(?:\w+\s+)?(?:fine|ok|okay|normal|good|alright|great|perfect|"
+    r"grand)\b)(?:\w+\s+){0,4}?(?:since|right\s+now|today|at\s+the\s+moment)\b", re.I)
 
 
 def confirmed(text: str, end: int) -> bool:

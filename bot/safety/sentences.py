@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import re
 
+LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "&", "plus", "either"})
+# a body part or quality before a listed symptom ("no fever, calf swelling or chest pain")
+QUALIFIERS = frozenset("chest calf groin saddle bladder bowel sudden severe sharp new".split())
+# a verb after it starts a clause ("it hasn't given way, knee locked, back rounded")
+_VERB = re.compile(r"\w+ed\b|\b(?:gave|give|gives|giving|went|goes|swells|locks|clicks)\b", re.I)
 MAX_SENTENCE = 1000  # characters; a longer run-on is read in pieces
 _SENTENCE_END = re.compile(
     r"[.!?]+(?=\s|$)|\n+|\s*[;]\s*|(?-i:(?<=[a-z0-9])\s+(?=(?:My|It|The|But|So|Then|Now|Also|Today|Yesterday)\b))"
@@ -51,3 +56,20 @@ def sentence_at(text: str, pos: int) -> tuple[int, int]:
         else:
             return lo, m.start()
     return lo, stop
+
+
+def continues_list(tokens: list[re.Match[str]], after: int, limit: int) -> bool:
+    """Whether the word after a comma-listed symptom carries the list on (or ends it)."""
+    nxt = next((t for t in tokens if t.start() >= after), None)
+    return nxt is None or nxt.start() >= limit or nxt.group().lower() in LIST_WORDS
+
+
+def qualifies(tokens: list[re.Match[str]], i: int, heads: list[tuple[int, int]], state: str, conn: str) -> bool:
+    """Whether the word at `i` qualifies the next listed symptom: after "or"/"nor", or after a comma
+    when that symptom carries the list on ("no swelling, knee gives way" is a new clause)."""
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    head = nxt and next((h for h in heads if h[0] <= nxt.start() < h[1]), None)
+    if head is None or nxt is None or _VERB.match(nxt.group()):
+        return False
+    after = next((t for t in tokens if t.start() >= head[1]), None)
+    return conn in ("or", "nor") if state == "list" else after is not None and after.group().lower() in LIST_WORDS
