@@ -23,7 +23,7 @@ from bot.ids import RedFlag, Triage
 from bot.safety import ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import Assessment, ContextRules, Modifier
-from bot.safety.ruletext import JOKING, LAUGHED, Expander, comma_clause, matches, other_subject, segment
+from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, other_subject, segment
 from bot.safety.sentences import sentence_at, sentences
 from bot.safety.timeline import Timeline, TimelineCues
 
@@ -327,7 +327,7 @@ class RuleSet:
         if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
                 and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
-        if JOKING.search(norm, *seg):  # "laughed so hard I couldn't breathe": the rules ask, never record
+        if joking(norm, *seg):  # "laughed so hard I couldn't breathe": the rules ask, never record
             return Decision.CONFIRM, a.modifiers | {Modifier.JOKING}
         if compiled.ask_if is not None and any(
                 u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *seg)):

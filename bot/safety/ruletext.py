@@ -40,6 +40,17 @@ _FIRST_PERSON = re.compile(r"\b(?:(?<!where\s)i(?!\s+(?:care\s+for|look\s+after|
 # person ("the baby was laughing at me") is not, nor "don't laugh, but ...".
 JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+at\s+me\b)\w*|lol+|lmf?ao+|haha\w*|rofl|jk|"
                     r"kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
+# told as meant in earnest beside the laugh ("cant breathe lol, and not in the funny way"): no joke
+_EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good|cute)\s+way|emotional\w*|"
+                      r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\bactual\s+chest\s+pain\b",
+                      re.I)
+
+
+def joking(text: str, lo: int, hi: int) -> bool:
+    """Whether text[lo:hi] tells the finding with a laugh, and does not say it is meant in earnest."""
+    return JOKING.search(text, lo, hi) is not None and _EARNEST.search(text, lo, hi) is None
+
+
 # The finding caused by laughing ("my knees gave out laughing", "laughed so hard I couldn't breathe"): a figure of
 # speech when the sentence tells no pain.
 LAUGHED = re.compile(r"\blaugh\w*\s+so\s+(?:hard|much)\b|\b(?:from|with|while|after)\s+laugh\w*|"
