@@ -219,7 +219,8 @@ def _dated_span(text: str) -> float | None:
         return float(span) if 0 < span <= 30 else None
     if len(found) < 3:
         return None
-    span = int(found[-1].group(1)) - int(found[0].group(1))
+    days = [int(m.group(1)) for m in found]  # "since the 3rd ... the 4th ... today's the 14th, same as on the 3rd"
+    span = max(days) - min(days)
     return float(span) if 0 < span <= 30 else None
 
 
