@@ -33,7 +33,7 @@ _OTHER_SUBJECT = re.compile(
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
 _FIRST_PERSON = re.compile(r"\b(?:(?<!where\s)i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
-                           r"visit|teach|babysit)\b)|i'm|im|i've|ive|i'd|id|me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
+                           r"visit|teach|babysit)\b)|i'm|im|i've|ive|i'd|id|(?<!told\s)(?<!tells\s)(?<!texted\s)(?<!messaged\s)me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
                            r"pilates|yoga|work|office|school))", re.I)
 # A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the

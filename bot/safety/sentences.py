@@ -5,7 +5,7 @@ import re
 
 LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "&", "plus", "either"})
 # a body part or quality before a listed symptom ("no fever, calf swelling or chest pain")
-QUALIFIERS = frozenset("chest calf groin saddle bladder bowel sudden severe sharp new".split())
+QUALIFIERS = frozenset("chest calf groin saddle bladder bowel urinary faecal fecal sudden severe sharp new".split())
 # a verb after it starts a clause ("it hasn't given way, knee locked, back rounded")
 _VERB = re.compile(r"\w+ed\b|\b(?:gave|give|gives|giving|went|goes|swells|locks|clicks)\b", re.I)
 MAX_SENTENCE = 1000  # characters; a longer run-on is read in pieces
