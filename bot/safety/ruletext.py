@@ -203,7 +203,7 @@ _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+
                       r"dangerous|worrying|an\s+emergency|a\s+(?:problem|worry|concern))\s+if|(?P<generic>(?:would|"
                       r"could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?(?:swelling|pain|numbness|tingling|"
                       r"knee|leg|calf)\s+(?:that|which|with)\s)|imagine\s+(?:if\s+)?(?:i|my)|(?:my\s+)?(?:worry|fear|concern)"
-                      r"\s+is\s+(?:that\s+)?if|if\s+(?:i|it|(?:my|me|the)\s+\w+)\s+(?:ever\s+)?(?:goes|went|(?:get|gets|got)(?!\s+(?:up|out|down|off|into|in|on|back|to|from)\b)|develop\w*|were|"
+                      r"\s+is\s+(?:that\s+)?if|if\s+(?:i|it|(?:my|me|the)\s+\w+)\s+(?:ever\s+)?(?:goes|went|(?:get|gets|got)(?!\s+(?:up|out|down|off|into|in|on|back|to|from)\b)|develop\w*|were|had|become|became|"
                       r"packs?\s+(?:it\s+)?in)\b(?=[^.?!]*,\s*(?:(?:do|should|shall|would|will|can|is|does)\s+(?:i|that|this|it)\b|"
                       r"which\s+(?:of|one)|what\s+(?:should|do|would|does)\b))|(?:can|could|does|do|would|will|might)\s+"
                       r"(?:\w+\s+){0,3}?ever\s+(?:cause|give\s+(?:you|someone|people)|lead\s+to|trigger|bring\s+on|result\s+in)|if\s+i\b(?=[^.?!]{0,120}?"
@@ -231,10 +231,14 @@ _NOT_ME = re.compile(_DENIED.pattern + r"|\b(?:just\s+(?:curious|wondering|askin
                      r"wondering|reading\s+up|in\s+general|for\s+(?:my|a|our)\s+(?:\w+\s+)?(?:class|club|group|leaflet|"
                      r"handout|course|exam|quiz|notes|plan)|first\s+aid|studying|textbook|(?:mine|i)(?:'s|\s+am|'m|\s+is)\s+"
                      r"(?:fine|ok|okay|painless)|nothing\s+(?:wrong|new)|no\s+issues|planning\s+ahead|in\s+advance|"
-                     r"before\s+i\s+start|peace\s+of\s+mind|purely|in\s+theory|"
+                     r"before\s+i\s+start|peace\s+of\s+mind|purely|in\s+theory|(?:keep\s+)?(?:seeing|saw|seen)\s+it\s+(?:mentioned|on|in)|"
                      r"(?:want|trying|just)\s+to\s+understand|not\s+sure\s+what\s+(?:that|it|this)\s+(?:covers|means)|"
                      r"i(?:'m|\s+am)\s+not\s+(?:breathless|numb|swollen|in\s+pain)|i\s+(?:don'?t|do\s+not)\s+have\s+(?:any\s+)?"
                      r"(?:pain|symptoms?)|never\s+had\s+the\s+(?:\w+\s+)?(?:one|thing))\b", re.I)
+
+
+_PLAIN_IF = re.compile(r"\W*(?:in\s+case|wh?at+\s+(?:if|happens\s+if|would\s+happen\s+if)|suppos\w*|"
+                       r"hypothetically)\b", re.I)
 
 
 def what_if(text: str, lo: int, hi: int) -> bool:
@@ -242,14 +246,16 @@ def what_if(text: str, lo: int, hi: int) -> bool:
     afterwards I can't put weight on it?"), or about knees in general with no word of the person's own
     ("is persistent pain after a week of gentler stretching a reason to see a physio?"), and says
     nothing of now."""
-    if "?" not in text[hi:hi + 3] or _NOW.search(text, lo, hi) is not None:
+    if _NOW.search(text, lo, hi) is not None:
         return False
+    if "?" not in text[hi:hi + 3]:  # texted without the mark: only a plain condition ("in case my knee ever goes hot")
+        return _PLAIN_IF.match(text, lo, hi) is not None
     if _DENIED.search(text, hi, hi + 120) is not None:  # "why would my knee lock? just reading up, no problem myself"
         return True
     if _GENERAL_Q.match(text, lo, hi) and _FIRST_PERSON.search(text, lo, hi) is None:
         before, after = text[:lo], text[hi + 1:]
         if all(not part.strip(" ?!.") or _NOT_ME.search(part) or (part is before and not _FIRST_PERSON.search(part))
-               for part in (before, after)):
+               or (part is after and "?" in part and not _FIRST_PERSON.search(part)) for part in (before, after)):
             return True
     m = _WHAT_IF.match(text, lo, hi)
     if m is None:
