@@ -66,10 +66,14 @@ def continues_list(tokens: list[re.Match[str]], after: int, limit: int) -> bool:
 
 def qualifies(tokens: list[re.Match[str]], i: int, heads: list[tuple[int, int]], state: str, conn: str) -> bool:
     """Whether the word at `i` qualifies the next listed symptom: after "or"/"nor", or after a comma
-    when that symptom carries the list on ("no swelling, knee gives way" is a new clause)."""
+    when that symptom carries on a list that ends with "or" ("no fever, calf swelling or chest pain")."""
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     head = nxt and next((h for h in heads if h[0] <= nxt.start() < h[1]), None)
     if head is None or nxt is None or _VERB.match(nxt.group()):
         return False
     after = next((t for t in tokens if t.start() >= head[1]), None)
-    return conn in ("or", "nor") if state == "list" else after is not None and after.group().lower() in LIST_WORDS
+    if state == "list":
+        return conn in ("or", "nor")
+    # after a comma only in a list that goes on and ends with "or" ("it doesn't lock, chest pains and ..." does not)
+    return after is not None and after.group().lower() in LIST_WORDS and any(
+        t.group().lower() in ("or", "nor") for t in tokens[i + 1:i + 13])
