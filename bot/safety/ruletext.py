@@ -32,8 +32,8 @@ _OTHER_SUBJECT = re.compile(
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
-_FIRST_PERSON = re.compile(r"\b(?:(?<!where\s)i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
-                           r"visit|teach|babysit)\b)|i'm|im|i've|ive|i'd|id|(?<!told\s)(?<!tells\s)(?<!texted\s)(?<!messaged\s)me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
+_FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
+                           r"visit|teach|babysit)\b)(?!(?<=where\si)\s+(?:work|volunteer|train|teach|coach)\b)|i'm|im|i've|ive|i'd|id|(?<!told\s)(?<!tells\s)(?<!texted\s)(?<!messaged\s)me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
                            r"pilates|yoga|work|office|school))", re.I)
 # A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the
@@ -237,7 +237,7 @@ _NOT_ME = re.compile(_DENIED.pattern + r"|\b(?:just\s+(?:curious|wondering|askin
                      r"(?:pain|symptoms?)|never\s+had\s+the\s+(?:\w+\s+)?(?:one|thing))\b", re.I)
 
 
-_PLAIN_IF = re.compile(r"\W*(?:in\s+case|wh?at+\s+(?:if|happens\s+if|would\s+happen\s+if)|suppos\w*|"
+_PLAIN_IF = re.compile(r"\W*(?:in\s+case|wh?at+\s+(?:if|happens\s+if|would\s+happen\s+if)|suppos(?:e|ing)|"
                        r"hypothetically)\b", re.I)
 
 
