@@ -87,7 +87,6 @@ def test_a_false_alarm_on_a_guarded_message_is_refused_even_when_another_is_remo
     assert t.record[FLAG] > 0.97
 
 
-
 def test_within_the_budget_a_false_alarm_still_costs(rules: RuleSet) -> None:
     # 100 reports the rules record (the layer doubts one of them) and three silent messages the rules also
     # record, which the layer doubts as much: recording all 103 stays within the false-alarm budget, but one

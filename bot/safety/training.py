@@ -44,15 +44,10 @@ TABLES = ROOT / "tests" / "red_flags"
 SPENT_DIALOGUES = ROOT / "tests" / "dialogues_blind" / "regression"
 
 
-def table_messages(tables: Path = TABLES) -> list[Message]:
-    """The project's own tables as labelled messages (clear statements and silent sentences)."""
-    return load_tables(tables)
-
-
 def project_silent(tables: Path = TABLES) -> list[Message]:
     """Messages the project's own tables say must stay silent: silent.yaml and the turns of the test
     dialogues that expect no red flag. Thresholds must keep them silent (the tables still pass)."""
-    return [m for m in table_messages(tables) if not m.flags] + dialogue_silent(tables.parent / "dialogues")
+    return [m for m in load_tables(tables) if not m.flags] + dialogue_silent(tables.parent / "dialogues")
 
 
 def dialogue_silent(folder: Path) -> list[Message]:
@@ -91,7 +86,7 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
     blind = load_sets(files)
     spent = load_sets([REGRESSION_DIR]) if REGRESSION_DIR.is_dir() else []
     val = [m for m in blind if held_out(m)] + spent
-    fit = [m for m in blind if not held_out(m)] + table_messages()
+    fit = [m for m in blind if not held_out(m)] + load_tables(TABLES)
     log(f"training on {len(fit)} messages ({len(blind) - len(val) + len(spent)} blind + tables), "
         f"thresholds on {len(val)} ({len(spent)} from spent fresh sets)")
 
