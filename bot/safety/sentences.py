@@ -77,3 +77,34 @@ def qualifies(tokens: list[re.Match[str]], i: int, heads: list[tuple[int, int]],
     # after a comma only in a list that goes on and ends with "or" ("it doesn't lock, chest pains and ..." does not)
     return after is not None and after.group().lower() in LIST_WORDS and any(
         t.group().lower() in ("or", "nor") for t in tokens[i + 1:i + 13])
+
+
+# Someone else's words quoted ("a post said 'my knee swelled up in an hour'. Not me!"): the "my" is theirs.
+_OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s(:]))['\"“‘]")
+_CLOSE_QUOTE = re.compile(r"['\"”’](?=[\s.,;:!?)]|$)")
+_SAID = re.compile(r"\b(?P<who>\w+)?\s*(?:said|says|wrote|writes|posted|posts|put\s+it|asked|reads?|commented|replied|"
+                   r"quot(?:e|es|ed|ing)\b[^.!?'\"“‘]{0,60}?)\s*:?\s*$", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:i|my|me|mine|i'm|i've|i'd)\b", re.I)
+_ME_TOO = re.compile(r"[^.!?]{0,40}?\b(?:happened\s+to\s+me|same\s+(?:here|with\s+me|for\s+me|as\s+me|thing)|me\s+too|"
+                     r"exactly\s+(?:me|like\s+me|what\s+(?:i|happened))|that'?s\s+me|like\s+mine|mine\s+(?:too|did|is))\b", re.I)
+_NOT_ME = re.compile(r"\W*(?:(?:that'?s|that\s+is|this\s+is|it'?s|it\s+is)\s+)?(?:not|wasn'?t|isn'?t)\s+(?:about\s+)?me\b",
+                     re.I)
+
+
+def quoted_other(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies in first-person words quoted from someone else: the quote is introduced by
+    another's "said", "wrote" or "quoting", or followed by "not me"."""
+    opens = list(_OPEN_QUOTE.finditer(text, max(0, start - 400), start))
+    for o in reversed(opens):
+        close = _CLOSE_QUOTE.search(text, o.end())
+        if close is None or close.start() < end:
+            continue
+        if not _FIRST_PERSON.search(text, o.end(), close.start()):
+            return False
+        if _ME_TOO.match(text, close.end(), close.end() + 60):
+            return False  # "... in minutes" - that's exactly what happened to me
+        said = _SAID.search(text, max(0, o.start() - 80), o.start())
+        if said and (said.group("who") or "").lower() not in {"i", "me"}:
+            return True
+        return _NOT_ME.match(text, close.end(), close.end() + 40) is not None
+    return False

@@ -92,7 +92,10 @@ _NOT_MINE = re.compile(
     r"daughter|kid|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r|student|pupil|twin|coach|athlete|"
     r"runner|player|teammate|cousin|aunt|uncle|gran\w*|grandad|grandpa|nan|housemate|flatmate|trainee)(?:'s)?\s+(?:says|said|has|had|is|was|"
     r"knee|leg|pain|notes|diary|chart|records?|log)|(?:an?\s+|one\s+)?(?:client|patient|friend|colleague|neighbou?r)s?\s+of\s+(?:mine|ours)|"
-    r"(?:the\s+)?(?:pt|patient|client)\s+(?:reports|states|describes|complains)|quot(?:e|es|ing)\b[^.!?]{0,60}?\w(?=:))\b",
+    r"(?:the\s+)?(?:pt|patient|client)\s+(?:reports|states|describes|complains)|"
+    r"(?:my|our|a)\s+(?:\w+\s+)?(?:client|patient|student|athlete|runner|player|friend|mate|son|daughter|mum|mom|dad|"
+    r"wife|husband|partner)\s*,[^.!?]{0,80}?,\s+(?:reports|states|says|said|has|had|is|was|describes|complains|tells)|"
+    r"quot(?:e|es|ing)\b[^.!?]{0,60}?\w(?=:))\b",
     re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
 
