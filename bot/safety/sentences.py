@@ -86,9 +86,10 @@ _SAID = re.compile(r"\b(?P<who>\w+)?\s*(?:said|says|wrote|writes|posted|posts|pu
                    r"quot(?:e|es|ed|ing)\b[^.!?'\"“‘]{0,60}?)\s*:?\s*$", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|my|me|mine|i'm|i've|i'd)\b", re.I)
 _ME_TOO = re.compile(r"[^.!?]{0,40}?\b(?:happened\s+to\s+me|same\s+(?:here|with\s+me|for\s+me|as\s+me|thing)|me\s+too|"
-                     r"exactly\s+(?:me|like\s+me|what\s+(?:i|happened))|that'?s\s+me|like\s+mine|mine\s+(?:too|did|is))\b", re.I)
-_NOT_ME = re.compile(r"\W*(?:(?:that'?s|that\s+is|this\s+is|it'?s|it\s+is)\s+)?(?:not|wasn'?t|isn'?t)\s+(?:about\s+)?me\b",
+                     r"exactly\s+(?:me|like\s+me|what\s+(?:i|happened))|that'?s\s+me|like\s+mine|mine\s+(?:too|did|is))\b",
                      re.I)
+_NOT_ME = re.compile(r"\W*(?:(?:that'?s|that\s+is|this\s+is|it'?s|it\s+is)\s+)?"
+                     r"(?:not|wasn'?t|isn'?t)\s+(?:about\s+)?me\b", re.I)
 
 
 def quoted_other(text: str, start: int, end: int) -> bool:
