@@ -19,7 +19,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.datafile import describe_validation, read_yaml
 from bot.errors import RulesError
-from bot.safety.sentences import LIST_WORDS, QUALIFIERS, continues_list, qualifies, quoted_other, sentence_at
+from bot.safety.sentences import (
+    LIST_WORDS,
+    QUALIFIERS,
+    conditional_question,
+    continues_list,
+    qualifies,
+    quoted_other,
+    sentence_at,
+)
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.yaml"
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
@@ -166,6 +174,8 @@ class ContextRules:
         start, end = span
         if quoted_other(text, start, end):  # "a post said 'my knee swelled up'. Not me!"
             return Assessment(frozenset({Modifier.OTHER_PERSON}), frozenset({Modifier.OTHER_PERSON}))
+        if conditional_question(text, start, end):  # "if my knee ever puffed up, how quickly should I ...?"
+            return Assessment(frozenset({Modifier.HYPOTHETICAL}), frozenset({Modifier.HYPOTHETICAL}))
         lo, hi = sentence_at(text, start)
         lo, hi = max(lo, start - _REACH), min(max(hi, min(end, len(text))), end + _REACH)
         pseudo = [m.span() for m in self.pseudo.finditer(text, lo, hi)] if self.pseudo else []

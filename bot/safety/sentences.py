@@ -109,3 +109,29 @@ def quoted_other(text: str, start: int, end: int) -> bool:
             return True
         return _NOT_ME.match(text, close.end(), close.end() + 40) is not None
     return False
+
+
+# A condition put as a question ("If my knee ever puffed up, how quickly should I get it seen?", "Say I couldn't
+# walk on it. Would I ...?"): told in the past, with "ever" or "one day", not a habit ("if I stretch it locks").
+_CONDITION = re.compile(r"\b(?:if|say|suppose|supposing|imagine)\s+(?:[\w']+\s+){0,4}?(?:ever|one\s+day|someday|"
+                        r"went|got|were|was|had|became|become|becomes|started|stayed|suddenly|couldn'?t|could\s+not|felt)\b",
+                        re.I)
+# what may come before it in its sentence: nothing, or the start of a question about it ("what would it mean if")
+_LEAD = re.compile(r"(?:^|,|\bbut|\band|\bso|\bwondering|\bhypothetically|\bwould\s+it\s+be\s+\w+|\bwould\s+it\s+mean|"
+                   r"\bwhat\s+would\s+(?:happen|that\s+mean|it\s+mean))\s*$", re.I)
+# the condition is met after all ("is it bad if both my legs went numb? asking because they did")
+_MET = re.compile(r"\b(?:(?:they|it|mine|i)\s+(?:did|has|have|had|does|do)\b(?!\s+not|n't)|hasn'?t\s+gone|"
+                  r"haven'?t\s+gone|already|right\s+now|at\s+the\s+moment|it'?s\s+been)", re.I)
+
+
+def conditional_question(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies in a condition, told in the past or with "ever", that its sentence or the next
+    asks about."""
+    lo, hi = sentence_at(text, start)
+    cond = _CONDITION.search(text, lo, end)
+    if end > hi or cond is None or cond.start() >= start or not _LEAD.search(text[lo:cond.start()].strip()):
+        return False
+    after = text[hi:hi + 200]
+    if _MET.search(text, end, hi + 200):
+        return False
+    return after.lstrip().startswith("?") or (after.startswith(".") and "?" in after.split(".")[1][:120])
