@@ -19,15 +19,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.datafile import describe_validation, read_yaml
 from bot.errors import RulesError
-from bot.safety.sentences import (
-    LIST_WORDS,
-    QUALIFIERS,
-    conditional_question,
-    continues_list,
-    qualifies,
-    quoted_other,
-    sentence_at,
-)
+from bot.safety import sentences
+from bot.safety.sentences import LIST_WORDS, QUALIFIERS, continues_list, qualifies, sentence_at
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.yaml"
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
@@ -172,10 +165,11 @@ class ContextRules:
     def assess(self, text: str, span: tuple[int, int]) -> Assessment:
         """The modifiers that apply to the finding at `span` in `text`."""
         start, end = span
-        if quoted_other(text, start, end):  # "a post said 'my knee swelled up'. Not me!"
-            return Assessment(frozenset({Modifier.OTHER_PERSON}), frozenset({Modifier.OTHER_PERSON}))
-        if conditional_question(text, start, end):  # "if my knee ever puffed up, how quickly should I ...?"
-            return Assessment(frozenset({Modifier.HYPOTHETICAL}), frozenset({Modifier.HYPOTHETICAL}))
+        # "a post said 'my knee swelled up'. Not me!"; "if my knee ever puffed up, how quickly should I ...?"
+        told = (Modifier.OTHER_PERSON if sentences.quoted_other(text, start, end) else
+                Modifier.HYPOTHETICAL if sentences.conditional_question(text, start, end) else None)
+        if told is not None:
+            return Assessment(frozenset({told}), frozenset({told}))
         lo, hi = sentence_at(text, start)
         lo, hi = max(lo, start - _REACH), min(max(hi, min(end, len(text))), end + _REACH)
         pseudo = [m.span() for m in self.pseudo.finditer(text, lo, hi)] if self.pseudo else []
