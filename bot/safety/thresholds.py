@@ -21,7 +21,10 @@ from bot.safety.rules import Decision, RuleSet
 FALSE_ALARM_BUDGET = 0.035  # on held-out silent messages, rules and layer together
 QUESTION_BUDGET = 0.13
 OWN_QUESTION_BUDGET = 0.01  # questions the layer may add to the rules' on the project's own silent messages
-DIALOGUE_TURN_COST = 0.02  # and on a silent turn of the project's own dialogues, none: each counts as two points
+# each flag's question threshold is tried at these (up to the record threshold, so that a silent dialogue turn
+# the layer scores 0.98 can be kept unasked)
+ASK_STEPS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
+DIALOGUE_TURN_COST = 1.0  # a question or a record the layer adds on a silent turn of the project's dialogues: none
 GUARD_COST = 1.0  # a false alarm the layer adds on a message of `guard`: outweighs every budget (none allowed)
 RECORD_FLOOR = 0.9  # the layer alone records a flag only when this confident
 PROMOTE_FLOOR = 0.6  # and turns a rule's vague question into a hit only when this confident
@@ -94,6 +97,7 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
     # the turns of the project's own dialogues: a question there changes the conversation the test expects
     turns = np.array([m.kind == "project_dialogue" for m in own_msgs], dtype=bool)
     turns_alone = (alone(own_ruled)[turns] > 0).any(axis=1)
+    turns_recorded = (alone(own_ruled)[turns] == RECORD).any(axis=1)
     guard_msgs, guard_probs = guard if guard is not None else ([], np.zeros((0, len(FLAGS))))
     guard_ruled = rule_matrix(guard_msgs, rules)
     n = len(FLAGS)
@@ -106,8 +110,9 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
             o = figures(own_msgs, own_made)
             excess += 10 * max(0.0, o["false_alarms"] - own_alone["false_alarms"]) + max(0.0, o["silent_asked"] - 0.05)
             excess += 2 * max(0.0, o["silent_asked"] - own_alone["silent_asked"] - OWN_QUESTION_BUDGET)
-            said = (own_made[turns] > 0).any(axis=1)
-            excess += DIALOGUE_TURN_COST * int((said & ~turns_alone).sum())
+            said = (own_made[turns] > 0).any(axis=1) & ~turns_alone
+            recorded = (own_made[turns] == RECORD).any(axis=1) & ~turns_recorded  # "some tingling": asked, not recorded
+            excess += DIALOGUE_TURN_COST * int((said | recorded).sum())
         if guard_msgs:  # each false alarm the layer adds counts, whatever rule hits it turns into questions
             added = ((decide(guard_ruled, guard_probs, *t) == RECORD) & (guard_ruled != RECORD)).any(axis=1)
             excess += GUARD_COST * int(added.sum())
@@ -148,7 +153,7 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
             best_key = rank_of(t)
             floor = EMERGENCY_FLOOR if FLAGS[j] in EMERGENCY else RECORD_FLOOR
             for r_j in (x for x in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.995) if x >= floor):
-                for a_j in (x for x in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98) if ASK_FLOOR <= x <= r_j):
+                for a_j in (x for x in ASK_STEPS if ASK_FLOOR <= x <= r_j):
                     trial = with_flag(with_flag(t, 0, j, r_j), 1, j, a_j)
                     key = rank_of(trial)
                     if key > best_key:
