@@ -97,7 +97,7 @@ def quoted_other(text: str, start: int, end: int) -> bool:
     another's "said", "wrote" or "quoting", or followed by "not me"."""
     opens = list(_OPEN_QUOTE.finditer(text, max(0, start - 400), start))
     for o in reversed(opens):
-        close = _CLOSE_QUOTE.search(text, o.end())
+        close = _CLOSE_QUOTE.search(text, o.end(), o.end() + MAX_SENTENCE)  # bounded: a huge message stays fast
         if close is None or close.start() < end:
             continue
         if not _FIRST_PERSON.search(text, o.end(), close.start()):
