@@ -114,24 +114,14 @@ def test_the_choice_sees_the_questions_the_detector_may_promote(rules: RuleSet) 
     assert ruled[1, J] == ASK
 
 
-def test_no_record_promoted_on_a_silent_turn_of_the_projects_own_dialogues(rules: RuleSet) -> None:
-    """A vague description the rules ask about ("a bit puffy") stays a question on a dialogue turn that expects
-    one, even where promoting it to a hit would record ten reports elsewhere."""
-    flag = RedFlag.RAPID_SWELLING
-    j = FLAGS.index(flag)
-    reports = [Message(f"my knee is a bit puffy, day {i}", frozenset({flag})) for i in range(40)]
-    # silent messages the rules ask about: over the question budget whatever the thresholds, so every
-    # setting has some excess and a small cost on the dialogue turn could be traded for recorded flags
-    asked = [Message(f"my knee is a bit puffy, note {i}", frozenset()) for i in range(30)]
-    silent = [Message(f"note {i} about lunch", frozenset()) for i in range(70)]
-    probs = np.zeros((140, len(FLAGS)))
-    probs[:40, j] = 0.97
-    own = [Message(f"table line {i}", frozenset(), kind="table") for i in range(999)]
-    own.append(Message("knee a bit puffy today", frozenset(), kind="project_dialogue"))
-    own_probs = np.zeros((1000, len(FLAGS)))
-    own_probs[-1, j] = 0.97
-    assert (rule_matrix(reports + own[-1:], rules)[:, j] == VAGUE).all()
-    t, _ = choose_thresholds(reports + asked + silent, probs, rules, own=(own, own_probs))
-    own_made = decide(rule_matrix(own[-1:], rules), own_probs, *_arrays(t))
-    assert own_made[0, j] == ASK  # asked, as the rules alone would
-    assert t.promote[flag] > 0.97
+def test_a_dialogue_turn_the_layer_is_almost_sure_of_stays_unasked(rules: RuleSet) -> None:
+    """A silent turn the layer scores 0.985 ("sharp pinch inside the knee"): the question threshold must be able to
+    go above it (up to the record threshold), or the turn is asked whatever else is chosen."""
+    messages, probs = _held_out()
+    tables = [Message(f"table line {i}", frozenset(), kind="table") for i in range(200)]
+    turn = [Message("oh wait, it's more at the front", frozenset(), kind="project_dialogue")]
+    own, own_probs = tables + turn, _probs([0.0] * 200 + [0.985])
+    t, _ = choose_thresholds(messages, probs, rules, own=(own, own_probs))
+    own_made = decide(rule_matrix(own, rules), own_probs, *_arrays(t))
+    assert own_made[-1, J] == NONE
+    assert t.ask[FLAG] > 0.985

@@ -88,7 +88,7 @@ _FIRST_PERSON = re.compile(r"\b(?:i|my|me|mine|i'm|i've|i'd)\b", re.I)
 _ME_TOO = re.compile(r"[^.!?]{0,40}?\b(?:happened\s+to\s+me|same\s+(?:here|with\s+me|for\s+me|as\s+me|thing)|me\s+too|"
                      r"exactly\s+(?:me|like\s+me|what\s+(?:i|happened))|that'?s\s+me|like\s+mine|mine\s+(?:too|did|is))\b",
                      re.I)
-_NOT_ME = re.compile(r"\W*(?:(?:that'?s|that\s+is|this\s+is|it'?s|it\s+is)\s+)?"
+_DISOWNED = re.compile(r"\W*(?:(?:that'?s|that\s+is|this\s+is|it'?s|it\s+is)\s+)?"
                      r"(?:not|wasn'?t|isn'?t)\s+(?:about\s+)?me\b", re.I)
 
 
@@ -107,7 +107,7 @@ def quoted_other(text: str, start: int, end: int) -> bool:
         said = _SAID.search(text, max(0, o.start() - 80), o.start())
         if said and (said.group("who") or "").lower() not in {"i", "me"}:
             return True
-        return _NOT_ME.match(text, close.end(), close.end() + 40) is not None
+        return _DISOWNED.match(text, close.end(), close.end() + 40) is not None
     return False
 
 

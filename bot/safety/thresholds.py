@@ -96,8 +96,8 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
     own_alone = figures(own_msgs, alone(own_ruled)) if own_msgs else None
     # the turns of the project's own dialogues: a question there changes the conversation the test expects
     turns = np.array([m.kind == "project_dialogue" for m in own_msgs], dtype=bool)
-    turns_alone = (alone(own_ruled)[turns] > 0).any(axis=1)
-    turns_recorded = (alone(own_ruled)[turns] == RECORD).any(axis=1)
+    turns_ruled = alone(own_ruled)[turns]
+    turns_alone, turns_recorded = (turns_ruled > 0).any(axis=1), (turns_ruled == RECORD).any(axis=1)
     guard_msgs, guard_probs = guard if guard is not None else ([], np.zeros((0, len(FLAGS))))
     guard_ruled = rule_matrix(guard_msgs, rules)
     n = len(FLAGS)
