@@ -148,6 +148,33 @@ def test_history_that_is_not_over_still_counts(rules, text):
     assert _decision(rules, text, RedFlag.KNEE_INSTABILITY) is not None
 
 
+# Told as not the sign at all: exertion, idioms, transient numbness, an animal, a question for later,
+# history that is over. Each of these once drew the flag's question.
+@pytest.mark.parametrize("text", [
+    'out of breath at the end of my 10k, which is normal for me',
+    'huffing and puffing after my hill sprints, fine a minute later',
+    'my singing teacher says i run out of breath on the long notes',
+    'i almost wet myself laughing at my brother trying to touch his toes',
+    'both my legs absolutely dead after leg day lol',
+    "i'm on pins and needles waiting for my scan results",
+    'football fever has me stretching in front of the match every night',
+    'my legs went to jelly when i opened my exam results',
+    'my feet were numb from the cold on the walk but they warmed up fine indoors',
+    'i feel a tingle in my calf in the stretch but as soon as i let go it stops',
+    "it tingles during the stretch and it's gone within a few seconds after stopping",
+    'my knee looks like a potato but it always has',
+    'for future reference, would swelling that comes up within an hour count?',
+    "imagine i'm halfway through the stretch and get a sudden stabbing pain behind the knee. stop or breathe on?",
+    "would a sudden sharp pain mean a tear? i haven't had one",
+    'my knee used to click and hurt when i was a teenager but i grew out of it',
+    "my knee used to swell and go hot with gout but i haven't had one in years",
+    'our jersey calf has a swollen leg and the vet is coming',
+])
+def test_told_as_not_the_sign_asks_nothing(rules, text):
+    result = rules.scan(text)
+    assert result.recorded == [] and result.to_confirm == [], (result.recorded, result.to_confirm)
+
+
 def test_detection_fields(rules):
     text = "Yesterday my knee just buckled on the stairs"
     [d] = rules.scan(text).detections

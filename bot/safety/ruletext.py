@@ -300,7 +300,8 @@ def confirmed(text: str, end: int) -> bool:
 # "no" as the whole answer ("Gave way? No."), not the start of another denial ("...? no bladder problems")
 _ANSWERED_NO = re.compile(r"\s*\?\s*(?:no|nope|nah|never|none|not\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+(?:not|never|"
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of)\b))"
-                          r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))", re.I)
+                          r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
+                          r"|\s*\?\s*(?:but\s+)?i\s+(?:haven'?t|never)\s+(?:had|got)\s+(?:one|it|that)\b", re.I)
 
 
 def answered_no(text: str, end: int) -> bool:
