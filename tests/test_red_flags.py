@@ -169,10 +169,33 @@ def test_history_that_is_not_over_still_counts(rules, text):
     'my knee used to click and hurt when i was a teenager but i grew out of it',
     "my knee used to swell and go hot with gout but i haven't had one in years",
     'our jersey calf has a swollen leg and the vet is coming',
+    "i get a zingy tingle down my calf in the hamstring stretch. the second i let the leg down it's gone",
+    'my toes tingle when i hold the stretch and it stops instantly when i bend the knee',
+    'my overdraft is swelling and my hamstrings are tight',
+    "the front door won't shut in the cold, the wood swells up in the frame lol",
+    "my knee swelled up slowly over a week, it's not hot",
+    'my knee used to lock before my meniscus repair in 2013, since the op nothing',
+    'my knee gave way a lot as a teenager, had an acl rebuild at 19, solid as a rock since',
+    "my old man has a sore knee. he reckons he's backed off for ten days with the gentle version and it's not a "
+    "skerrick better",
+    "it's been eight days on the softer version and it's about halfway better",
+    'nine days of the micro-bend stretch and the pain went from 7 to 3 out of 10',
+    "what happens if the pain doesn't improve after a week of the gentler stretches?",
+    "a week on the gentle version and i'd say it's 50% better",
+    'puffed out after running for the bus, got my breath back in a minute',
+    'a bit out of puff after my run, which is normal, settles in a minute',
 ])
 def test_told_as_not_the_sign_asks_nothing(rules, text):
     result = rules.scan(text)
     assert result.recorded == [] and result.to_confirm == [], (result.recorded, result.to_confirm)
+
+
+@pytest.mark.parametrize("text", [
+    "my foot goes numb in the stretch and it isn't gone instantly",  # the passing tingle denied
+    "the pins and needles in the stretch are gone instantly. my heel is numb all day though",
+])
+def test_a_passing_tingle_does_not_excuse_lasting_numbness(rules, text):
+    assert _decision(rules, text, RedFlag.LEG_NUMBNESS_OR_WEAKNESS) is not None
 
 
 def test_detection_fields(rules):
@@ -384,6 +407,8 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("If I've still got pins and needles in my leg the day after stretching, do I need it looked at? Because "
      "that's where I'm at.", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
     ("what if my knee gives way when I walk? because it does.", RedFlag.KNEE_INSTABILITY),
+    ("is it normal for a calf to be red and warm after stretching? mine's been like that for two days",
+     RedFlag.CALF_CLOT_SIGNS),
     # a fever has no place: it stays the knee's flag after the calf is named
     ("my calf is sore and I've got a fever since last night", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
     # the knee named again after the calf

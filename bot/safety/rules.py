@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from bot.answers import Answer, answer_to
 from bot.datafile import SafeLoader, describe_validation
@@ -23,6 +22,7 @@ from bot.ids import RedFlag, Triage
 from bot.safety import ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import Assessment, ContextRules, Modifier
+from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, other_subject, segment
 from bot.safety.sentences import sentence_at, sentences
 from bot.safety.timeline import Timeline, TimelineCues
@@ -84,48 +84,6 @@ class ScanResult:
         return [d.rule for d in self.detections if d.decision is Decision.CONFIRM]
 
 
-class _CueSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    re: str
-    vague: bool = False
-    clear_if: list[str] = []
-    unless: list[str] = []
-    scope: Literal["overlap", "sentence"] = "overlap"
-    clear_in: Literal["sentence", "message"] = "sentence"
-    anywhere: bool = False  # the finding has no place (a fever): the rule's `elsewhere` does not apply
-
-
-class _RuleSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    triage: Triage
-    question: str
-    why: str
-    cite: str
-    source: str
-    not_about: list[str] = []
-    ask_if: list[str] = []
-    silent_if: list[str] = []
-    elsewhere: list[str] = []
-    cues: list[_CueSpec]
-
-
-class _TimelineSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    min_days: float
-    modifying: list[str]
-    improving: list[str]
-    not_improving: list[str]
-    pain: list[str]
-
-
-class _FileSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    version: str
-    defs: dict[str, str] = {}
-    rules: dict[str, _RuleSpec]
-    timeline: _TimelineSpec
-
-
 @dataclass(frozen=True)
 class _Cue:
     pattern: re.Pattern[str]
@@ -135,6 +93,7 @@ class _Cue:
     sentence_scope: bool
     clear_in_message: bool
     anywhere: bool
+    unless_told: re.Pattern[str] | None
 
 
 @dataclass(frozen=True)
@@ -150,7 +109,7 @@ class _Compiled:
 class RuleSet:
     """The validated, compiled red-flag rules; `scan` runs them on a message."""
 
-    def __init__(self, spec: _FileSpec, context: ContextRules, version: str) -> None:
+    def __init__(self, spec: FileSpec, context: ContextRules, version: str) -> None:
         self.version = version
         self.spec_version = spec.version  # the rule set's declared version; the learned layer is trained for it
         self.context = context
@@ -163,7 +122,8 @@ class RuleSet:
                 _Cue(expand.compile(c.re, f"{where}.cues[{i}]"), c.vague,
                      expand.union(c.clear_if, f"{where}.cues[{i}].clear_if"),
                      expand.union(c.unless, f"{where}.cues[{i}].unless"), c.scope == "sentence",
-                     c.clear_in == "message", c.anywhere)
+                     c.clear_in == "message", c.anywhere,
+                     expand.union(c.unless_told, f"{where}.cues[{i}].unless_told"))
                 for i, c in enumerate(r.cues)
             )
             rule = Rule(flag, r.triage, r.question.strip(), r.why.strip(), r.cite.strip(), r.source.strip())
@@ -208,7 +168,7 @@ class RuleSet:
         if missing:
             raise RulesError(f"{path.name}: rules: missing {', '.join(missing)}; every id needs a rule")
         try:
-            spec = _FileSpec.model_validate(data)
+            spec = FileSpec.model_validate(data)
         except ValidationError as exc:
             raise RulesError(f"{path.name}: {describe_validation(exc)}") from None
         digest = hashlib.sha256(raw + b"\0" + ctx_raw).hexdigest()[:10]
@@ -309,6 +269,9 @@ class RuleSet:
             elif any(u.start() < m.end() and m.start() < u.end() for u in
                      cue.unless.finditer(norm, max(seg[0], m.start() - 60), min(seg[1], m.end() + 60))):
                 return None, frozenset()
+        if cue.unless_told is not None and _live(cue.unless_told, norm) and not (
+                cue.clear_if is not None and _live(cue.clear_if, norm)):
+            return None, frozenset()  # "tingles in the stretch ... gone the second I let go", told nowhere as lasting
         told = sentence_at(norm, core[0])
         if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told[1]):
             return None, frozenset()
@@ -338,3 +301,13 @@ class RuleSet:
 
 
 _NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
+
+
+_UNSAID = re.compile(r"(?:\b(?:no|not|never|nothing|without|only|just|no\s+longer|dont|doesnt|didnt|isnt|wasnt|"
+                     r"cant|wont|hasnt|havent|aint)|n't)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def _live(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether `pattern` occurs in `text` other than negated or belittled just before ("never lingers",
+    "doesn't go when I let go", "only lasts a second")."""
+    return any(not _UNSAID.search(text, max(0, m.start() - 24), m.start()) for m in pattern.finditer(text))
