@@ -120,6 +120,9 @@ def test_finding_keeps_its_own_negation(rules, text, flag):
     ("a bit puffy", RedFlag.RAPID_SWELLING),
     ("I don't think it's swollen", RedFlag.RAPID_SWELLING),
     ("my knee gave way last year", RedFlag.KNEE_INSTABILITY),
+    # a condition that is the person's own going on ("if I still ...", "keep stretching if ...")
+    ("how long should I wait before seeing someone if I still can't walk on the leg?", RedFlag.CANNOT_BEAR_WEIGHT),
+    ("should I keep stretching if my knee locks and I have to force it straight?", RedFlag.LOCKING_OR_CLICKING),
 ])
 def test_loose_context_or_vague_description_asks(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.CONFIRM
@@ -184,6 +187,17 @@ def test_history_that_is_not_over_still_counts(rules, text):
     "a week on the gentle version and i'd say it's 50% better",
     'puffed out after running for the bus, got my breath back in a minute',
     'a bit out of puff after my run, which is normal, settles in a minute',
+    'both calves a bit achy after my first parkrun',
+    "hot, swollen and red, that's my face after the sauna",
+    'in my twenties i had sciatica with a numb foot; it cleared completely within months',
+    'ten years ago i had a hot swollen knee with gout. on allopurinol since and no flares',
+    "twenty years ago i couldn't bear weight for three months after a fracture, and i've been back to hiking for years",
+    'absolutely puffed after the footy final, back to normal in five minutes',
+    'can you tell me what a bakers cyst is and whether it makes the back of the knee swell up',
+    "i had a heart attack in 2016, did cardiac rehab, and i've had no chest pain or breathlessness since",
+    'nearly gave myself a heart attack when my cat jumped on my back mid stretch',
+    'the pins and needles in my sole are gone the second i take my foot off the step',
+    'i keep holding my breath in forward folds like a numbskull',
 ])
 def test_told_as_not_the_sign_asks_nothing(rules, text):
     result = rules.scan(text)
@@ -409,6 +423,8 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("what if my knee gives way when I walk? because it does.", RedFlag.KNEE_INSTABILITY),
     ("is it normal for a calf to be red and warm after stretching? mine's been like that for two days",
      RedFlag.CALF_CLOT_SIGNS),
+    ("is a sudden tearing pain behind the knee normal? it happened to me tonight", RedFlag.SUDDEN_SEVERE_PAIN),
+    ("the knee catches every time and it doesn't half hurt", RedFlag.LOCKING_OR_CLICKING),
     # a fever has no place: it stays the knee's flag after the calf is named
     ("my calf is sore and I've got a fever since last night", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
     # the knee named again after the calf

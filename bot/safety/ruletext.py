@@ -273,7 +273,7 @@ _CONFIRMED = re.compile(
     r"|\s*(?:it\s+|this\s+|that\s+)?(?:started|began|came\s+on|kicked\s+in)\s+(?:yesterday|today|last\s+night|this\s+(?:morning|"
     r"afternoon|evening|week)|last\s+week|an?\s+hour\s+ago|\w+\s+(?:minutes|hours|days)\s+ago|on\s+\w+day|since)\b"
     r"|\s*(?:i'?ve\s+|i\s+)?had\s+(?:it|this|them)\s+(?:twice\s+|once\s+|a\s+few\s+times\s+)?(?:today|yesterday|this\s+(?:morning|"
-    r"week))\b"
+    r"week))\b|\s*(?:it|this|that)\s+(?:just\s+)?happened\s+to\s+me\b"
     r"|\s*(?:and\s+)?(?:it'?s|it\s+is|this\s+is)\s+(?:happening|going\s+on)\s+(?:to\s+me\s+)?(?:right\s+)?now\b"
     r"|\s*(?:and\s+)?(?:it'?s|it\s+is|its)\s+(?:also\s+|really\s+|very\s+|quite\s+)?(?:tender|sore|painful|hurting|throbbing)"
     r"(?:\s+(?:too|as\s+well|when\s+i\s+(?:press|touch)))?\s*[.!]"
