@@ -123,6 +123,7 @@ def test_finding_keeps_its_own_negation(rules, text, flag):
     # a condition that is the person's own going on ("if I still ...", "keep stretching if ...")
     ("how long should I wait before seeing someone if I still can't walk on the leg?", RedFlag.CANNOT_BEAR_WEIGHT),
     ("should I keep stretching if my knee locks and I have to force it straight?", RedFlag.LOCKING_OR_CLICKING),
+    ("should I carry on stretching if I get chest pain every time I bend forward?", RedFlag.CHEST_PAIN_OR_BREATHLESS),
 ])
 def test_loose_context_or_vague_description_asks(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.CONFIRM
@@ -198,6 +199,11 @@ def test_history_that_is_not_over_still_counts(rules, text):
     'nearly gave myself a heart attack when my cat jumped on my back mid stretch',
     'the pins and needles in my sole are gone the second i take my foot off the step',
     'i keep holding my breath in forward folds like a numbskull',
+    "what counts as pain that isn't improving? i keep seeing advice that pain which doesn't improve after a week of "
+    "modified stretching should be assessed",
+    "my mother-in-law's pain hasn't improved after two weeks of gentler stretching",
+    'day 3 of gentle stretching: still 5/10. day 7: 3/10. day 10: 1/10.',
+    "day 9 of the softer stretches and it's improving, maybe 3/10 now from 6/10 at the start",
 ])
 def test_told_as_not_the_sign_asks_nothing(rules, text):
     result = rules.scan(text)
@@ -425,6 +431,8 @@ def test_not_this_persons_sign_now(rules, text, flag):
      RedFlag.CALF_CLOT_SIGNS),
     ("is a sudden tearing pain behind the knee normal? it happened to me tonight", RedFlag.SUDDEN_SEVERE_PAIN),
     ("the knee catches every time and it doesn't half hurt", RedFlag.LOCKING_OR_CLICKING),
+    ("does a fever matter if my knee is swollen? I'm at 38.1 and the knee's puffy", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("should a calf be hot and swollen after hamstring stretching? Mine is, and it's tender.", RedFlag.CALF_CLOT_SIGNS),
     # a fever has no place: it stays the knee's flag after the calf is named
     ("my calf is sore and I've got a fever since last night", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
     # the knee named again after the calf

@@ -22,7 +22,7 @@ _UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
 _DURATION = re.compile(
     r"\b(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
     r"(?P<n>\d+(?:\.\d+)?|an?(?:\s+(?:good|full|whole|solid)(?=\s+(?:weeks?|fortnights?|months?)))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?)\s*-?\s*(?:(?:good|full|whole|solid|long)\s+)?"
+    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?|(?=weeks?\s+and\s+a\s+half\b))\s*-?\s*(?:(?:good|full|whole|solid|long)\s+)?"
     r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|months?|mont?hs?|mnths?|mths?|fortnights?)\b"
     r"(?P<half>\s+and\s+a\s+half)?",
     re.I,
@@ -36,7 +36,8 @@ _SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "
                "last month": 30, "since the weekend": 3}
 # A diary ("day 12: still a 6", "night 9: same") or an ordinal week ("my third week of the gentle version",
 # "week 2 of babying it") also says how long.
-_DAY_N = re.compile(r"\b(?:day|night|morning|evening)\s*#?\s*(?P<n>\d{1,3})\b", re.I)
+_DAY_N = re.compile(r"\b(?:(?:day|night|morning|evening)\s*#?\s*|d(?=\d))(?P<n>\d{1,3}|two|three|four|five|"
+                    r"six|seven|eight|nine|ten|eleven|twelve)\b", re.I)  # "day one" is where it started
 _NTH_DAY = re.compile(r"\b(?P<o>seventh|eighth|ninth|tenth|eleventh|twelfth|(?:[7-9]|1\d|2\d)(?:th|st|nd|rd))\s+day\s+"
                       r"(?:of|on|doing|since|in\s+a\s+row)\b", re.I)
 _NTH_DAYS = {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
@@ -63,7 +64,9 @@ _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+)10\b|"
                     r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\s*[:=\-\u2013]?\s*(?P<w>\d{1,2})\b"
                     r"(?!\s*(?:st|nd|rd|th|/|am|pm|:|\.\d))|"
                     r"\b(?:week|wk)\s*\d\s*[:=\-\u2013]?\s*(?:avg|average|about|around|~)\s*"
-                    r"(?P<k>\d{1,2}(?:\.\d)?)\b", re.I)
+                    r"(?P<k>\d{1,2}(?:\.\d)?)\b|\bnrs\s*(?P<r>\d{1,2})\b|\b(?:day|d)\s*(?:\d{1,3}|one|two|three|four|five|"
+                    r"six|seven|eight|nine|ten|eleven|twelve)\s+(?:pain|score|ache)\s+(?:(?:is|was|at|still|about)\s+)?"
+                    r"(?P<e>\d{1,2})\b(?!\s*/)", re.I)
 _ORDINAL_DATE = re.compile(
     r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b"
     r"(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)(?!\s+month)))", re.I)
@@ -90,10 +93,11 @@ _NOT_MINE = re.compile(
     r"let'?s\s+say|what\s+(?:happens|then)\s+if|"
     r"what\s+(?:should|do|would|can)\s+i\s+do\s+if|what\s+(?:would|does|will)\s+it\s+mean\s+if|"
     r"asking\s+for\s+(?:my|a|our)\s+\w+|"
+    r"i\s+keep\s+(?:seeing|reading|hearing)|i\s+(?:read|saw|heard)\s+(?:that|somewhere|online)|what\s+counts\s+as|"
     r"(?:he|she|they)\s+(?:reckons?|thinks|claims|swears)\b|(?:he|she)\s+(?:says|said)\s+(?:his|her|he|she)\b|"
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:brother|sister|mum|mom|dad|father|mother|wife|husband|partner|friend|son|"
     r"daughter|kid|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r|student|pupil|twin|coach|athlete|"
-    r"runner|player|teammate|cousin|aunt|uncle|gran\w*|grandad|grandpa|nan|housemate|flatmate|trainee)(?:'s)?\s+(?:says|said|has|had|is|was|"
+    r"runner|player|teammate|cousin|aunt|uncle|gran\w*|grandad|grandpa|nan|housemate|flatmate|trainee)(?:-in-law)?(?:'s)?\s+(?:says|said|has|had|is|was|"
     r"knee|leg|pain|notes|diary|chart|records?|log)|(?:an?\s+|one\s+)?(?:client|patient|friend|colleague|neighbou?r)s?\s+of\s+(?:mine|ours)|"
     r"(?:the\s+)?(?:pt|patient|client)\s+(?:reports|states|describes|complains)|"
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:client|patient|student|athlete|runner|player|friend|mate|son|daughter|mum|mom|dad|"
@@ -156,7 +160,7 @@ class Timeline:
              context: ContextRules | None = None) -> tuple[Timeline, list[tuple[int, int]]]:
         """This timeline updated by `text`, and the spans of the phrases that changed it."""
         context = context or default_rules()
-        state, spans, told, diary_days = self, [], False, 0.0
+        state, spans, diary_days, last_at = self, [], 0.0, -1
         for lo, hi in sentences(text):
             if _NOT_MINE.match(text, lo, hi):
                 continue  # "if it's still sore after a week of ...", "my brother says his hasn't changed"
@@ -188,8 +192,8 @@ class Timeline:
             last = max(worse + better, key=lambda m: m.start(), default=None)
             if last is not None:
                 state = replace(state, improving=last in better)
+                last_at = last.start()
                 spans.append(last.span())
-                told = True
         dated = _dated_span(text)  # "3rd: 5/10 ... 14th: 5/10" is eleven days
         diary_days = max(diary_days, dated or 0.0, _month_span(text) or 0.0, _weekday_span(text) or 0.0)
         if state.modifying and diary_days and (state.modified_days or 0) < diary_days:
@@ -197,8 +201,8 @@ class Timeline:
         if (state.modifying and state.modified_days is None and state.pain_days is not None
                 and (_THROUGHOUT.search(text) or (state.improving is False and _ALL_ALONG.search(text)))):
             state = replace(state, modified_days=state.pain_days)
-        trend = None if told else _trend(text)
-        if trend is not None and state.modifying:  # "day 2: 6/10 ... day 11: 6/10": the numbers say it
+        trend = _trend(text)  # numbers told after the last word on how it goes say it ("still 5. Day 10: 1")
+        if trend is not None and state.modifying and (last_at < 0 or trend[3] and trend[1] > last_at):
             state = replace(state, improving=trend[2])
             spans.append(trend[:2])
         return state, spans
@@ -248,17 +252,17 @@ def _weekday_span(text: str) -> float | None:
     return float(sum((b - a) % 7 or 7 for a, b in zip(days, days[1:], strict=False)))
 
 
-def _trend(text: str) -> tuple[int, int, bool] | None:
+def _trend(text: str) -> tuple[int, int, bool, bool] | None:
     """Pain scores told over time ("day 2: 6/10 ... day 11: 6/10", "Mon 4/10 ... Fri 4/10"): the span from
     the first to the last, and whether the last is at least two points lower (improving)."""
     scores = [m for m in _SCORE.finditer(text) if not _NOT_MINE.match(text, _sentence_start(text, m.start()))]
     if len(scores) < 2:
         return None
-    first, last = (float(m.group("n") or m.group("d") or m.group("w") or m.group("k"))
+    first, last = (float(m.group("n") or m.group("d") or m.group("w") or m.group("k") or m.group("r") or m.group("e"))
                    for m in (scores[0], scores[-1]))
     if max(first, last) > 10:
         return None
-    return scores[0].start(), scores[-1].end(), last <= first - 2
+    return scores[0].start(), scores[-1].end(), last <= first - 2, len(scores) >= 3
 
 
 def _sentence_start(text: str, at: int) -> int:
@@ -286,7 +290,7 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
             n = 0.5
         else:
             key = word.removeprefix("a ").removesuffix(" of")
-            n = float(word) if word[0].isdigit() else float(_NUMBERS.get(key, 1))
+            n = float(word) if word[:1].isdigit() else float(_NUMBERS.get(key, 1))
         u = m.group("u").lower()
         days = n * _UNIT_DAYS["f" if u.startswith("f") else "m" if u.startswith("m") else u[0]]
         if m.group("half"):
@@ -297,7 +301,7 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
     for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine"
         found.append((m.start(), m.end(), 14.0))
     for m in _DAY_N.finditer(text, lo, hi):
-        found.append((m.start(), m.end(), float(m.group("n"))))
+        found.append((m.start(), m.end(), float(_NUMBERS.get(m.group("n").lower()) or m.group("n"))))
     for m in _NTH_DAY.finditer(text, lo, hi):
         o = m.group("o").lower()
         found.append((m.start(), m.end(), float(_NTH_DAYS.get(o) or int(re.sub(r"\D", "", o)))))
