@@ -21,6 +21,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 _TOPICAL = re.compile(load_words().topical, re.I)
 _ACK = re.compile(load_words().acknowledgement, re.I)
+_ENGLISH = re.compile(load_words().english, re.I)
 # A question that tells the person's own symptom ("is it normal for my knee to hurt when I stretch?").
 _OWN_PAIN = re.compile(r"\b(?:my|i|i'm|im|i've|ive)\b[^.!]{0,60}?\b(?:hurt\w*|pain\w*|sore|ach\w*|burn\w*|"
                        r"pull\w*|tight\w*|click\w*|tingl\w*|numb\w*|throb\w*)\b|\b(?:hurt\w*|pain\w*|sore|ach\w*|"
@@ -37,7 +38,7 @@ class Reading:
     answer: Answer  # as an answer to the pending question (a doubt about something else is OTHER)
     findings: tuple[Finding, ...]  # read with the pending slot, if any
     scan: ScanResult  # rules and learned layer, with the pending flag's answer
-    has_words: bool  # some Latin-script words to read
+    has_words: bool  # some words to read: Latin-script, and not four or more with almost none in English
     topical: bool  # mentions the knee, the stretch or a symptom
     acknowledges: bool  # only "ok", "got it", "I see"
     own_symptom: bool  # tells the person's own symptom ("is it normal for my knee to hurt when I stretch?")
@@ -53,5 +54,15 @@ def read_message(services: Services, state: DialogueState, text: str) -> Reading
     answer = answer_to(clean) if kind in (PendingKind.CONFIRM, PendingKind.SCREEN) else read_answer(clean)
     scan = safety.scan(clean, timeline=safety.rules.timeline_from(state.timeline), pending=flag)
     findings = tuple(services.symptoms.findings.extract(clean, slot))
-    return Reading(clean, len(text), classify(clean), answer, findings, scan, bool(_WORDS.search(clean)),
+    return Reading(clean, len(text), classify(clean), answer, findings, scan, reads_english(clean),
                    bool(_TOPICAL.search(clean)), bool(_ACK.match(clean)), bool(_OWN_PAIN.search(clean)))
+
+
+def reads_english(text: str) -> bool:
+    """Whether there are words to read: Latin-script words, and, among the first 200 of four or more, a topical
+    word or at least one in five common English ("seene mein dard ho raha hai" is not read as English)."""
+    words = _WORDS.findall(text)[:200]
+    if len(words) < 4:
+        return bool(words)
+    english = sum(1 for w in words if _ENGLISH.fullmatch(w) or _TOPICAL.match(w))
+    return english * 5 >= len(words)

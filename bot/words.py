@@ -36,6 +36,7 @@ class Words(BaseModel):
     i_am_not: str
     topical: str
     acknowledgement: str
+    english: str
 
 
 @lru_cache(maxsize=4)
@@ -49,7 +50,8 @@ def load_words(path: Path = DEFAULT_PATH) -> Words:
     patterns = {f"intents.{k}": v for k, v in words.intents.items()}
     patterns.update({f"answers[{i}]": a.re for i, a in enumerate(words.answers)})
     patterns.update({k: getattr(words, k) for k in ("intent_lead", "question_start", "answer_filler", "safety_topic",
-                                                     "doubt_about", "i_am_not", "topical", "acknowledgement")})
+                                                     "doubt_about", "i_am_not", "topical", "acknowledgement",
+                                                     "english")})
     for key, pattern in patterns.items():
         try:
             re.compile(pattern)

@@ -78,6 +78,23 @@ def test_off_topic_gets_the_scope_statement(real_assistant):
     assert "I can only help with" in reply.text and not reply.citations
 
 
+@pytest.mark.parametrize("message", [
+    "seene mein dard ho raha hai aur saans phool rahi hai, bas baithe baithe",
+    "la pantorrilla está hinchada y roja y caliente, me duele cuando camino",
+    "knee theek hai, soojan nahi, but seene mein pressure hai aur saans phool rahi hai",
+])
+def test_a_message_in_another_language_is_told_kneebot_reads_english(fast_assistant, message):
+    """Not the off-topic reply: the person may be telling an emergency kneebot cannot read."""
+    reply = fast_assistant.conversation().send(message)
+    assert "I can only read text in English" in reply.text and "I can only help with" not in reply.text
+
+
+@pytest.mark.parametrize("message", ["whats the weather like tomorrow", "tbh idk lol",
+                                     "knee hurts bad af when i stretch"])
+def test_english_in_any_register_is_read(fast_assistant, message):
+    assert "I can only read text in English" not in fast_assistant.conversation().send(message).text
+
+
 def test_start_over_and_forget(fast_assistant):
     chat = fast_assistant.conversation()
     chat.send(PULL)
