@@ -49,16 +49,22 @@ def test_reports_the_layer_is_fairly_sure_of_get_the_question(rules: RuleSet) ->
     assert (made[10:] == NONE).all()
 
 
-def test_no_question_on_a_silent_turn_of_the_projects_own_dialogues(rules: RuleSet) -> None:
+def _silent_dialogue_turn(rules: RuleSet, score: float) -> tuple[int, float]:
+    """The decision on a silent turn of the project's own dialogues the layer scores `score`, beside 200 silent
+    table lines, and the question threshold chosen."""
     messages, probs = _held_out()
-    # one question among 200 table messages is within the tables' own budget; on a dialogue turn it is not
     tables = [Message(f"table line {i}", frozenset(), kind="table") for i in range(200)]
     turn = [Message("oh wait, it's more at the front", frozenset(), kind="project_dialogue")]
-    own, own_probs = tables + turn, _probs([0.0] * 200 + [0.76])
+    own, own_probs = tables + turn, _probs([0.0] * 200 + [score])
     t, _ = choose_thresholds(messages, probs, rules, own=(own, own_probs))
-    own_made = decide(rule_matrix(own, rules), own_probs, *_arrays(t))
-    assert own_made[-1, J] == NONE
-    assert t.ask[FLAG] > 0.76
+    return int(decide(rule_matrix(own, rules), own_probs, *_arrays(t))[-1, J]), t.ask[FLAG]
+
+
+def test_no_question_on_a_silent_turn_of_the_projects_own_dialogues(rules: RuleSet) -> None:
+    # one question among 200 table messages is within the tables' own budget; on a dialogue turn it is not
+    made, ask = _silent_dialogue_turn(rules, 0.76)
+    assert made == NONE
+    assert ask > 0.76
 
 
 def test_the_same_message_in_the_tables_may_be_asked(rules: RuleSet) -> None:
@@ -117,11 +123,6 @@ def test_the_choice_sees_the_questions_the_detector_may_promote(rules: RuleSet) 
 def test_a_dialogue_turn_the_layer_is_almost_sure_of_stays_unasked(rules: RuleSet) -> None:
     """A silent turn the layer scores 0.985 ("sharp pinch inside the knee"): the question threshold must be able to
     go above it (up to the record threshold), or the turn is asked whatever else is chosen."""
-    messages, probs = _held_out()
-    tables = [Message(f"table line {i}", frozenset(), kind="table") for i in range(200)]
-    turn = [Message("oh wait, it's more at the front", frozenset(), kind="project_dialogue")]
-    own, own_probs = tables + turn, _probs([0.0] * 200 + [0.985])
-    t, _ = choose_thresholds(messages, probs, rules, own=(own, own_probs))
-    own_made = decide(rule_matrix(own, rules), own_probs, *_arrays(t))
-    assert own_made[-1, J] == NONE
-    assert t.ask[FLAG] > 0.985
+    made, ask = _silent_dialogue_turn(rules, 0.985)
+    assert made == NONE
+    assert ask > 0.985

@@ -26,7 +26,7 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
 _DETERMINERS = frozenset({"a", "an", "any", "the", "some", "no", "or", "and", "nor"})
 _LAST_WORD = re.compile(r"([^\W_]+)[\s,]*$")
-_NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+){0,2}$", re.I)  # "hasn't been fine since"
+NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+){0,2}$", re.I)  # "hasn't been fine since"
 _NOT_FINE = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,2}(?:fine|ok|okay|right|good|normal|great|well|stable|"
                        r"solid|the\s+same)\b", re.I)  # "it hasn't been right since" is not over
 _TAKES_OBJECT = re.compile(r"(?:lock|click|catch|pull|hurt|injur)\w*", re.I)  # "locking my knee out" goes on
@@ -306,7 +306,7 @@ class ContextRules:
     def _resolution_in(self, text: str, lo: int, hi: int) -> bool:
         """A resolution phrase in text[lo:hi] that is not itself negated ("it hasn't been right since")."""
         assert self.resolution is not None
-        return any(not (_NEGATED_BEFORE.search(text, max(0, m.start() - 30), m.start()) or _NOT_FINE.search(m.group()))
+        return any(not (NEGATED_BEFORE.search(text, max(0, m.start() - 30), m.start()) or _NOT_FINE.search(m.group()))
                    for m in self.resolution.finditer(text, lo, hi))
 
     def _resolved(self, text: str, end: int) -> bool:

@@ -21,7 +21,7 @@ from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety import ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
-from bot.safety.context import Assessment, ContextRules, Modifier
+from bot.safety.context import NEGATED_BEFORE, Assessment, ContextRules, Modifier
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, other_subject, segment
 from bot.safety.sentences import sentence_at, sentences
@@ -303,8 +303,9 @@ class RuleSet:
 _NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
 
 
-_UNSAID = re.compile(r"(?:\b(?:no|not|never|nothing|without|only|just|no\s+longer|dont|doesnt|didnt|isnt|wasnt|"
-                     r"cant|wont|hasnt|havent|aint)|n't)\s+(?:\w+\s+){0,2}$", re.I)
+# negated as in the context rules, or belittled, or negated without an apostrophe, just before
+_UNSAID = re.compile(NEGATED_BEFORE.pattern + r"|\b(?:nothing|without|only|just|dont|doesnt|didnt|isnt|wasnt|cant|"
+                     r"wont|hasnt|havent|aint)\s+(?:\w+\s+){0,2}$", re.I)
 
 
 def _live(pattern: re.Pattern[str], text: str) -> bool:
