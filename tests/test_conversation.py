@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from bot import Triage
+from bot.reply import ReplyKind
 
 PULL = "I feel a pull behind my knee when I stretch"
 RED = "my knee gave way and I can't put weight on it"
@@ -79,14 +80,26 @@ def test_off_topic_gets_the_scope_statement(real_assistant):
 
 
 @pytest.mark.parametrize("message", [
-    "seene mein dard ho raha hai aur saans phool rahi hai, bas baithe baithe",
-    "la pantorrilla está hinchada y roja y caliente, me duele cuando camino",
-    "knee theek hai, soojan nahi, but seene mein pressure hai aur saans phool rahi hai",
+    "hola, quisiera saber cuánto tiempo debo mantener el estiramiento cada día",
+    "kitni der tak stretch karna chahiye roz subah",
+    "ile razy dziennie powinienem się rozciągać przed bieganiem",
 ])
 def test_a_message_in_another_language_is_told_kneebot_reads_english(fast_assistant, message):
-    """Not the off-topic reply: the person may be telling an emergency kneebot cannot read."""
+    """Not the off-topic reply: the person may be telling something kneebot cannot read."""
     reply = fast_assistant.conversation().send(message)
     assert "I can only read text in English" in reply.text and "I can only help with" not in reply.text
+
+
+@pytest.mark.parametrize(("message", "why"), [
+    ("seene mein dard ho raha hai aur saans phool rahi hai, bas baithe baithe", "chest pain or breathlessness"),
+    ("la pantorrilla está hinchada y roja y caliente, me duele cuando camino", "a swollen, warm or red calf"),
+    ("knee theek hai, soojan nahi, but seene mein pressure hai aur saans phool rahi hai",
+     "chest pain or breathlessness"),
+])
+def test_a_red_flag_told_in_another_language_still_escalates(fast_assistant, message, why):
+    """The glossary (bot/data/glossary.yaml) reads the sign words of other languages: safety first."""
+    reply = fast_assistant.conversation().send(message)
+    assert reply.kind is ReplyKind.ESCALATION and f"you mentioned {why}" in reply.text
 
 
 @pytest.mark.parametrize("message", ["whats the weather like tomorrow", "tbh idk lol",

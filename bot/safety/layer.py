@@ -26,6 +26,7 @@ import numpy as np
 from bot.datafile import file_sha256
 from bot.errors import SafetyLayerError
 from bot.ids import RedFlag
+from bot.safety.glossary import Glossary
 from bot.tokens import encode
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class LearnedLayer:
         self.max_tokens = int(manifest["max_tokens"])
         self.version = str(manifest["weights_sha256"])[:10]
         self._lock = threading.Lock()
+        self.glossary = Glossary.load()  # a sign told in another language is read in English, as the rules read it
 
     @classmethod
     def load(cls, layer_dir: Path | str | None = None, rules_version: str | None = None,
@@ -165,6 +167,8 @@ class LearnedLayer:
         owner: list[int] = []
         for i, text in enumerate(texts):
             text = str(text).encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be tokenised
+            glossed = self.glossary.read(text)
+            text = glossed.text if glossed is not None else text
             for w in self.windows(text) or [""]:
                 parts.append(w)
                 owner.append(i)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -22,6 +22,8 @@ from bot.ids import RedFlag, Triage
 from bot.safety import ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import NEGATED_BEFORE, Assessment, ContextRules, Modifier
+from bot.safety.glossary import DEFAULT_PATH as GLOSSARY_PATH
+from bot.safety.glossary import Glossary
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, other_subject, segment
 from bot.safety.sentences import sentence_at, sentences
@@ -109,8 +111,10 @@ class _Compiled:
 class RuleSet:
     """The validated, compiled red-flag rules; `scan` runs them on a message."""
 
-    def __init__(self, spec: FileSpec, context: ContextRules, version: str) -> None:
+    def __init__(self, spec: FileSpec, context: ContextRules, version: str,
+                 glossary: Glossary | None = None) -> None:
         self.version = version
+        self.glossary = glossary or Glossary({}, {})
         self.spec_version = spec.version  # the rule set's declared version; the learned layer is trained for it
         self.context = context
         expand = Expander(spec.defs)
@@ -155,6 +159,7 @@ class RuleSet:
             raw = path.read_bytes()
             data = yaml.load(raw.decode("utf-8"), Loader=SafeLoader)
             ctx_raw = context_path.read_bytes()
+            gloss_raw = GLOSSARY_PATH.read_bytes()
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise RulesError(f"{path.name}: {exc}") from None
         if not isinstance(data, dict):
@@ -171,8 +176,8 @@ class RuleSet:
             spec = FileSpec.model_validate(data)
         except ValidationError as exc:
             raise RulesError(f"{path.name}: {describe_validation(exc)}") from None
-        digest = hashlib.sha256(raw + b"\0" + ctx_raw).hexdigest()[:10]
-        return cls(spec, ContextRules.load(context_path), f"{spec.version}+{digest}")
+        digest = hashlib.sha256(raw + b"\0" + ctx_raw + b"\0" + gloss_raw).hexdigest()[:10]
+        return cls(spec, ContextRules.load(context_path), f"{spec.version}+{digest}", Glossary.load())
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -205,6 +210,15 @@ class RuleSet:
         """Every rule's decision on `text`; `pending` is the flag whose question was just asked."""
         text = text if isinstance(text, str) else str(text)
         norm = text.replace("\u2019", "'").replace("\u2018", "'")
+        glossed = self.glossary.read(norm)
+        if glossed is None:
+            return self._scan(norm, text, timeline, pending)
+        result = self._scan(glossed.text, glossed.text, timeline, pending)  # told (partly) in another language
+        back = [replace(d, span=glossed.back(d.span), matched=text[slice(*glossed.back(d.span))])
+                for d in result.detections]
+        return ScanResult(back, result.timeline)
+
+    def _scan(self, norm: str, text: str, timeline: Timeline | None, pending: RedFlag | None) -> ScanResult:
         found: dict[RedFlag, Detection] = {}
         if pending is not None and self.read_confirmation(text).counts_as_yes:
             lo = len(text) - len(text.lstrip())

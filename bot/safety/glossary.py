@@ -1,0 +1,109 @@
+"""Sign words in other languages, read as English by the red-flag rules and the learned layer.
+
+kneebot reads and replies in English, but a person may tell a red flag partly or wholly in another language
+("la pantorrilla está hinchada y roja", "seene mein dard ho raha hai aur saans phool rahi hai"). The glossary
+(data/glossary.yaml) holds, for several languages, body-part and symptom words and set phrases with their
+English. A message that uses at least one of them is read with each replaced by its English, its joining
+words ("y", "aur", "mein") too, and every span found in that reading is mapped back onto the person's own
+words. A message without one is read exactly as written. Matching ignores case and accents ("esta", "está").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.datafile import SafeLoader
+from bot.errors import RulesError
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "glossary.yaml"
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "ß": "s", "đ": "d", "ı": "i"})
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, one character for one ("Łydka spuchnięta" -> "lydka spuchnieta")."""
+    out = []
+    for ch in text.translate(_FOLD):
+        base = unicodedata.normalize("NFKD", ch)[:1] if ord(ch) > 127 else ch
+        out.append(base.lower() if len(base.lower()) == 1 else ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Glossed:
+    """A message read in English, with the way back from its positions to the person's own."""
+
+    text: str
+    starts: tuple[int, ...]  # position in `text` -> position in the original where that character began
+    ends: tuple[int, ...]  # position in `text` -> position in the original where the character before it ended
+
+    def back(self, span: tuple[int, int]) -> tuple[int, int]:
+        """The original span of a span of the glossed text."""
+        lo, hi = span
+        return self.starts[min(lo, len(self.starts) - 1)], self.ends[min(hi, len(self.ends) - 1)]
+
+
+class Glossary:
+    """The terms and joining words of data/glossary.yaml, compiled into one pattern."""
+
+    def __init__(self, terms: dict[str, str], joiners: dict[str, str]) -> None:
+        self.english = {fold(k): v for k, v in joiners.items()} | {fold(k): v for k, v in terms.items()}
+        self.terms = frozenset(fold(k) for k in terms)
+        self._flat = {re.sub(r"[\s-]+", "", k): k for k in self.english}
+        keys = sorted(self.english, key=len, reverse=True)
+        alternatives = "|".join(
+            r"[\s-]+".join(r"[\s-]?".join(re.escape(p) for p in w.split("-")) for w in k.split()) for k in keys)
+        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if keys else None
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> Glossary:
+        """The packaged glossary (or `path`); a malformed file is a RulesError naming it."""
+        path = Path(path) if path else DEFAULT_PATH
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+            terms: dict[str, str] = {}
+            joiners: dict[str, str] = {}
+            for lang, entry in (data.get("languages") or {}).items():
+                for kind, into in (("terms", terms), ("joiners", joiners)):
+                    for k, v in (entry.get(kind) or {}).items():
+                        if not isinstance(k, str) or not isinstance(v, str) or not k.strip():
+                            raise ValueError(f"languages.{lang}.{kind}: {k!r} must map a word to its English")
+                        into[k] = v
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, ValueError) as exc:
+            raise RulesError(f"{path.name}: {exc}") from None
+        return cls(terms, joiners)
+
+    def read(self, text: str) -> Glossed | None:
+        """`text` read in English, or None when it uses no term of the glossary."""
+        if self._pattern is None:
+            return None
+        folded = fold(text)
+        found = [(m.span(), self._key(m.group())) for m in self._pattern.finditer(folded)]
+        if not any(key in self.terms for _, key in found):
+            return None
+        parts: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = [0]
+        at = 0
+        for (lo, hi), key in found:
+            parts.append(text[at:lo])
+            starts.extend(range(at, lo))
+            ends.extend(range(at + 1, lo + 1))
+            english = self.english[key]
+            parts.append(english)
+            starts.extend([lo] * len(english))
+            ends.extend([hi] * len(english))
+            if not english:  # a dropped word ("po") belongs to what ends just before it
+                ends[-1] = hi
+            at = hi
+        parts.append(text[at:])
+        starts.extend(range(at, len(text) + 1))
+        ends.extend(range(at + 1, len(text) + 1))
+        return Glossed("".join(parts), tuple(starts), tuple(ends))
+
+    def _key(self, matched: str) -> str:
+        """The glossary key a match spelled ("maka ihi" and "makaihi" for "maka-ihi")."""
+        return self._flat.get(re.sub(r"[\s-]+", "", matched), matched)

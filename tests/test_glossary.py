@@ -1,0 +1,85 @@
+"""A red flag told partly or wholly in another language (bot/data/glossary.yaml), read by the rules."""
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.errors import RulesError
+from bot.ids import RedFlag
+from bot.safety.glossary import Glossary, fold
+from bot.safety.rules import RuleSet
+
+RULES = RuleSet.load()
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("la pantorrilla está hinchada y roja y caliente, me duele cuando camino", RedFlag.CALF_CLOT_SIGNS),
+    ("mi rodilla está roja y caliente y hinchada, and i have fiebre since last night",
+     RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("no puedo apoyar la pierna, I cant put the leg on floor after stretching", RedFlag.CANNOT_BEAR_WEIGHT),
+    ("seene mein dard ho raha hai aur saans phool rahi hai, bas baithe baithe", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("ghutna laal aur garam hai, soojan bhi, aur bukhar aa raha hai", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("masakit po ang dibdib ko at hinihingal ako kahit nakaupo lang", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("mainit po ang tuhod ko at namamaga, tapos nilalagnat po ako", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("łydka spuchnięta, czerwona, ciepła, boli. after stretching on sunday", RedFlag.CALF_CLOT_SIGNS),
+    ("lydka spuchnieta, czerwona, ciepla, boli. after stretching on sunday", RedFlag.CALF_CLOT_SIGNS),
+    ("nie ma gorączki, nie jest czerwone, ale nie mogę stanąć na nodze since stretching",
+     RedFlag.CANNOT_BEAR_WEIGHT),
+])
+def test_a_sign_told_in_another_language_is_recorded(message, flag):
+    assert flag in RULES.scan(message).recorded
+
+
+@pytest.mark.parametrize("message", [
+    "Kein Schwellung, kein Fieber. Sorry: no swelling, no fever, only pulling behind knee",
+    "Non, pas de fièvre, no fever, the knee is not red. Only ache when I stretch",
+    "Pas de gonflement, pas de fièvre. Sorry, I mean no swelling and no fever. Only a pulling behind the knee.",
+    "ma femme a le genou gonflé et chaud, sorry my english, my wife knee is swollen and hot. for me nothing",
+    "agar ghutna garam aur laal ho jaye toh kya karu?",
+])
+def test_denied_or_someone_elses_in_another_language_records_nothing(message):
+    assert RULES.scan(message).recorded == []
+
+
+def test_the_span_of_a_glossed_hit_is_the_persons_own_words():
+    text = "me duele el pecho and no puedo respirar bien, since the stretching"
+    d = next(d for d in RULES.scan(text).detections if d.rule is RedFlag.CHEST_PAIN_OR_BREATHLESS)
+    assert d.matched == text[d.span[0]:d.span[1]] and d.matched and d.matched in text
+    assert "pecho" in d.matched or "respirar" in d.matched  # not the English the rules read
+
+
+@pytest.mark.parametrize("message", [
+    "I had pie and a pair of socks at the gym, mam", "no swelling, no fever", "my knee hurts when I stretch",
+    "wading through the tang of the sea", "the rot set in at work",
+])
+def test_an_english_message_is_read_as_written(message):
+    assert Glossary.load().read(message) is None
+
+
+def test_matching_ignores_accents_and_case():
+    g = Glossary.load()
+    for spelled in ("Rodilla HINCHADA", "rodilla hinchada", "ŁYDKA spuchnięta", "Łydka spuchnieta"):
+        glossed = g.read(spelled)
+        assert glossed is not None and ("knee" in glossed.text or "calf" in glossed.text)
+    assert fold("Łydka spuchnięta é") == "lydka spuchnieta e"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["rodilla", "hinchada", "y", " ", "é", "ł", "knee", "po", "dard", "mein", "-",
+                                 "maka", "ihi", ",", "x", "\n"]), max_size=30).map("".join))
+def test_every_position_of_a_glossed_message_maps_back_into_the_original(text):
+    glossed = Glossary.load().read(text)
+    if glossed is None:
+        return
+    assert len(glossed.starts) == len(glossed.ends) == len(glossed.text) + 1
+    for lo in range(len(glossed.text) + 1):
+        for hi in range(lo, len(glossed.text) + 1):
+            a, b = glossed.back((lo, hi))
+            assert 0 <= a <= len(text) and 0 <= b <= len(text)
+    assert glossed.back((0, len(glossed.text))) == (0, len(text))
+
+
+def test_a_malformed_glossary_names_the_file(tmp_path):
+    bad = tmp_path / "glossary.yaml"
+    bad.write_text("languages:\n  es:\n    terms:\n      rodilla: [knee]\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="glossary.yaml.*rodilla"):
+        Glossary.load(bad)
