@@ -124,6 +124,9 @@ def test_finding_keeps_its_own_negation(rules, text, flag):
     ("how long should I wait before seeing someone if I still can't walk on the leg?", RedFlag.CANNOT_BEAR_WEIGHT),
     ("should I keep stretching if my knee locks and I have to force it straight?", RedFlag.LOCKING_OR_CLICKING),
     ("should I carry on stretching if I get chest pain every time I bend forward?", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    # told painless two sentences on, and pain told nowhere: the click is asked about, not recorded
+    ("Knee clicks every time I come out of a forward fold. I started yoga in January. It does not hurt at all.",
+     RedFlag.LOCKING_OR_CLICKING),
 ])
 def test_loose_context_or_vague_description_asks(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.CONFIRM
@@ -204,6 +207,10 @@ def test_history_that_is_not_over_still_counts(rules, text):
     "my mother-in-law's pain hasn't improved after two weeks of gentler stretching",
     'day 3 of gentle stretching: still 5/10. day 7: 3/10. day 10: 1/10.',
     "day 9 of the softer stretches and it's improving, maybe 3/10 now from 6/10 at the start",
+    "Knee looked hot and swollen last night because I'd been in a very hot bath for an hour!",
+    "whats foot drop",
+    "Pull behind the knee since 2 March, it's 16 March now. I haven't changed how I stretch yet. "
+    "Should I try the strap and the bent-knee version first?",
 ])
 def test_told_as_not_the_sign_asks_nothing(rules, text):
     result = rules.scan(text)

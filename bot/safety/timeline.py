@@ -104,6 +104,9 @@ _NOT_MINE = re.compile(
     r"wife|husband|partner)\s*,[^.!?]{0,80}?,\s+(?:reports|states|says|said|has|had|is|was|describes|complains|tells)|"
     r"quot(?:e|es|ing)\b[^.!?]{0,60}?\w(?=:))\b",
     re.I)
+# "Should I try the strap and bent-knee version first?": a change asked about, not made
+_TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+i\s+"
+                     r"(?:try|start|switch|use|give|go\s+for)|is\s+it\s+(?:worth|better)|would\s+it\s+help)\b", re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
 
 
@@ -164,7 +167,8 @@ class Timeline:
         for lo, hi in sentences(text):
             if _NOT_MINE.match(text, lo, hi):
                 continue  # "if it's still sore after a week of ...", "my brother says his hasn't changed"
-            mods = _live(cues.modifying, text, lo, hi, context, _SKIP, frozenset({Modifier.NEGATED}))
+            mods = [] if _TRYING.match(text, lo, hi) and "?" in text[lo:hi + 2] else _live(
+                cues.modifying, text, lo, hi, context, _SKIP, frozenset({Modifier.NEGATED}))
             # a not-improving phrase carries its own negation ("no, it hasn't got any better")
             worse = _live(cues.not_improving, text, lo, hi, context, _SKIP - {Modifier.NEGATED})
             taken = [m.span() for m in worse]
