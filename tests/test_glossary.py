@@ -20,6 +20,7 @@ RULES = RuleSet.load()
     ("ghutna laal aur garam hai, soojan bhi, aur bukhar aa raha hai", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
     ("masakit po ang dibdib ko at hinihingal ako kahit nakaupo lang", RedFlag.CHEST_PAIN_OR_BREATHLESS),
     ("mainit po ang tuhod ko at namamaga, tapos nilalagnat po ako", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("wala pong lagnat, pero hindi ko po ramdam pag naiihi ako, since the stretch", RedFlag.CAUDA_EQUINA_SIGNS),
     ("łydka spuchnięta, czerwona, ciepła, boli. after stretching on sunday", RedFlag.CALF_CLOT_SIGNS),
     ("lydka spuchnieta, czerwona, ciepla, boli. after stretching on sunday", RedFlag.CALF_CLOT_SIGNS),
     ("nie ma gorączki, nie jest czerwone, ale nie mogę stanąć na nodze since stretching",

@@ -22,7 +22,9 @@ _UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
 _DURATION = re.compile(
     r"\b(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
     r"(?P<n>\d+(?:\.\d+)?|an?(?:\s+(?:good|full|whole|solid)(?=\s+(?:weeks?|fortnights?|months?)))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?|(?=weeks?\s+and\s+a\s+half\b))\s*-?\s*(?:(?:good|full|whole|solid|long)\s+)?"
+    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?|(?=weeks?\s+and\s+a\s+half\b)|"
+    r"(?:(?<=for\s)|(?<=over\s)|(?<=during\s))the\s+(?:past|last)(?=\s+(?:fortnight|week|month)\b))"
+    r"\s*-?\s*(?:(?:good|full|whole|solid|long)\s+)?"
     r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|months?|mont?hs?|mnths?|mths?|fortnights?)\b"
     r"(?P<half>\s+and\s+a\s+half)?",
     re.I,
@@ -102,11 +104,11 @@ _NOT_MINE = re.compile(
     r"(?:the\s+)?(?:pt|patient|client)\s+(?:reports|states|describes|complains)|"
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:client|patient|student|athlete|runner|player|friend|mate|son|daughter|mum|mom|dad|"
     r"wife|husband|partner)\s*,[^.!?]{0,80}?,\s+(?:reports|states|says|said|has|had|is|was|describes|complains|tells)|"
-    r"quot(?:e|es|ing)\b[^.!?]{0,60}?\w(?=:))\b",
-    re.I)
+    r"quot(?:e|es|ing)\b[^.!?]{0,60}?\w(?=:))\b", re.I)
 # "Should I try the strap and bent-knee version first?": a change asked about, not made
-_TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+i\s+"
-                     r"(?:try|start|switch|use|give|go\s+for)|is\s+it\s+(?:worth|better)|would\s+it\s+help)\b", re.I)
+_TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+i\s+(?:try|start|switch|use|give|go)"
+                     r"|is\s+it\s+(?:worth|better)\s+(?:trying|to\s+try|switching|to\s+switch)|would\s+it\s+help)\b",
+                     re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
 
 
