@@ -43,6 +43,10 @@ class Decision(StrEnum):
     CONFIRM = "confirm"
 
 
+# someone else's finding that the person says they share, in the same sentence
+_MINE_TOO = re.compile(r"\b(?:(?:and|&|but)\s+)?(?:so\s+(?:did|has|does|is|was)\s+(?:mine|i)\b|mine\s+(?:too|as\s+well)"
+                       r"\b|mine\s+(?:did|has|does|is|was)\s+too\b|(?:and|&)\s+(?:mine|me)\s+too\b|same\s+(?:here|with\s+me)\b)",
+                       re.I)
 MAX_HITS_WEIGHED = 40  # cue matches a rule weighs in one message (bounds the cost of repeated words)
 
 @dataclass(frozen=True)
@@ -136,7 +140,8 @@ class RuleSet:
                                           expand.union(r.silent_if, f"{where}.silent_if"),
                                           expand.union(r.elsewhere, f"{where}.elsewhere"))
         # the knee, a leg or a joint named ("lower leg" and "between my legs" are other places)
-        legs = r"(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)(?<!same\s)(?<!other\s)legs?"
+        legs = (r"(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)(?<!same\s)(?<!other\s)(?<!chair\s)(?<!table\s)legs?"
+                r"(?!\s+of\s+(?:the|my|a|an|our)\s+(?:\w+\s+){0,2}?(?:chair|table|stool|bench|bed|desk|ladder))")
         knee = "<<knee>>" if "knee" in spec.defs else "knees?"
         self._body = expand.compile(rf"\b(?:{knee}|{legs}|joints?)\b", "body")
         self._knee = expand.compile(rf"\b(?:{knee}|joints?)\b", "knee")  # not a leg: "the calf of my leg"
@@ -292,11 +297,13 @@ class RuleSet:
         a = self.context.assess(norm, core)
         if mine := ruletext.confirmed(norm, told[1]):  # "if I still have pins and needles ...? Because I do."
             a = Assessment(a.modifiers - _ASKED_ABOUT, a.attached - _ASKED_ABOUT)
+        if me_too := _MINE_TOO.search(norm, core[1], told[1]) is not None:  # "my mate's knee gave way and so did mine"
+            a = Assessment(a.modifiers - {Modifier.OTHER_PERSON}, a.attached - {Modifier.OTHER_PERSON})
         if a.attached & SILENCING:
             return None, a.modifiers
         if self.context.resolved_history(norm, core):  # "it gave way skiing in 2011 ... no probs since"
             return None, a.modifiers | {Modifier.HISTORICAL}
-        if other_subject(norm, seg[0], core):
+        if not me_too and other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
         if not mine and ruletext.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
             return None, a.modifiers | {Modifier.HYPOTHETICAL}
