@@ -209,6 +209,11 @@ def test_history_that_is_not_over_still_counts(rules, text):
     "day 9 of the softer stretches and it's improving, maybe 3/10 now from 6/10 at the start",
     "Knee looked hot and swollen last night because I'd been in a very hot bath for an hour!",
     "whats foot drop",
+    "Would it be bad if the back of my knee still hurt after a week of gentle stretching? I'm only on day 3 and "
+    "it's already easing.",
+    "Title: Mum (88) knee swollen and hot after physio stretches",
+    "Decades ago I had gout in my knee, hot and swollen, but I've been on allopurinol since and not had a flare in "
+    "20 years.",
     "Pull behind the knee since 2 March, it's 16 March now. I haven't changed how I stretch yet. "
     "Should I try the strap and the bent-knee version first?",
 ])

@@ -92,7 +92,7 @@ _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|
 _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay|hypothetically|theoretically|in\s+theory|just\s+planning\s+ahead|reading|"
     r"looking\s+at|checking|going\s+through)\W+)?(?:if(?!\s+anything)|suppose|supposing|what\s+if|in\s+case|assuming|"
-    r"let'?s\s+say|what\s+(?:happens|then)\s+if|"
+    r"let'?s\s+say|what\s+(?:happens|then)\s+if|(?:would|will|is)\s+it\s+be\s+(?:bad|serious|a\s+problem|worrying)\s+if|"
     r"what\s+(?:should|do|would|can)\s+i\s+do\s+if|what\s+(?:would|does|will)\s+it\s+mean\s+if|"
     r"asking\s+for\s+(?:my|a|our)\s+\w+|"
     r"i\s+keep\s+(?:seeing|reading|hearing)|i\s+(?:read|saw|heard)\s+(?:that|somewhere|online)|what\s+counts\s+as|"
