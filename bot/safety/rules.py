@@ -140,8 +140,8 @@ class RuleSet:
                                           expand.union(r.silent_if, f"{where}.silent_if"),
                                           expand.union(r.elsewhere, f"{where}.elsewhere"))
         # the knee, a leg or a joint named ("lower leg" and "between my legs" are other places)
-        legs = (r"(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)(?<!same\s)(?<!other\s)(?<!chair\s)(?<!table\s)"
-                r"(?<!final\s)(?<!anchor\s)legs?"
+        legs = (r"(?<!lower\s)(?<!between\smy\s)(?<!between\sthe\s)(?<!same\s)(?<!other\s)(?<!final\s)"
+                r"(?<!anchor\s)legs?"
                 r"(?!\s+of\s+(?:the|my|a|an|our)\s+(?:\w+\s+){0,2}?(?:chair|table|stool|bench|bed|desk|ladder))")
         knee = "<<knee>>" if "knee" in spec.defs else "knees?"
         self._body = expand.compile(rf"\b(?:{knee}|{legs}|joints?)\b", "body")
