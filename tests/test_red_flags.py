@@ -212,6 +212,9 @@ def test_history_that_is_not_over_still_counts(rules, text):
     "Would it be bad if the back of my knee still hurt after a week of gentle stretching? I'm only on day 3 and "
     "it's already easing.",
     "Title: Mum (88) knee swollen and hot after physio stretches",
+    "feeling numb about the breakup tbh, but the leg's ok, just tight",
+    "I went numb to the pain of losing after the third defeat in a row lol. Actual question is about my stretch",
+    "I'm absolutely cream crackered after the beep test, out of breath and knackered",
     "Decades ago I had gout in my knee, hot and swollen, but I've been on allopurinol since and not had a flare in "
     "20 years.",
     "Pull behind the knee since 2 March, it's 16 March now. I haven't changed how I stretch yet. "
