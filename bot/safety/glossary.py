@@ -9,6 +9,8 @@ words. A message without one is read exactly as written. Matching ignores case a
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -49,7 +51,8 @@ class Glossed:
 class Glossary:
     """The terms and joining words of data/glossary.yaml, compiled into one pattern."""
 
-    def __init__(self, terms: dict[str, str], joiners: dict[str, str]) -> None:
+    def __init__(self, terms: dict[str, str], joiners: dict[str, str], sha256: str = "") -> None:
+        self.sha256 = sha256  # of the file it was loaded from, part of the rule set's version
         self.english = {fold(k): v for k, v in joiners.items()} | {fold(k): v for k, v in terms.items()}
         self.terms = frozenset(fold(k) for k in terms)
         self._flat = {re.sub(r"[\s-]+", "", k): k for k in self.english}
@@ -63,7 +66,8 @@ class Glossary:
         """The packaged glossary (or `path`); a malformed file is a RulesError naming it."""
         path = Path(path) if path else DEFAULT_PATH
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
+            raw = path.read_bytes()
+            data = yaml.load(raw.decode("utf-8"), Loader=SafeLoader)
             terms: dict[str, str] = {}
             joiners: dict[str, str] = {}
             for lang, entry in (data.get("languages") or {}).items():
@@ -74,7 +78,7 @@ class Glossary:
                         into[k] = v
         except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, ValueError) as exc:
             raise RulesError(f"{path.name}: {exc}") from None
-        return cls(terms, joiners)
+        return cls(terms, joiners, hashlib.sha256(raw).hexdigest())
 
     def read(self, text: str) -> Glossed | None:
         """`text` read in English, or None when it uses no term of the glossary."""
@@ -107,3 +111,9 @@ class Glossary:
     def _key(self, matched: str) -> str:
         """The glossary key a match spelled ("maka ihi" and "makaihi" for "maka-ihi")."""
         return self._flat.get(re.sub(r"[\s-]+", "", matched), matched)
+
+
+@functools.cache
+def packaged() -> Glossary:
+    """The packaged glossary, loaded once per process (the rules and the learned layer both read with it)."""
+    return Glossary.load()

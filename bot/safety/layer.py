@@ -26,7 +26,7 @@ import numpy as np
 from bot.datafile import file_sha256
 from bot.errors import SafetyLayerError
 from bot.ids import RedFlag
-from bot.safety.glossary import Glossary
+from bot.safety.glossary import packaged
 from bot.tokens import encode
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class LearnedLayer:
         self.max_tokens = int(manifest["max_tokens"])
         self.version = str(manifest["weights_sha256"])[:10]
         self._lock = threading.Lock()
-        self.glossary = Glossary.load()  # a sign told in another language is read in English, as the rules read it
+        self.glossary = packaged()  # a sign told in another language is read in English, as the rules read it
 
     @classmethod
     def load(cls, layer_dir: Path | str | None = None, rules_version: str | None = None,

@@ -22,8 +22,7 @@ from bot.ids import RedFlag, Triage
 from bot.safety import ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import NEGATED_BEFORE, Assessment, ContextRules, Modifier
-from bot.safety.glossary import DEFAULT_PATH as GLOSSARY_PATH
-from bot.safety.glossary import Glossary
+from bot.safety.glossary import Glossary, packaged
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, other_subject, segment
 from bot.safety.sentences import sentence_at, sentences
@@ -165,7 +164,6 @@ class RuleSet:
             raw = path.read_bytes()
             data = yaml.load(raw.decode("utf-8"), Loader=SafeLoader)
             ctx_raw = context_path.read_bytes()
-            gloss_raw = GLOSSARY_PATH.read_bytes()
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise RulesError(f"{path.name}: {exc}") from None
         if not isinstance(data, dict):
@@ -182,8 +180,9 @@ class RuleSet:
             spec = FileSpec.model_validate(data)
         except ValidationError as exc:
             raise RulesError(f"{path.name}: {describe_validation(exc)}") from None
-        digest = hashlib.sha256(raw + b"\0" + ctx_raw + b"\0" + gloss_raw).hexdigest()[:10]
-        return cls(spec, ContextRules.load(context_path), f"{spec.version}+{digest}", Glossary.load())
+        glossary = packaged()
+        digest = hashlib.sha256(raw + b"\0" + ctx_raw + b"\0" + glossary.sha256.encode()).hexdigest()[:10]
+        return cls(spec, ContextRules.load(context_path), f"{spec.version}+{digest}", glossary)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -298,7 +297,8 @@ class RuleSet:
         a = self.context.assess(norm, core)
         if mine := ruletext.confirmed(norm, told[1]):  # "if I still have pins and needles ...? Because I do."
             a = Assessment(a.modifiers - _ASKED_ABOUT, a.attached - _ASKED_ABOUT)
-        if me_too := _MINE_TOO.search(norm, core[1], told[1]) is not None:  # "my mate's knee gave way and so did mine"
+        me_too = _MINE_TOO.search(norm, core[1], told[1]) is not None  # "my mate's knee gave way and so did mine"
+        if me_too:
             a = Assessment(a.modifiers - {Modifier.OTHER_PERSON}, a.attached - {Modifier.OTHER_PERSON})
         if a.attached & SILENCING:
             return None, a.modifiers
