@@ -198,7 +198,7 @@ _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+
                       r"hypothetical(?:ly)?|random\s+(?:question|thought)|curious)\s*[:,\-\u2013]\s*)?(?:in\s+case|if\b(?=[^.?!]*,\s*(?:is|would|will|"
                       r"should|does|could)\s+(?:that|this|it)\s+(?:be\s+)?(?:a\s+|an\s+)?(?:problem|serious|bad|"
                       r"dangerous|emergency|worr\w*|concern\w*|reason|red\s+flag|sign))|wh?at+\s+(?:if|happens\s+if|"
-                      r"would\s+happen\s+if|do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my)\b|let'?s\s+say|"
+                      r"would\s+happen\s+if|do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my|the\s+knee|your)\b|let'?s\s+say|"
                       r"suppose|supposing|hypothetically|should\s+there\s+(?:ever\s+)?(?:come|be)\s+a\s+(?:day|time)|(?:would|will|could)\s+it\s+be\s+(?:\w+\s+)?(?:serious|bad|"
                       r"dangerous|worrying|an\s+emergency|a\s+(?:problem|worry|concern))\s+if|(?P<generic>(?:would|"
                       r"could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?(?:swelling|pain|numbness|tingling|"

@@ -83,6 +83,7 @@ def qualifies(tokens: list[re.Match[str]], i: int, heads: list[tuple[int, int]],
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s(:]))['\"“‘]")
 _CLOSE_QUOTE = re.compile(r"['\"”’](?=[\s.,;:!?)]|$)")
 _SAID = re.compile(r"\b(?P<who>\w+)?\s*(?:said|says|wrote|writes|posted|posts|put\s+it|asked|reads?|commented|replied|"
+                   r"(?:read|saw|seen|found)\s+(?:this\s+)?(?:on|in)\s+(?:a|an|the|some)\s+(?:\w+\s+)?(?:forum|thread|post|group|site|website|article|blog)|"
                    r"quot(?:e|es|ed|ing)\b[^.!?'\"“‘]{0,60}?)\s*:?\s*$", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|my|me|mine|i'm|i've|i'd)\b", re.I)
 _ME_TOO = re.compile(r"[^.!?]{0,40}?\b(?:happened\s+to\s+me|same\s+(?:here|with\s+me|for\s+me|as\s+me|thing)|me\s+too|"
@@ -114,7 +115,8 @@ def quoted_other(text: str, start: int, end: int) -> bool:
 # A condition put as a question ("If my knee ever puffed up, how quickly should I get it seen?", "Say I couldn't
 # walk on it. Would I ...?"): told in the past, with "ever" or "one day", not a habit ("if I stretch it locks").
 _CONDITION = re.compile(r"\b(?:if|say|suppose|supposing|imagine)\s+(?:[\w']+\s+){0,4}?(?:ever|one\s+day|someday|"
-                        r"went|got|were|was|had|became|become|becomes|started|stayed|suddenly|couldn'?t|could\s+not|felt)\b",
+                        r"went|got|were|was|had|became|become|becomes|started|stayed|suddenly|couldn'?t|could\s+not|felt|swelled|"
+                        r"ballooned|blew|puffed|locked|buckled|gave|turned)\b",
                         re.I)
 # what may come before it in its sentence: nothing, or the start of a question about it ("what would it mean if")
 _LEAD = re.compile(r"(?:^|,|\bbut|\band|\bso|\bwondering|\bhypothetically|\bwould\s+it\s+be\s+\w+|\bwould\s+it\s+mean|"

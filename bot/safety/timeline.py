@@ -20,7 +20,7 @@ _NUMBERS = {
 }
 _UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
 _DURATION = re.compile(
-    r"\b(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
+    r"(?:\b|(?<=\bx))(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
     r"(?P<n>\d+(?:\.\d+)?|an?(?:\s+(?:good|full|whole|solid)(?=\s+(?:weeks?|fortnights?|months?)))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?|(?=weeks?\s+(?:and|n|&|an)\s+(?:a\s+)?half\b)|"
     r"(?:(?<=for\s)|(?<=over\s)|(?<=during\s))the\s+(?:past|last)(?=\s+(?:fortnight|week|month)\b))"
@@ -82,7 +82,7 @@ _WEEKDAY = re.compile(r"\b(?P<d>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday
 _DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # "for about a week and a half" belongs to what came before it ("doing the gentle ones for ...")
 _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|almost\s+|maybe\s+|like\s+|"
-                  r"a\s+good\s+)?$", re.I)
+                  r"a\s+good\s+|going\s+on\s+|coming\s+up\s+(?:to\s+)?|the\s+best\s+part\s+of\s+)?$", re.I)
 # "two weeks with the gentler stretches", "ten days of the bent-knee version": the routine's time
 _GLUED = re.compile(r"\s*(?:of|with|on|using|doing|into|in)\s+(?:the\s+|my\s+|these\s+|this\s+|a\s+)?", re.I)
 _FORTNIGHT = re.compile(r"(?<![a-z0-9]\s)(?<![a-z0-9])fortnight\b", re.I)
