@@ -53,13 +53,13 @@ class Glossary:
 
     def __init__(self, terms: dict[str, str], joiners: dict[str, str], sha256: str = "") -> None:
         self.sha256 = sha256  # of the file it was loaded from, part of the rule set's version
-        self.english = {fold(k): v for k, v in joiners.items()} | {fold(k): v for k, v in terms.items()}
-        self.terms = frozenset(fold(k) for k in terms)
-        self._flat = {re.sub(r"[\s-]+", "", k): k for k in self.english}
-        keys = sorted(self.english, key=len, reverse=True)
-        alternatives = "|".join(
-            r"[\s-]+".join(r"[\s-]?".join(re.escape(p) for p in w.split("-")) for w in k.split()) for k in keys)
-        self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if keys else None
+        self.english = {_key(k): v for k, v in joiners.items()} | {_key(k): v for k, v in terms.items()}
+        self.terms = frozenset(_key(k) for k in terms)
+        # Looked up word by word, not with one pattern: thousands of keys compile slowly and match slowly.
+        self._forms = {form: k for k in self.english for form in _spellings(k)}
+        self._reach: dict[str, int] = {}  # a first word -> the most words of a key spelled starting with it
+        for form in self._forms:
+            self._reach[form[0]] = max(self._reach.get(form[0], 1), len(form))
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Glossary:
@@ -82,10 +82,7 @@ class Glossary:
 
     def read(self, text: str) -> Glossed | None:
         """`text` read in English, or None when it uses no term of the glossary."""
-        if self._pattern is None:
-            return None
-        folded = fold(text)
-        found = [(m.span(), self._key(m.group())) for m in self._pattern.finditer(folded)]
+        found = self._found(fold(text).replace("\u2019", "'"))
         if not any(key in self.terms for _, key in found):
             return None
         parts: list[str] = []
@@ -105,12 +102,50 @@ class Glossary:
             at = hi
         parts.append(text[at:])
         starts.extend(range(at, len(text) + 1))
+        if found and not found[0][0][0] and not self.english[found[0][1]]:
+            starts[0] = 0  # a dropped word the text starts with belongs to what follows it ("po-rodilla")
         ends.extend(range(at + 1, len(text) + 1))
         return Glossed("".join(parts), tuple(starts), tuple(ends))
 
-    def _key(self, matched: str) -> str:
-        """The glossary key a match spelled ("maka ihi" and "makaihi" for "maka-ihi")."""
-        return self._flat.get(re.sub(r"[\s-]+", "", matched), matched)
+    def _found(self, folded: str) -> list[tuple[tuple[int, int], str]]:
+        """(span, key) of the keys in a folded text, left to right, the longest where several start at a word."""
+        words = list(_WORD.finditer(folded))
+        out: list[tuple[tuple[int, int], str]] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(self._reach.get(words[i].group(), 1), len(words) - i), 0, -1):
+                run = words[i:i + n]
+                if all(_SEP.fullmatch(folded, a.end(), b.start()) for a, b in zip(run, run[1:], strict=False)):
+                    key = self._forms.get(tuple(w.group() for w in run))
+                    if key is not None:
+                        out.append(((run[0].start(), run[-1].end()), key))
+                        i += n
+                        break
+            else:
+                i += 1
+        return out
+
+
+_WORD = re.compile(r"\w+(?:'\w+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
+_SEP = re.compile(r"[\s-]+")  # what stands between the words of a key
+
+
+def _spellings(key: str) -> set[tuple[str, ...]]:
+    """The words a key may be written as: its words apart, and each hyphenated word with its hyphen as a
+    break or left out ("maka-ihi": "maka-ihi", "maka ihi", "makaihi"), never two of its words run together."""
+    forms: set[tuple[str, ...]] = {()}
+    for word in key.split():
+        parts = word.split("-")
+        spelled: set[tuple[str, ...]] = {(parts[0],)}
+        for part in parts[1:]:
+            spelled = {w + (part,) for w in spelled} | {(*w[:-1], w[-1] + part) for w in spelled}
+        forms = {f + w for f in forms for w in spelled}
+    return {f for f in forms if all(f)}
+
+
+def _key(word: str) -> str:
+    """A glossary key as it is looked up: folded, without punctuation at its ends."""
+    return fold(word).strip(" .,;:!?")
 
 
 @functools.cache
