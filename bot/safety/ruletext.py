@@ -280,7 +280,7 @@ _CONFIRMED = re.compile(
     r"|\s*(?:(?:bc|because|cos|coz|cause|'cause|and|as)\s+)?(?:mine|it|that|this)(?:'s|\s+has|\s+have)?\s+(?:did|does|done|"
     r"happened|happens|been\s+happening)\s+(?:that\s+|this\s+|it\s+|to\s+me\s+)?(?:twice|once|again|several\s+times|a\s+few\s+"
     r"times|\w+\s+times|today|yesterday|this\s+(?:week|morning)|since|every\s+(?:single\s+)?(?:day|time)|all\s+week)\b"
-    r"|\s*(?:(?:it'?s|it\s+is|it\s+started)\s+)?(?:only|just)\s+since\b"
+    r"|\s*(?:(?:it'?s|it\s+is|it\s+started)\s+)?(?:only|just)\s+since\b|\s*i(?:'ve|\s+have)\s+had\s+(?:it|that|this|them)\s+(?:\w+\s+){0,2}?(?:times|twice|today|this\s+week|since)\b"
     r"|\s*(?:i'?m\s+)?trying\s+to\s+describe\s+what\s+i"
     r"|\s*(?:(?:because|cos|coz|cause|and|as)\s+)?i(?:'?ve|\s+have)\s+got\s+(?:it|them|both|that|this|those|all\s+(?:of\s+)?"
     r"(?:that|them|three))(?:\s+(?:right\s+)?now|\s+(?:too|as\s+well))?\s*(?:[.!?,]|$)"
