@@ -114,6 +114,7 @@ def test_finding_keeps_its_own_negation(rules, text, flag):
 
 
 @pytest.mark.parametrize(("text", "flag"), [
+    ("cant stand on it since the stretch, knee went snap", RedFlag.SUDDEN_SEVERE_PAIN),
     ("I think my knee gave way", RedFlag.KNEE_INSTABILITY),
     ("sort of wobbly", RedFlag.KNEE_INSTABILITY),
     ("maybe a bit wobbly", RedFlag.KNEE_INSTABILITY),

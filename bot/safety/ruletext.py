@@ -198,7 +198,7 @@ _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+
                       r"hypothetical(?:ly)?|random\s+(?:question|thought)|curious)\s*[:,\-\u2013]\s*)?(?:in\s+case|if\b(?=[^.?!]*,\s*(?:is|would|will|"
                       r"should|does|could)\s+(?:that|this|it)\s+(?:be\s+)?(?:a\s+|an\s+)?(?:problem|serious|bad|"
                       r"dangerous|emergency|worr\w*|concern\w*|reason|red\s+flag|sign))|wh?at+\s+(?:if|happens\s+if|"
-                      r"would\s+happen\s+if|do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my|the\s+knee|your)\b|let'?s\s+say|"
+                      r"would\s+happen\s+if|do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my|the\s+knee|your)\b|should\s+i\s+(?:worry|be\s+(?:worried|concerned))\s+if\b|let'?s\s+say|"
                       r"suppose|supposing|hypothetically|should\s+there\s+(?:ever\s+)?(?:come|be)\s+a\s+(?:day|time)|(?:would|will|could)\s+it\s+be\s+(?:\w+\s+)?(?:serious|bad|"
                       r"dangerous|worrying|an\s+emergency|a\s+(?:problem|worry|concern))\s+if|(?P<generic>(?:would|"
                       r"could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?(?:swelling|pain|numbness|tingling|"
@@ -283,12 +283,12 @@ _CONFIRMED = re.compile(
     r"|\s*(?:(?:it'?s|it\s+is|it\s+started)\s+)?(?:only|just)\s+since\b|\s*i(?:'ve|\s+have)\s+had\s+(?:it|that|this|them)\s+(?:\w+\s+){0,2}?(?:times|twice|today|this\s+week|since)\b"
     r"|\s*(?:i'?m\s+)?trying\s+to\s+describe\s+what\s+i"
     r"|\s*(?:(?:because|cos|coz|cause|and|as)\s+)?i(?:'?ve|\s+have)\s+got\s+(?:it|them|both|that|this|those|all\s+(?:of\s+)?"
-    r"(?:that|them|three))(?:\s+(?:right\s+)?now|\s+(?:too|as\s+well))?\s*(?:[.!?,]|$)"
+    r"(?:that|them|three))(?:\s+(?:right\s+)?now|\s+(?:too|as\s+well))?\s*(?:[.!?,]|$)|\s*(?:because|cos|coz|cause)\s+i\s+did\b"
     r"|\s*asking\s+(?:because|cos|coz|as)\s+(?:that'?s|thats|it'?s)\s+(?:exactly\s+)?what\s+i(?:'?ve|\s+have)?\s+(?:got|had|feel)"
     r"|\s*(?:both\s+of\s+)?(?:mine|i)(?:'ve|\s+has|\s+have)\s+been\s+like\s+(?:it|that|this)\s+(?:since|for|all)\b"
     r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:there|like\s+that|going\s+on|happening)\s+(?:since|for|all)\b"
     r"|\s*mine(?:'s|\s+is|\s+are|\s+has\s+been)\s+(?!(?:\w+\s+)?(?:fine|ok|okay|normal|good|alright|great|perfect|"
-    r"grand)\b)(?:\w+\s+){0,4}?(?:since|right\s+now|today|at\s+the\s+moment)\b", re.I)
+    r"grand)\b)(?:\w+\s+){0,4}?(?:since|right\s+now|today|at\s+the\s+moment|days?|weeks?)\b", re.I)
 
 
 def confirmed(text: str, end: int) -> bool:
