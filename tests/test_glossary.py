@@ -84,3 +84,16 @@ def test_a_malformed_glossary_names_the_file(tmp_path):
     bad.write_text("languages:\n  es:\n    terms:\n      rodilla: [knee]\n", encoding="utf-8")
     with pytest.raises(RulesError, match="glossary.yaml.*rodilla"):
         Glossary.load(bad)
+
+
+@pytest.mark.parametrize("message", ["hindi maka-ihi", "hindi maka ihi", "hindi makaihi", "HINDI  Maka-Ihi po"])
+def test_a_hyphenated_key_matches_written_apart_together_or_hyphenated(message):
+    glossed = Glossary.load().read(message)
+    assert glossed is not None and glossed.text.startswith("I can't pee")
+
+
+@pytest.mark.parametrize("message", ["do I need to see someone?", "is it in stable condition", "I need to race home"])
+def test_separate_english_words_are_never_run_together_into_one_key(message):
+    g = Glossary.load()
+    assert {"doi", "instable", "torace"} <= set(g.english)  # the one-word keys these would spell if run together
+    assert g.read(message) is None

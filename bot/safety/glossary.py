@@ -49,7 +49,7 @@ class Glossed:
 
 
 class Glossary:
-    """The terms and joining words of data/glossary.yaml, compiled into one pattern."""
+    """The terms and joining words of data/glossary.yaml, looked up word by word by each key's spellings."""
 
     def __init__(self, terms: dict[str, str], joiners: dict[str, str], sha256: str = "") -> None:
         self.sha256 = sha256  # of the file it was loaded from, part of the rule set's version
