@@ -269,7 +269,7 @@ _CONFIRMED = re.compile(
     r"\s+|pretty\s+much\s+|literally\s+)?(?:where\s+i(?:'?m|\s+am)\s+(?:at|now)|me(?:\s+(?:right\s+)?now)?\s*[.!?]|what'?s\s+"
     r"happening(?:\s+to\s+me)?|what\s+happened|my\s+situation|the\s+case\s+(?:for\s+me|now)|what\s+i(?:'?ve|\s+have)\s+(?:got|had|now))"
     r"|\s*(?:because|cos|coz|cause|and|which)\s+(?:i|it)\s+(?:do|does|have|has|am|is|did)\s*(?:[.!?]|$)"
-    r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b|\s*mine(?:'?s|\s+is|\s+has|\s+did)(?:\s+(?:been\s+)?like\s+th|\s*[.!,])"
+    r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b|\s*mine(?:'?s|\s+is|\s+has|\s+did|\s+does)(?:\s+(?:been\s+)?like\s+th|\s*[.!,]|\s+(?:and|too|this|that|today|yesterday)\b)"
     r"|\s*(?:it\s+|this\s+|that\s+)?(?:started|began|came\s+on|kicked\s+in)\s+(?:yesterday|today|last\s+night|this\s+(?:morning|"
     r"afternoon|evening|week)|last\s+week|an?\s+hour\s+ago|\w+\s+(?:minutes|hours|days)\s+ago|on\s+\w+day|since)\b"
     r"|\s*(?:i'?ve\s+|i\s+)?had\s+(?:it|this|them)\s+(?:twice\s+|once\s+|a\s+few\s+times\s+)?(?:today|yesterday|this\s+(?:morning|"

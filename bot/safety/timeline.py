@@ -14,10 +14,8 @@ from typing import Any
 from bot.safety.context import ContextRules, Modifier, default_rules
 from bot.safety.sentences import sentences
 
-_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple": 2, "few": 3, "several": 4,
-}
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+            "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple": 2, "few": 3, "several": 4}
 _UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
 _DURATION = re.compile(
     r"(?:\b|(?<=\bx))(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
@@ -50,7 +48,7 @@ _SINCE_CHANGE = re.compile(r"\s+(?:now\s+)?since\s+(?:i\s+|we\s+)?(?:switched|st
 _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|evening)|each\s+day|daily|religiously|"
                          r"consistently|haven'?t\s+(?:skipped|missed)|without\s+fail)\b", re.I)
 # the same when the pain is told as not improving ("sore for ten days, even though I've stuck to the light ones")
-_ALL_ALONG = re.compile(r"\b(?:even\s+though|despite|stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
+_ALL_ALONG = re.compile(r"\b(?:even\s+though|even\s+after|despite|stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
                         r"(?:doing|done|did|followed|following)\s+(?:everything|exactly|it\s+all)|"
                         r"i'?ve\s+(?:been\s+)?(?:doing|done|followed|following|kept|keeping))\b", re.I)
 # "since the start of the month ... now the 12th"
@@ -65,7 +63,7 @@ _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+|from\s+)10\b|
                     r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}(?:\s+[a-z]+){0,4}?\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)|"
                     r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\s*[:=\-\u2013]?\s*(?P<w>\d{1,2})\b"
                     r"(?!\s*(?:st|nd|rd|th|/|am|pm|:|\.\d))|"
-                    r"\b(?:week|wk)\s*\d\s*[:=\-\u2013]?\s*(?:avg|average|about|around|~)\s*"
+                    r"\b(?:week|wk)\s*\d(?:\s+[a-z]+){0,3}?\s*[:=\-\u2013]?\s*(?:avg|average|about|around|~|pain|score)\s*[:=]?\s*"
                     r"(?P<k>\d{1,2}(?:\.\d)?)\b|\bnrs\s*(?P<r>\d{1,2})\b|\b(?:day|d)\s*(?:\d{1,3}|one|two|three|four|five|"
                     r"six|seven|eight|nine|ten|eleven|twelve)\s+(?:pain|score|ache)\s+(?:(?:is|was|at|still|about)\s+)?"
                     r"(?P<e>\d{1,2})\b(?!\s*/)", re.I)
@@ -92,13 +90,13 @@ _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|
 _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay|hypothetically|theoretically|in\s+theory|just\s+planning\s+ahead|reading|"
     r"looking\s+at|checking|going\s+through)\W+)?(?:if(?!\s+anything)|suppose|supposing|what\s+if|in\s+case|assuming|"
-    r"let'?s\s+say|what\s+(?:happens|then)\s+if|(?:would|will|is)\s+it\s+be\s+(?:bad|serious|a\s+problem|worrying)\s+if|"
+    r"let'?s\s+(?:say|suppose)|let\s+us\s+(?:say|suppose)|what\s+(?:happens|then)\s+if|(?:would|will|is)\s+it\s+be\s+(?:bad|serious|a\s+problem|worrying)\s+if|"
     r"what\s+(?:should|do|would|can)\s+i\s+do\s+if|what\s+(?:would|does|will)\s+it\s+mean\s+if|"
     r"asking\s+(?:for|about)\s+(?:my|a|an|our)\s+\w+|"
     r"i\s+keep\s+(?:seeing|reading|hearing)|i\s+(?:read|saw|heard)\s+(?:that|somewhere|online)|what\s+counts\s+as|"
     r"(?:he|she|they)\s+(?:reckons?|thinks|claims|swears)\b|(?:he|she)\s+(?:says|said)\s+(?:his|her|he|she)\b|"
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:brother|sister|mum|mom|dad|father|mother|wife|husband|partner|friend|son|"
-    r"daughter|kid|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r|student|pupil|twin|coach|athlete|"
+    r"daughter|kid|teen\w*|child|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r|student|pupil|twin|coach|athlete|"
     r"runner|player|teammate|cousin|aunt|uncle|gran\w*|grandad|grandpa|nan|housemate|flatmate|trainee)(?:-in-law)?(?:'s)?\s+(?:says|said|has|had|is|was|"
     r"knee|leg|pain|notes|diary|chart|records?|log)|(?:an?\s+|one\s+)?(?:client|patient|friend|colleague|neighbou?r)s?\s+of\s+(?:mine|ours)|"
     r"(?:the\s+)?(?:pt|patient|client)\s+(?:reports|states|describes|complains)|"
@@ -241,10 +239,11 @@ def _dated_span(text: str) -> float | None:
 
 
 def _month_span(text: str) -> float | None:
-    """Days from the first to the last of three or more dates in one month ("1 Mar ... 11 Mar")."""
-    found = [((m.group("m1") or m.group("m2"))[:3].lower(), int(m.group("a") or m.group("b")))
-             for m in _MONTH_DATE.finditer(text)]
-    if len(found) < 3 or len({month for month, _ in found}) != 1:
+    """Days from the first to the last of three or more dates in one month, or two with the last told as now."""
+    dates = list(_MONTH_DATE.finditer(text))
+    found = [((m.group("m1") or m.group("m2"))[:3].lower(), int(m.group("a") or m.group("b"))) for m in dates]
+    least = 2 if dates and re.search(r"\b(?:now|today)\W+(?:(?:it'?s|is)\W+)?$", text[:dates[-1].start()], re.I) else 3
+    if len(found) < least or len({month for month, _ in found}) != 1:  # "on 1 March ... It's now 11 March"
         return None
     span = found[-1][1] - found[0][1]
     return float(span) if 0 < span <= 30 else None
