@@ -17,7 +17,7 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|aunt|auntie|uncle|cousin|kid|child|"
            r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|student|pupil|"
-           r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady|bloke|guy|woman|man|"
+           r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man|"
            r"girl|boy|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
            r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
            r"bestie|bff|sis|bro|da|eldest|youngest|oldest|pug|dh|dw|ds|\d{1,2}\s*yo|regular(?=\s+(?:at|from|in|who)\b))")
