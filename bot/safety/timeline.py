@@ -72,6 +72,7 @@ _ORDINAL_DATE = re.compile(
     r"(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)(?!\s+month)))", re.I)
 # "1 Mar 6/10 ... 11 Mar 6/10", "March 3rd ... March 12th": dates of one month in a diary
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_NOW_BEFORE = re.compile(r"\b(?:now|today)\W+(?:(?:it'?s|is)\W+)?$", re.I)  # "... It's now 11 March"
 _MONTH_DATE = re.compile(rf"\b(?:(?P<a>[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTHS})(?![a-z])|"
                          rf"(?P<m2>{_MONTHS})\s+(?P<b>[12]?\d|3[01])(?:st|nd|rd|th)?\b)", re.I)
 # "Mon 6/10 ... Wed 6/10 ... Sat 7/10 ... following Tue 6/10": a weekday diary over more than a week
@@ -242,7 +243,7 @@ def _month_span(text: str) -> float | None:
     """Days from the first to the last of three or more dates in one month, or two with the last told as now."""
     dates = list(_MONTH_DATE.finditer(text))
     found = [((m.group("m1") or m.group("m2"))[:3].lower(), int(m.group("a") or m.group("b"))) for m in dates]
-    least = 2 if dates and re.search(r"\b(?:now|today)\W+(?:(?:it'?s|is)\W+)?$", text[:dates[-1].start()], re.I) else 3
+    least = 2 if dates and _NOW_BEFORE.search(text, 0, dates[-1].start()) else 3
     if len(found) < least or len({month for month, _ in found}) != 1:  # "on 1 March ... It's now 11 March"
         return None
     span = found[-1][1] - found[0][1]
