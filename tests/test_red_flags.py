@@ -114,6 +114,26 @@ def test_finding_keeps_its_own_negation(rules, text, flag):
 
 
 @pytest.mark.parametrize(("text", "flag"), [
+    ("both legs are not numb", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("both legs are not numb", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+    ("both of my legs aren't numb or weak, only the knee hurts", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("my calf is not swollen or red, just sore behind the knee", RedFlag.CALF_CLOT_SIGNS),
+])
+def test_a_denial_inside_the_finding_is_silent(rules, text, flag):
+    """The "not" sits between the body part and its state, inside the cue's match."""
+    assert _decision(rules, text, flag) is None
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("both legs are not working properly since the stretch", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+    ("I am not able to put weight on it", RedFlag.CANNOT_BEAR_WEIGHT),
+    ("both legs are numb", RedFlag.CAUDA_EQUINA_SIGNS),
+])
+def test_a_verbs_own_negation_inside_the_finding_still_counts(rules, text, flag):
+    assert _decision(rules, text, flag) is Decision.RECORD
+
+
+@pytest.mark.parametrize(("text", "flag"), [
     ("cant stand on it since the stretch, knee went snap", RedFlag.SUDDEN_SEVERE_PAIN),
     ("I think my knee gave way", RedFlag.KNEE_INSTABILITY),
     ("sort of wobbly", RedFlag.KNEE_INSTABILITY),

@@ -23,6 +23,7 @@ from bot.safety import ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import NEGATED_BEFORE, Assessment, ContextRules, Modifier
 from bot.safety.glossary import Glossary, packaged
+from bot.safety.inside import denied_inside
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, other_subject, segment
 from bot.safety.sentences import sentence_at, sentences
@@ -272,6 +273,8 @@ class RuleSet:
     def _decide(self, norm: str, m: re.Match[str], core: tuple[int, int], cue: _Cue, compiled: _Compiled,
                 cleared: bool | None = None) -> tuple[Decision | None, frozenset[Modifier]]:
         seg = segment(norm, core)
+        if denied_inside(norm, core):  # "both legs are not numb": the "not" is inside the match
+            return None, frozenset({Modifier.NEGATED})
         if compiled.not_about is not None or compiled.elsewhere is not None:
             clause = comma_clause(norm, core, self.context.clause(norm, core))
             if (compiled.not_about is not None and ruletext.names_other(compiled.not_about, norm, clause)
