@@ -25,6 +25,11 @@ RULES = RuleSet.load()
     ("lydka spuchnieta, czerwona, ciepla, boli. after stretching on sunday", RedFlag.CALF_CLOT_SIGNS),
     ("nie ma gorączki, nie jest czerwone, ale nie mogę stanąć na nodze since stretching",
      RedFlag.CANNOT_BEAR_WEIGHT),
+    ("list mi je natekao, vruć je i crven, boli", RedFlag.CALF_CLOT_SIGNS),  # Croatian
+    ("ratsupaikka-alueen puutuminen alkoi eilen venyttelyn jälkeen", RedFlag.CAUDA_EQUINA_SIGNS),  # Finnish
+    ("nenju vali, moochu vaanguthu summa irukkumbothe", RedFlag.CHEST_PAIN_OR_BREATHLESS),  # Tamil
+    ("knät är svullet och varmt och jag har feber", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Swedish
+    ("kolino nabriaklo i ne mozhu stupyty na nohu", RedFlag.CANNOT_BEAR_WEIGHT),  # Ukrainian
 ])
 def test_a_sign_told_in_another_language_is_recorded(message, flag):
     assert flag in RULES.scan(message).recorded
