@@ -118,9 +118,18 @@ def test_finding_keeps_its_own_negation(rules, text, flag):
     ("both legs are not numb", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
     ("both of my legs aren't numb or weak, only the knee hurts", RedFlag.CAUDA_EQUINA_SIGNS),
     ("my calf is not swollen or red, just sore behind the knee", RedFlag.CALF_CLOT_SIGNS),
+    ("both legs are fine, no tingling, no weakness, only the right knee aches", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
 ])
 def test_a_denial_inside_the_finding_is_silent(rules, text, flag):
     """The "not" sits between the body part and its state, inside the cue's match."""
+    assert _decision(rules, text, flag) is None
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("Patient reports a warm swollen calf after a long flight; should she stretch?", RedFlag.CALF_CLOT_SIGNS),
+    ("one of our calves on the farm has a swollen hot leg, the vet is coming", RedFlag.CALF_CLOT_SIGNS),
+])
+def test_a_patient_or_an_animal_is_someone_else(rules, text, flag):
     assert _decision(rules, text, flag) is None
 
 
@@ -500,6 +509,12 @@ def test_not_this_persons_sign_now(rules, text, flag):
     ("does my knee giving way on the stairs mean a tear? it's fine otherwise", RedFlag.KNEE_INSTABILITY),
     # a general question followed by words of the person's own that deny nothing stays theirs
     ("Can chest pain come from stretching? Never had this before and it's scary", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    # both legs numb or weak is the leg's sign as well as the emergency's; a week told without a number
+    ("my legs, both of them, went weak and heavy after the stretching class", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+    ("wk of gentle stretches, still same pain, nothing changed", RedFlag.PERSISTENT_PAIN),
+    # a comparison with before is not history; a picture of the chest
+    ("can't hold my wee in like I used to since the stretching", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("it felt like someone was standing on my chest and I'm still short of breath", RedFlag.CHEST_PAIN_OR_BREATHLESS),
 ])
 def test_told_plainly_enough_to_record(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.RECORD

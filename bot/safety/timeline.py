@@ -84,7 +84,7 @@ _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|a
                   r"a\s+good\s+|going\s+on\s+|coming\s+up\s+(?:to\s+)?|the\s+best\s+part\s+of\s+)?$", re.I)
 # "two weeks with the gentler stretches", "ten days of the bent-knee version": the routine's time
 _GLUED = re.compile(r"\s*(?:of|with|on|using|doing|into|in)\s+(?:the\s+|my\s+|these\s+|this\s+|a\s+)?", re.I)
-_FORTNIGHT = re.compile(r"(?<![a-z0-9]\s)(?<![a-z0-9])fortnight\b", re.I)
+_FORTNIGHT = re.compile(r"(?<!\w\s)(?<!\w)(?:fortnight|(?P<wk>week|wk)(?=\s+(?:and\s+a\s+bit\s+)?of\b))\b", re.I)
 _ASKING = re.compile(r"\W*(?:when|will|how|does|do|should|would|is|can|could|what)\b", re.I)
 _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|it\s+is)(?:\s+the)?\s*$", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
@@ -304,8 +304,8 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
         if m.group("less"):
             days -= 1
         found.append((m.start(), m.end(), days))
-    for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine"
-        found.append((m.start(), m.end(), 14.0))
+    for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine", "wk of gentle stretches"
+        found.append((m.start(), m.end(), 7.0 if m.group("wk") else 14.0))
     for m in _DAY_N.finditer(text, lo, hi):
         found.append((m.start(), m.end(), float(_NUMBERS.get(m.group("n").lower()) or m.group("n"))))
     for m in _NTH_DAY.finditer(text, lo, hi):
