@@ -30,6 +30,12 @@ RULES = RuleSet.load()
     ("nenju vali, moochu vaanguthu summa irukkumbothe", RedFlag.CHEST_PAIN_OR_BREATHLESS),  # Tamil
     ("knät är svullet och varmt och jag har feber", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Swedish
     ("kolino nabriaklo i ne mozhu stupyty na nohu", RedFlag.CANNOT_BEAR_WEIGHT),  # Ukrainian
+    # in the language's own script
+    ("С утра онемение в промежности, и не могу помочиться", RedFlag.CAUDA_EQUINA_SIGNS),  # Russian
+    ("Литка набрякла, гаряча і червона, болить", RedFlag.CALF_CLOT_SIGNS),  # Ukrainian
+    ("Το γόνατο πρήστηκε και είναι ζεστό και έχω πυρετό", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Greek
+    ("زانوم ورم کرده و داغه و تب دارم", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Persian
+    ("ركبتي منتفخة وسخنة وعندي حرارة", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Arabic, "and" written onto the word
 ])
 def test_a_sign_told_in_another_language_is_recorded(message, flag):
     assert flag in RULES.scan(message).recorded
@@ -41,6 +47,7 @@ def test_a_sign_told_in_another_language_is_recorded(message, flag):
     "Pas de gonflement, pas de fièvre. Sorry, I mean no swelling and no fever. Only a pulling behind the knee.",
     "ma femme a le genou gonflé et chaud, sorry my english, my wife knee is swollen and hot. for me nothing",
     "agar ghutna garam aur laal ho jaye toh kya karu?",
+    "Колено не болит, не опухло, температуры нет",
 ])
 def test_denied_or_someone_elses_in_another_language_records_nothing(message):
     assert RULES.scan(message).recorded == []

@@ -54,7 +54,13 @@ class Glossary:
     def __init__(self, terms: dict[str, str], joiners: dict[str, str], sha256: str = "") -> None:
         self.sha256 = sha256  # of the file it was loaded from, part of the rule set's version
         self.english = {_key(k): v for k, v in joiners.items()} | {_key(k): v for k, v in terms.items()}
-        self.terms = frozenset(_key(k) for k in terms)
+        terms_keys = {_key(k) for k in terms}
+        for k, v in list(self.english.items()):  # Arabic writes "and" onto the next word: "وحارة" is "and hot"
+            if _ARABIC_LETTER.match(k) and _AND + k not in self.english:
+                self.english[_AND + k] = f"and {v}"
+                if k in terms_keys:
+                    terms_keys.add(_AND + k)
+        self.terms = frozenset(terms_keys)
         # Looked up word by word, not with one pattern: thousands of keys compile slowly and match slowly.
         self._forms = {form: k for k in self.english for form in _spellings(k)}
         self._reach: dict[str, int] = {}  # a first word -> the most words of a key spelled starting with it
@@ -126,6 +132,8 @@ class Glossary:
         return out
 
 
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+_AND = "\u0648"  # Arabic "wa", and
 _WORD = re.compile(r"\w+(?:'\w+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
 _SEP = re.compile(r"[\s-]+")  # what stands between the words of a key
 
