@@ -14,7 +14,7 @@ _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|
 _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
            r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|"
            r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
-           r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|aunt|auntie|uncle|cousin|kid|child|"
+           r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|mummy|mommy|mumma|daddy|aunt|auntie|uncle|cousin|kid|child|"
            r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|(?<=\bthe\s)mare|(?<=\bmy\s)mare|(?<=\bour\s)mare|pony|gelding|foal|heifer|(?<=\bour\s)calf|(?<=\bour\s)calves|student|pupil|crew|crewmate|"
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man|"
