@@ -27,11 +27,15 @@ _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "ß": "s", "đ": "d", "�
 
 def fold(text: str) -> str:
     """Lower case without accents, one character for one ("Łydka spuchnięta" -> "lydka spuchnieta")."""
-    out = []
-    for ch in text.translate(_FOLD):
-        base = unicodedata.normalize("NFKD", ch)[:1] if ord(ch) > 127 else ch
-        out.append(base.lower() if len(base.lower()) == 1 else ch)
-    return "".join(out)
+    if text.isascii():  # the same, faster: nothing to strip or map
+        return text.lower()
+    return "".join(_fold_char(ch) for ch in text.translate(_FOLD))
+
+
+@functools.cache
+def _fold_char(ch: str) -> str:
+    base = unicodedata.normalize("NFKD", ch)[:1] if ord(ch) > 127 else ch
+    return base.lower() if len(base.lower()) == 1 else ch
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,9 @@ class Glossary:
 
     def __init__(self, terms: dict[str, str], joiners: dict[str, str], sha256: str = "") -> None:
         self.sha256 = sha256  # of the file it was loaded from, part of the rule set's version
-        self.english = {_key(k): v for k, v in joiners.items()} | {_key(k): v for k, v in terms.items()}
-        terms_keys = {_key(k) for k in terms}
+        folded = {k: _key(k) for k in terms}
+        self.english = {_key(k): v for k, v in joiners.items()} | {folded[k]: v for k, v in terms.items()}
+        terms_keys = set(folded.values())
         for k, v in list(self.english.items()):  # Arabic writes "and" onto the next word: "وحارة" is "and hot"
             if _ARABIC_LETTER.match(k) and _AND + k not in self.english:
                 self.english[_AND + k] = f"and {v}"
