@@ -29,7 +29,7 @@ _OTHER_SUBJECT = re.compile(
     rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|(?:\A|(?<=[.!?:\n]\s))"
-    rf"(?:patient|client|pt)(?=\s*(?:\(|,|reports|says|has|complains|presents|describes|states|c/o)\b)"
+    rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:reports|says|has|complains|presents|describes|states|c/o)\b))"
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
