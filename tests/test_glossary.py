@@ -109,3 +109,46 @@ def test_separate_english_words_are_never_run_together_into_one_key(message):
     g = Glossary.load()
     assert {"doi", "instable", "torace"} <= set(g.english)  # the one-word keys these would spell if run together
     assert g.read(message) is None
+
+
+SCRIPTS = Glossary(
+    {"膝盖": "knee", "肿": "swollen", "腿软": "my legs feel weak", "무릎": "knee", "안 아파": "doesn't hurt",
+     "ברך": "knee", "נפוחה": "swollen", "घुटना": "knee", "सूजा": "swollen", "เข่า": "knee", "บวม": "swollen",
+     "ひざ": "knee", "はれた": "swelled", "ركبة": "knee"},
+    {"我的": "my", "了": "", "है": "is", "มาก": "very"})
+
+
+@pytest.mark.parametrize(("message", "english"), [
+    ("我的膝盖肿了。腿软", "my knee swollen . my legs feel weak"),  # no spaces: found wherever a key starts
+    ("เข่าบวมมาก", "knee swollen very"),
+    ("ひざがはれた", "knee が swelled"),  # kana keep their voicing marks: "が" is not "か"
+    ("무릎이 안아파요", "knee 이 doesn't hurt 요"),  # a particle joined on; a key's space may be left out
+    ("무릎이 안 아파요", "knee 이 doesn't hurt 요"),
+    ("मेरा घुटना सूजा है", "मेरा knee swollen is"),  # Devanagari vowel signs belong to the word
+    ("הבֶּרֶךְ ונפוחה", "הבֶּרֶךְ and swollen"),  # Hebrew points are left out; "ו" written onto the word is "and"
+    ("الرُّكْبَة ركبة", "الرُّكْبَة knee"),  # Arabic harakat too
+])
+def test_scripts_without_spaces_points_and_vowel_signs_are_read(message, english):
+    glossed = SCRIPTS.read(message)
+    assert glossed is not None and " ".join(glossed.text.split()) == english
+    assert glossed.back((0, len(glossed.text))) == (0, len(message))
+
+
+def test_a_key_in_a_script_without_spaces_does_not_match_across_a_space_it_lacks():
+    g = Glossary({"무릎": "knee", "다리": "leg"}, {})
+    assert g.read("무 릎") is None and g.read("했다 리본") is None
+    assert g.read("다리가 무릎") is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["膝盖", "肿", "了", "我的", "무릎", "이", " ", "ברך", "ו", "\u05b0", "घुटना", "ि",
+                                 "เข่า", "า", "。", "knee", "x", "\u200c"]), max_size=30).map("".join))
+def test_every_position_of_a_message_in_other_scripts_maps_back_into_the_original(text):
+    glossed = SCRIPTS.read(text)
+    if glossed is None:
+        return
+    assert len(glossed.starts) == len(glossed.ends) == len(glossed.text) + 1
+    for lo in range(len(glossed.text) + 1):
+        a, b = glossed.back((lo, len(glossed.text)))
+        assert 0 <= a <= b <= len(text)
+    assert glossed.back((0, len(glossed.text))) == (0, len(text))

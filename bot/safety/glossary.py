@@ -5,7 +5,9 @@ kneebot reads and replies in English, but a person may tell a red flag partly or
 (data/glossary.yaml) holds, for several languages, body-part and symptom words and set phrases with their
 English. A message that uses at least one of them is read with each replaced by its English, its joining
 words ("y", "aur", "mein") too, and every span found in that reading is mapped back onto the person's own
-words. A message without one is read exactly as written. Matching ignores case and accents ("esta", "está").
+words. A message without one is read exactly as written. Matching ignores case and accents ("esta", "está"),
+and Hebrew and Arabic vowel points. Chinese, Japanese and Thai (no spaces between words) and Korean
+(particles joined on) are read character by character, so a key is found wherever it starts ("我的膝盖肿了").
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ def fold(text: str) -> str:
 
 @functools.cache
 def _fold_char(ch: str) -> str:
+    if "\u3040" <= ch <= "\u30ff" or "\uac00" <= ch <= "\ud7a3":  # kana and Hangul: their parts are not accents
+        return ch
     base = unicodedata.normalize("NFKD", ch)[:1] if ord(ch) > 127 else ch
     return base.lower() if len(base.lower()) == 1 else ch
 
@@ -65,9 +69,20 @@ class Glossary:
                 self.english[_AND + k] = f"and {v}"
                 if k in terms_keys:
                     terms_keys.add(_AND + k)
+        for k in list(self.english):  # and Hebrew: "ונפוחה" is "and swollen"
+            if _HEBREW_LETTER.match(k) and _VAV + k not in self.english:
+                self.english[_VAV + k] = f"and {self.english[k]}"
+                if k in terms_keys:
+                    terms_keys.add(_VAV + k)
         self.terms = frozenset(terms_keys)
         # Looked up word by word, not with one pattern: thousands of keys compile slowly and match slowly.
-        self._forms = {form: k for k in self.english for form in _spellings(k)}
+        self._forms: dict[tuple[str, ...], str] = {}
+        self._spaced: dict[tuple[str, ...], tuple[bool, ...]] = {}  # before which words a space may stand
+        for k in self.english:
+            for form, spaced in _spellings(k):
+                self._forms.setdefault(form, k)
+                was = self._spaced.get(form, spaced)
+                self._spaced[form] = tuple(a or b for a, b in zip(was, spaced, strict=True))
         self._reach: dict[str, int] = {}  # a first word -> the most words of a key spelled starting with it
         for form in self._forms:
             self._reach[form[0]] = max(self._reach.get(form[0], 1), len(form))
@@ -101,17 +116,20 @@ class Glossary:
         ends: list[int] = [0]
         at = 0
         for (lo, hi), key in found:
-            parts.append(text[at:lo])
+            parts.append(text[at:lo].translate(_PUNCT))
             starts.extend(range(at, lo))
             ends.extend(range(at + 1, lo + 1))
             english = self.english[key]
+            if english and _UNSPACED.search(key):  # set apart from the characters around it
+                english = ("" if not parts[-1] or parts[-1][-1].isspace() else " ") + english
+                english += "" if hi >= len(text) or text[hi].isspace() else " "
             parts.append(english)
             starts.extend([lo] * len(english))
             ends.extend([hi] * len(english))
             if not english:  # a dropped word ("po") belongs to what ends just before it
                 ends[-1] = hi
             at = hi
-        parts.append(text[at:])
+        parts.append(text[at:].translate(_PUNCT))
         starts.extend(range(at, len(text) + 1))
         if found and not found[0][0][0] and not self.english[found[0][1]]:
             starts[0] = 0  # a dropped word the text starts with belongs to what follows it ("po-rodilla")
@@ -121,39 +139,74 @@ class Glossary:
     def _found(self, folded: str) -> list[tuple[tuple[int, int], str]]:
         """(span, key) of the keys in a folded text, left to right, the longest where several start at a word."""
         words = list(_WORD.finditer(folded))
+        tokens = [w.group().translate(_UNMARK) for w in words]
         out: list[tuple[tuple[int, int], str]] = []
         i = 0
         while i < len(words):
-            for n in range(min(self._reach.get(words[i].group(), 1), len(words) - i), 0, -1):
-                run = words[i:i + n]
-                if all(_SEP.fullmatch(folded, a.end(), b.start()) for a, b in zip(run, run[1:], strict=False)):
-                    key = self._forms.get(tuple(w.group() for w in run))
-                    if key is not None:
-                        out.append(((run[0].start(), run[-1].end()), key))
-                        i += n
-                        break
+            for n in range(min(self._reach.get(tokens[i], 1), len(words) - i), 0, -1):
+                form = tuple(tokens[i:i + n])
+                key = self._forms.get(form)
+                if key is not None and _stands(folded, words[i:i + n], self._spaced[form]):
+                    out.append(((words[i].start(), words[i + n - 1].end()), key))
+                    i += n
+                    break
             else:
                 i += 1
         return out
 
 
+def _stands(folded: str, run: list[re.Match[str]], spaced: tuple[bool, ...]) -> bool:
+    """Whether the words of `run` stand as a key spells them: apart (by spaces or a hyphen) where it has a
+    break, touching only where it runs characters of a script without spaces together."""
+    for j in range(1, len(run)):
+        a, b = run[j - 1], run[j]
+        if a.end() == b.start():
+            if not (_UNSPACED.match(a.group()) or _UNSPACED.match(b.group())):
+                return False
+        elif not spaced[j] or not _SEP.fullmatch(folded, a.end(), b.start()):
+            return False
+    return True
+
+
 _ARABIC_LETTER = re.compile("[\u0621-\u064a]")
 _AND = "\u0648"  # Arabic "wa", and
-_WORD = re.compile(r"\w+(?:'\w+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
+_HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
+_VAV = "\u05d5"  # Hebrew "ve", and
+# Thai, kana and CJK ideographs (written without spaces) and Hangul (with particles joined on): each
+# character is a word of its own, so a key is looked for wherever it starts.
+_CHARS = "\u0e00-\u0e7f\u3005\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+_UNSPACED = re.compile(f"[{_CHARS}]")
+# Hebrew points, Arabic harakat and tatweel, zero-width (non-)joiners: written or not, part of a word,
+# left out when it is looked up.
+_POINTS = "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u0610-\u061a\u0640\u064b-\u065f\u0670\u200c\u200d"
+_UNMARK = {c: None for c in range(0x591, 0x200E) if re.fullmatch(f"[{_POINTS}]", chr(c))}
+_LETTER = f"(?:[^\\W{_CHARS}]|[\u0900-\u0dff{_POINTS}])"  # with the vowel signs of the Indic scripts
+_WORD = re.compile(f"[{_CHARS}]|{_LETTER}+(?:'{_LETTER}+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
 _SEP = re.compile(r"[\s-]+")  # what stands between the words of a key
+_PUNCT = str.maketrans("。、，！？：；（）｡।؟،", ".,,!?:;()..?,")  # one character for one: read as English punctuation
 
 
-def _spellings(key: str) -> set[tuple[str, ...]]:
-    """The words a key may be written as: its words apart, and each hyphenated word with its hyphen as a
-    break or left out ("maka-ihi": "maka-ihi", "maka ihi", "makaihi"), never two of its words run together."""
-    forms: set[tuple[str, ...]] = {()}
-    for word in key.split():
-        parts = word.split("-")
-        spelled: set[tuple[str, ...]] = {(parts[0],)}
-        for part in parts[1:]:
-            spelled = {w + (part,) for w in spelled} | {(*w[:-1], w[-1] + part) for w in spelled}
-        forms = {f + w for f in forms for w in spelled}
-    return {f for f in forms if all(f)}
+_Form = tuple[tuple[str, ...], tuple[bool, ...]]
+
+
+def _spellings(key: str) -> set[_Form]:
+    """The words a key may be written as, each with whether a break may stand before it: its words apart,
+    and each hyphenated word with its hyphen as a break or left out ("maka-ihi": "maka-ihi", "maka ihi",
+    "makaihi"), never two of its words run together; in a script without spaces, its characters."""
+    forms: set[_Form] = {((), ())}
+    for word in key.translate(_UNMARK).split():
+        spelled: set[_Form]
+        if _UNSPACED.search(word):
+            chars = tuple(_WORD.findall(word))
+            spelled = {(chars, (True,) + (False,) * (len(chars) - 1))}
+        else:
+            parts = word.split("-")
+            spelled = {((parts[0],), (True,))}
+            for part in parts[1:]:
+                spelled = ({(w + (part,), s + (True,)) for w, s in spelled}
+                           | {((*w[:-1], w[-1] + part), s) for w, s in spelled})
+        forms = {(f + w, fs + s) for f, fs in forms for w, s in spelled}
+    return {(f, s) for f, s in forms if f and all(f)}
 
 
 def _key(word: str) -> str:
