@@ -63,6 +63,10 @@ class Glossary:
         self.sha256 = sha256  # of the file it was loaded from, part of the rule set's version
         folded = {k: _key(k) for k in terms}
         self.english = {_key(k): v for k, v in joiners.items()} | {folded[k]: v for k, v in terms.items()}
+        # "<not": a negation that follows what it denies (Japanese "腫れてない", Korean "붓지 않아요", Bengali
+        # "ফোলা নেই"), read before the sign it follows, as English puts it
+        self.before = frozenset(k for k, v in self.english.items() if v.startswith("<"))
+        self.english = {k: v.removeprefix("<") for k, v in self.english.items()}
         terms_keys = set(folded.values())
         for k, v in list(self.english.items()):  # Arabic writes "and" onto the next word: "وحارة" is "and hot"
             if _ARABIC_LETTER.match(k) and _AND + k not in self.english:
@@ -111,48 +115,78 @@ class Glossary:
         found = self._found(fold(text).replace("\u2019", "'"))
         if not any(key in self.terms for _, key in found):
             return None
-        parts: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = [0]
+        pieces: list[tuple[str, list[int], list[int]]] = []  # English or the person's own, with where from
+        last_term = -1  # the piece of the last term in this clause, before which a following "<not" goes
         at = 0
         for (lo, hi), key in found:
-            parts.append(text[at:lo].translate(_PUNCT))
-            starts.extend(range(at, lo))
-            ends.extend(range(at + 1, lo + 1))
+            between = text[at:lo].translate(_PUNCT)
+            pieces.append((between, list(range(at, lo)), list(range(at + 1, lo + 1))))
+            if _CLAUSE_END.search(between):
+                last_term = -1
             english = self.english[key]
             if english and _UNSPACED.search(key):  # set apart from the characters around it
-                english = ("" if not parts[-1] or parts[-1][-1].isspace() else " ") + english
+                english = ("" if not between or between[-1].isspace() else " ") + english
                 english += "" if hi >= len(text) or text[hi].isspace() else " "
-            parts.append(english)
-            starts.extend([lo] * len(english))
-            ends.extend([hi] * len(english))
-            if not english:  # a dropped word ("po") belongs to what ends just before it
-                ends[-1] = hi
+            if key in self.before and last_term >= 0:  # told after the sign it denies: put before it
+                word, start = f" {english.strip()} ", pieces[last_term][1][0]
+                pieces.insert(last_term, (word, [start] * len(word), [start] * len(word)))
+                _reach_to(pieces, hi)  # the person's own words of it belong to what ends just before it
+                last_term += 1
+            else:
+                pieces.append((english, [lo] * len(english), [hi] * len(english)))
+                if not english:  # a dropped word ("po") belongs to what ends just before it
+                    _reach_to(pieces, hi)
+                if key in self.terms:
+                    last_term = len(pieces) - 1
             at = hi
-        parts.append(text[at:].translate(_PUNCT))
-        starts.extend(range(at, len(text) + 1))
+        pieces.append((text[at:].translate(_PUNCT), list(range(at, len(text) + 1)), list(range(at + 1, len(text) + 1))))
+        starts = [i for _, s, _ in pieces for i in s]
+        ends = [0] + [i for _, _, e in pieces for i in e]
         if found and not found[0][0][0] and not self.english[found[0][1]]:
             starts[0] = 0  # a dropped word the text starts with belongs to what follows it ("po-rodilla")
-        ends.extend(range(at + 1, len(text) + 1))
-        return Glossed("".join(parts), tuple(starts), tuple(ends))
+        return Glossed("".join(p for p, _, _ in pieces), tuple(starts), tuple(ends))
 
     def _found(self, folded: str) -> list[tuple[tuple[int, int], str]]:
-        """(span, key) of the keys in a folded text, left to right, the longest where several start at a word."""
+        """(span, key) of the keys in a folded text, left to right: the longest where several start at a word.
+        In a script without spaces, of the ways to read it as keys and other characters, the one whose keys
+        cover the most characters: "腫れもしびれも" is "腫れ", "も", "しびれ", "も", not "腫れ", "もし", ..."""
         words = list(_WORD.finditer(folded))
         tokens = [w.group().translate(_UNMARK) for w in words]
+        n = len(words)
+        whole = not _UNSPACED.search(folded)  # words apart: the longest key at each word, left to right
+        best: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # from word i on: (characters covered, -keys)
+        take: list[tuple[int, str] | None] = [None] * (n + 1)  # the key read at word i, and its words
+        for i in range(n - 1, -1, -1):
+            best[i] = best[i + 1]
+            for m in range(min(self._reach.get(tokens[i], 1), n - i), 0, -1):
+                form = tuple(tokens[i:i + m])
+                key = self._forms.get(form)
+                if key is None or not _stands(folded, words[i:i + m], self._spaced[form]):
+                    continue
+                rest = best[i + m]
+                score = (rest[0] + words[i + m - 1].end() - words[i].start(), rest[1] - 1)
+                if take[i] is None and (whole or score >= best[i]) or score > best[i]:
+                    best[i], take[i] = score, (m, key)
+                if whole:
+                    break
         out: list[tuple[tuple[int, int], str]] = []
         i = 0
-        while i < len(words):
-            for n in range(min(self._reach.get(tokens[i], 1), len(words) - i), 0, -1):
-                form = tuple(tokens[i:i + n])
-                key = self._forms.get(form)
-                if key is not None and _stands(folded, words[i:i + n], self._spaced[form]):
-                    out.append(((words[i].start(), words[i + n - 1].end()), key))
-                    i += n
-                    break
-            else:
+        while i < n:
+            if (step := take[i]) is None:
                 i += 1
+                continue
+            m, key = step
+            out.append(((words[i].start(), words[i + m - 1].end()), key))
+            i += m
         return out
+
+
+def _reach_to(pieces: list[tuple[str, list[int], list[int]]], end: int) -> None:
+    """Let the last character read so far end at `end` of the original."""
+    for _, _, ends in reversed(pieces):
+        if ends:
+            ends[-1] = end
+            return
 
 
 def _stands(folded: str, run: list[re.Match[str]], spaced: tuple[bool, ...]) -> bool:
@@ -183,6 +217,7 @@ _UNMARK = {c: None for c in range(0x591, 0x200E) if re.fullmatch(f"[{_POINTS}]",
 _LETTER = f"(?:[^\\W{_CHARS}]|[\u0900-\u0dff{_POINTS}])"  # with the vowel signs of the Indic scripts
 _WORD = re.compile(f"[{_CHARS}]|{_LETTER}+(?:'{_LETTER}+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
 _SEP = re.compile(r"[\s-]+")  # what stands between the words of a key
+_CLAUSE_END = re.compile(r"[.!?;,\n]")
 _PUNCT = str.maketrans("。、，！？：；（）｡।؟،", ".,,!?:;()..?,")  # one character for one: read as English punctuation
 
 
