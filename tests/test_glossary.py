@@ -36,6 +36,16 @@ RULES = RuleSet.load()
     ("Το γόνατο πρήστηκε και είναι ζεστό και έχω πυρετό", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Greek
     ("زانوم ورم کرده و داغه و تب دارم", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Persian
     ("ركبتي منتفخة وسخنة وعندي حرارة", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Arabic, "and" written onto the word
+    # scripts written without spaces, Hangul, Hebrew, Devanagari, Bengali, Tamil
+    ("拉筋之后两条腿都麻了，而且尿不出来", RedFlag.CAUDA_EQUINA_SIGNS),  # Mandarin
+    ("膝頭哥腫咗好多，又熱又紅，仲有發燒", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Cantonese
+    ("自転車のサドルに当たる部分がしびれて、トイレに行きたい感じがわかりません。", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("가슴이 답답하고 숨이 차요", RedFlag.CHEST_PAIN_OR_BREATHLESS),  # Korean
+    ("เข่าบวมเร็วมาก แดงและร้อน มีไข้ด้วย", RedFlag.HOT_SWOLLEN_KNEE_FEVER),  # Thai
+    ("אין לי חום, אבל הברך ננעלת וכואבת כל פעם שאני מיישר אותה.", RedFlag.LOCKING_OR_CLICKING),  # Hebrew
+    ("मेरे दोनों पैर सुन्न हैं और पेशाब नहीं हो रहा", RedFlag.CAUDA_EQUINA_SIGNS),  # Hindi
+    ("হাঁটুটা হঠাৎ হঠাৎ ভেঙে পড়ে, মনে হয় পড়ে যাব।", RedFlag.KNEE_INSTABILITY),  # Bengali
+    ("நெஞ்சு வலிக்குது, மூச்சு விட கஷ்டமா இருக்கு.", RedFlag.CHEST_PAIN_OR_BREATHLESS),  # Tamil
 ])
 def test_a_sign_told_in_another_language_is_recorded(message, flag):
     assert flag in RULES.scan(message).recorded
@@ -48,6 +58,10 @@ def test_a_sign_told_in_another_language_is_recorded(message, flag):
     "ma femme a le genou gonflé et chaud, sorry my english, my wife knee is swollen and hot. for me nothing",
     "agar ghutna garam aur laal ho jaye toh kya karu?",
     "Колено не болит, не опухло, температуры нет",
+    "我的膝盖没有肿，也不红", "我妈妈的膝盖肿了", "엄마 무릎이 부었어요", "אמא שלי יש לה ברך נפוחה וחמה",
+    "膝は腫れていない", "腫れもしびれもなく、膝が抜ける感じもありません。",  # a negation told after the sign
+    "붓지도 않고 저리지도 않고 걸을 때도 괜찮아요.", "হাঁটু ফোলা নেই, জ্বর নেই",
+    "十年前我膝盖有过积液，很快就肿了，但早就好了。",  # long ago, and better
 ])
 def test_denied_or_someone_elses_in_another_language_records_nothing(message):
     assert RULES.scan(message).recorded == []

@@ -518,3 +518,24 @@ def test_not_this_persons_sign_now(rules, text, flag):
 ])
 def test_told_plainly_enough_to_record(rules, text, flag):
     assert _decision(rules, text, flag) is Decision.RECORD
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("I've been stretching with my knee bent for well over a week and the pain is no better.", RedFlag.PERSISTENT_PAIN),
+    ("Been doing them by the book for ten days and the pain behind the knee's no better.", RedFlag.PERSISTENT_PAIN),
+    ("My waterworks have gone on strike. Stood there ten minutes and nothing.", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("straight after the stretch my knee blew right up", RedFlag.RAPID_SWELLING),
+    ("felt a sharp pain in my chest that took my breath away mid-stretch", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+])
+def test_modified_stretching_told_plainly_and_signs_told_as_pictures_are_recorded(rules, message, flag):
+    assert flag in rules.scan(message).recorded
+
+
+@pytest.mark.parametrize("message", [
+    "Mum's been doing the gentler stretches for two weeks, knee bent and everything, and it's no better.",
+    "I'm breathless from laughing at myself trying to touch my toes.",
+    "The view from the top of the hill where I stretch took my breath away this morning.",
+    "my mum's waterworks have gone on strike",
+])
+def test_someone_elses_and_the_words_in_other_senses_stay_silent(rules, message):
+    assert rules.scan(message).recorded == []
