@@ -151,7 +151,7 @@ class Glossary:
         In a script without spaces, of the ways to read it as keys and other characters, the one whose keys
         cover the most characters: "腫れもしびれも" is "腫れ", "も", "しびれ", "も", not "腫れ", "もし", ..."""
         words = list(_WORD.finditer(folded))
-        tokens = [w.group().translate(_UNMARK) for w in words]
+        tokens = [w.group() if w.group().isascii() else w.group().translate(_UNMARK) for w in words]
         n = len(words)
         whole = not _UNSPACED.search(folded)  # words apart: the longest key at each word, left to right
         best: list[tuple[int, int]] = [(0, 0)] * (n + 1)  # from word i on: (characters covered, -keys)
@@ -229,9 +229,9 @@ def _spellings(key: str) -> set[_Form]:
     and each hyphenated word with its hyphen as a break or left out ("maka-ihi": "maka-ihi", "maka ihi",
     "makaihi"), never two of its words run together; in a script without spaces, its characters."""
     forms: set[_Form] = {((), ())}
-    for word in key.translate(_UNMARK).split():
+    for word in (key if key.isascii() else key.translate(_UNMARK)).split():
         spelled: set[_Form]
-        if _UNSPACED.search(word):
+        if not word.isascii() and _UNSPACED.search(word):
             chars = tuple(_WORD.findall(word))
             spelled = {(chars, (True,) + (False,) * (len(chars) - 1))}
         else:
