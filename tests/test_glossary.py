@@ -128,8 +128,8 @@ def test_separate_english_words_are_never_run_together_into_one_key(message):
 SCRIPTS = Glossary(
     {"膝盖": "knee", "肿": "swollen", "腿软": "my legs feel weak", "무릎": "knee", "안 아파": "doesn't hurt",
      "ברך": "knee", "נפוחה": "swollen", "घुटना": "knee", "सूजा": "swollen", "เข่า": "knee", "บวม": "swollen",
-     "ひざ": "knee", "はれた": "swelled", "ركبة": "knee"},
-    {"我的": "my", "了": "", "है": "is", "มาก": "very"})
+     "ひざ": "knee", "はれた": "swelled", "ركبة": "knee", "腫れ": "swelling", "痛み": "pain"},
+    {"我的": "my", "了": "", "है": "is", "มาก": "very", "ない": "<not", "は": ""})
 
 
 @pytest.mark.parametrize(("message", "english"), [
@@ -148,6 +148,17 @@ def test_scripts_without_spaces_points_and_vowel_signs_are_read(message, english
     assert glossed.back((0, len(glossed.text))) == (0, len(message))
 
 
+@pytest.mark.parametrize(("message", "english"), [
+    ("ひざは腫れない", "knee not swelling"),  # "<not" told after the sign goes before it
+    ("ひざが腫れて、痛みはない", "knee が swelling て, not pain"),  # the last sign of its own clause only
+    ("ないひざ", "not knee"),  # no sign before it: where it stands
+])
+def test_a_negation_told_after_the_sign_is_read_before_it(message, english):
+    glossed = SCRIPTS.read(message)
+    assert glossed is not None and " ".join(glossed.text.split()) == english
+    assert glossed.back((0, len(glossed.text))) == (0, len(message))
+
+
 def test_a_key_in_a_script_without_spaces_does_not_match_across_a_space_it_lacks():
     g = Glossary({"무릎": "knee", "다리": "leg"}, {})
     assert g.read("무 릎") is None and g.read("했다 리본") is None
@@ -156,7 +167,8 @@ def test_a_key_in_a_script_without_spaces_does_not_match_across_a_space_it_lacks
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["膝盖", "肿", "了", "我的", "무릎", "이", " ", "ברך", "ו", "\u05b0", "घुटना", "ि",
-                                 "เข่า", "า", "。", "knee", "x", "\u200c"]), max_size=30).map("".join))
+                                 "เข่า", "า", "。", "knee", "x", "\u200c", "ない", "腫れ", "、", "は"]), max_size=30)
+       .map("".join))
 def test_every_position_of_a_message_in_other_scripts_maps_back_into_the_original(text):
     glossed = SCRIPTS.read(text)
     if glossed is None:

@@ -525,6 +525,7 @@ def test_told_plainly_enough_to_record(rules, text, flag):
     ("Been doing them by the book for ten days and the pain behind the knee's no better.", RedFlag.PERSISTENT_PAIN),
     ("My waterworks have gone on strike. Stood there ten minutes and nothing.", RedFlag.CAUDA_EQUINA_SIGNS),
     ("straight after the stretch my knee blew right up", RedFlag.RAPID_SWELLING),
+    ("When I walk, that foot drags now.", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
     ("felt a sharp pain in my chest that took my breath away mid-stretch", RedFlag.CHEST_PAIN_OR_BREATHLESS),
 ])
 def test_modified_stretching_told_plainly_and_signs_told_as_pictures_are_recorded(rules, message, flag):

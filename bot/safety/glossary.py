@@ -68,16 +68,12 @@ class Glossary:
         self.before = frozenset(k for k, v in self.english.items() if v.startswith("<"))
         self.english = {k: v.removeprefix("<") for k, v in self.english.items()}
         terms_keys = set(folded.values())
-        for k, v in list(self.english.items()):  # Arabic writes "and" onto the next word: "وحارة" is "and hot"
-            if _ARABIC_LETTER.match(k) and _AND + k not in self.english:
-                self.english[_AND + k] = f"and {v}"
-                if k in terms_keys:
-                    terms_keys.add(_AND + k)
-        for k in list(self.english):  # and Hebrew: "ונפוחה" is "and swollen"
-            if _HEBREW_LETTER.match(k) and _VAV + k not in self.english:
-                self.english[_VAV + k] = f"and {self.english[k]}"
-                if k in terms_keys:
-                    terms_keys.add(_VAV + k)
+        for k, v in list(self.english.items()):  # "and" written onto the next word: "وحارة", "ונפוחה"
+            for letter, joined in _AND_ONTO:
+                if letter.match(k) and joined + k not in self.english:
+                    self.english[joined + k] = f"and {v}"
+                    if k in terms_keys:
+                        terms_keys.add(joined + k)
         self.terms = frozenset(terms_keys)
         # Looked up word by word, not with one pattern: thousands of keys compile slowly and match slowly.
         self._forms: dict[tuple[str, ...], str] = {}
@@ -136,7 +132,7 @@ class Glossary:
                 pieces.append((english, [lo] * len(english), [hi] * len(english)))
                 if not english:  # a dropped word ("po") belongs to what ends just before it
                     _reach_to(pieces, hi)
-                if key in self.terms:
+                if key in self.terms and english:
                     last_term = len(pieces) - 1
             at = hi
         pieces.append((text[at:].translate(_PUNCT), list(range(at, len(text) + 1)), list(range(at + 1, len(text) + 1))))
@@ -202,10 +198,8 @@ def _stands(folded: str, run: list[re.Match[str]], spaced: tuple[bool, ...]) -> 
     return True
 
 
-_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
-_AND = "\u0648"  # Arabic "wa", and
-_HEBREW_LETTER = re.compile("[\u05d0-\u05ea]")
-_VAV = "\u05d5"  # Hebrew "ve", and
+# (a letter of the script, its "and" written onto a word): Arabic "wa", Hebrew "ve"
+_AND_ONTO = ((re.compile("[\u0621-\u064a]"), "\u0648"), (re.compile("[\u05d0-\u05ea]"), "\u05d5"))
 # Thai, kana and CJK ideographs (written without spaces) and Hangul (with particles joined on): each
 # character is a word of its own, so a key is looked for wherever it starts.
 _CHARS = "\u0e00-\u0e7f\u3005\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
