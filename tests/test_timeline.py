@@ -111,6 +111,9 @@ def test_possible_is_worth_asking(cues, messages, expected):
     ("bent knee version for a fortnight", 14), ("bent knee version since yesterday", 1),
     ("bent knee version for a few days", 3), ("bent knee version for nearly a week", 6),
     ("day 9 of the bent knee version", 9), ("my third week of the bent knee version", 15),
+    ("bent knee version every night for 8 nights", 8), ("days 1-4 on the bent knee version, days 9-11 too", 11),
+    ("two Sundays ago I started the bent knee version", 10), ("three Mondays ago I switched to the strap", 17),
+    ("2/6 switched to the strap stretch. 5/6 pain 5/10. 12/6 pain 5/10", 10),
 ])
 def test_durations(cues, text, days):
     assert Timeline().updated(text, cues).modified_days == days
@@ -135,3 +138,15 @@ def test_read_reports_the_spans_that_changed_it(cues):
     t, spans = Timeline().read(text, cues)
     assert t.status(cues.min_days) == "persistent"
     assert [text[a:b] for a, b in spans] == ["bent knee", "two weeks", "no better"]
+
+
+def test_day_ranges_and_scores_out_of_ten_are_not_dates(cues):
+    """"day 3 - 5/10" is day 3 (5/10 is a score, not a range), and scores alone make no diary of dates."""
+    assert Timeline().updated("day 3 - 5/10 on the bent knee version", cues).modified_days == 3
+    assert Timeline().updated("bent knee version: 5/10, 6/10, 5/10, 5/10", cues).modified_days is None
+
+
+def test_a_fall_told_after_a_flat_start_is_improving(cues):
+    text = "started the strap stretch ten days ago. first days the same, then it started dropping"
+    t = Timeline().updated(text, cues)
+    assert t.modified_days == 10 and t.improving is True

@@ -16,14 +16,14 @@ from bot.safety.sentences import sentences
 
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple": 2, "few": 3, "several": 4}
-_UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30}
+_UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30, "n": 1, "e": 1}
 _DURATION = re.compile(
     r"(?:\b|(?<=\bx))(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
     r"(?P<n>\d+(?:\.\d+)?|an?(?:\s+(?:good|full|whole|solid)(?=\s+(?:weeks?|fortnights?|months?)))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?|(?=weeks?\s+(?:and|n|&|an)\s+(?:a\s+)?half\b)|"
     r"(?:(?<=for\s)|(?<=over\s)|(?<=during\s))the\s+(?:past|last)(?=\s+(?:fortnight|week|month)\b))"
     r"\s*-?\s*(?:(?:good|full|whole|solid|long)\s+)?"
-    r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|months?|mont?hs?|mnths?|mths?|fortnights?)\b"
+    r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|months?|mont?hs?|mnths?|mths?|fortnights?|nights?|evenings?)\b"
     r"(?P<half>\s+(?:and|n|&|an)\s+(?:a\s+)?half)?",
     re.I,
 )
@@ -36,8 +36,16 @@ _SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "
                "last month": 30, "since the weekend": 3}
 # A diary ("day 12: still a 6", "night 9: same") or an ordinal week ("my third week of the gentle version",
 # "week 2 of babying it") also says how long.
-_DAY_N = re.compile(r"\b(?:(?:day|night|morning|evening)\s*#?\s*|d(?=\d))(?P<n>\d{1,3}|two|three|four|five|"
-                    r"six|seven|eight|nine|ten|eleven|twelve)\b", re.I)  # "day one" is where it started
+_DAY_N = re.compile(r"\b(?:(?:day|night|morning|evening)\s*#?\s*|days\s*(?=\d)|d(?=\d))"
+                    r"(?P<n>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?:\s*(?:-|\u2013|to)\s*(?P<n2>\d{1,3})\b(?!\s*/))?",
+                    re.I)  # "day one" is where it started; "days 9-11" ends on day 11
+# "two Sundays ago", "the Monday before last": more than a week ago
+_WEEKDAY_AGO = re.compile(r"\b(?:(?P<n>two|three|four|2|3|4)\s+(?:mon|tues|wednes|thurs|fri|satur|sun)days\s+ago|"
+                          r"the\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+before\s+last)\b", re.I)
+_AGO_STARTED = re.compile(r"(?:\s+ago)?,?\s+(?:i\s+|we\s+)?(?:started|switched|changed|began|moved|went\s+over|"
+                          r"swapped)\b", re.I)
+# "14/3 switched ... 23/3 pain 5": day/month dates of one month in a diary (a month of 10 would be a score)
+_SLASH_DATE = re.compile(r"(?<![\d/.])(?P<d>[12]?\d|3[01])/(?P<m>0?[1-9]|1[12])(?![\d/])")
 _NTH_DAY = re.compile(r"\b(?P<o>seventh|eighth|ninth|tenth|eleventh|twelfth|(?:[7-9]|1\d|2\d)(?:th|st|nd|rd))\s+day\s+"
                       r"(?:of|on|doing|since|in\s+a\s+row)\b", re.I)
 _NTH_DAYS = {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
@@ -185,6 +193,8 @@ class Timeline:
                 spans.append(mods[0].span())
             for start, end, days in _durations(text, lo, hi):
                 owner = _nearest(start, end, mods, pains, text, context)
+                if mods and _AGO_STARTED.match(text, end):  # "two Sundays ago I started doing it the gentle way"
+                    owner = "mod"
                 spans.append((start, end))
                 diary = _DAY_N.match(text, start) is not None  # "day 1: 6. day 12: 6": the latest day counts
                 diary_days = max(diary_days, days) if diary else diary_days
@@ -200,7 +210,8 @@ class Timeline:
                 last_at = last.start()
                 spans.append(last.span())
         dated = _dated_span(text)  # "3rd: 5/10 ... 14th: 5/10" is eleven days
-        diary_days = max(diary_days, dated or 0.0, _month_span(text) or 0.0, _weekday_span(text) or 0.0)
+        diary_days = max(diary_days, dated or 0.0, _month_span(text) or 0.0, _weekday_span(text) or 0.0,
+                     _slash_span(text) or 0.0)
         if state.modifying and diary_days and (state.modified_days or 0) < diary_days:
             state = replace(state, modified_days=diary_days)  # a diary of the modified routine ("today" is not)
         if (state.modifying and state.modified_days is None and state.pain_days is not None
@@ -245,6 +256,15 @@ def _month_span(text: str) -> float | None:
     found = [((m.group("m1") or m.group("m2"))[:3].lower(), int(m.group("a") or m.group("b"))) for m in dates]
     least = 2 if dates and _NOW_BEFORE.search(text, 0, dates[-1].start()) else 3
     if len(found) < least or len({month for month, _ in found}) != 1:  # "on 1 March ... It's now 11 March"
+        return None
+    span = found[-1][1] - found[0][1]
+    return float(span) if 0 < span <= 30 else None
+
+
+def _slash_span(text: str) -> float | None:
+    """Days from the first to the last of three or more day/month dates in one month ("14/3 ... 23/3")."""
+    found = [(int(m.group("m")), int(m.group("d"))) for m in _SLASH_DATE.finditer(text)]
+    if len(found) < 3 or len({month for month, _ in found}) != 1:
         return None
     span = found[-1][1] - found[0][1]
     return float(span) if 0 < span <= 30 else None
@@ -307,7 +327,12 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
     for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine", "wk of gentle stretches"
         found.append((m.start(), m.end(), 7.0 if m.group("wk") else 14.0))
     for m in _DAY_N.finditer(text, lo, hi):
-        found.append((m.start(), m.end(), float(_NUMBERS.get(m.group("n").lower()) or m.group("n"))))
+        n = float(_NUMBERS.get(m.group("n").lower()) or m.group("n"))
+        found.append((m.start(), m.end(), max(n, float(m.group("n2") or 0))))
+    for m in _WEEKDAY_AGO.finditer(text, lo, hi):
+        word = (m.group("n") or "2").lower()
+        weeks = {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
+        found.append((m.start(), m.end(), 7.0 * (weeks - 1) + 3))
     for m in _NTH_DAY.finditer(text, lo, hi):
         o = m.group("o").lower()
         found.append((m.start(), m.end(), float(_NTH_DAYS.get(o) or int(re.sub(r"\D", "", o)))))
