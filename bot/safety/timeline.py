@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bot.safety.context import ContextRules, Modifier, default_rules
+from bot.safety.diary import diary_span
 from bot.safety.sentences import sentences
 
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -44,8 +45,6 @@ _WEEKDAY_AGO = re.compile(r"\b(?:(?P<n>two|three|four|2|3|4)\s+(?:mon|tues|wedne
                           r"the\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+before\s+last)\b", re.I)
 _AGO_STARTED = re.compile(r"(?:\s+ago)?,?\s+(?:i\s+|we\s+)?(?:started|switched|changed|began|moved|went\s+over|"
                           r"swapped)\b", re.I)
-# "14/3 switched ... 23/3 pain 5": day/month dates of one month in a diary (a month of 10 would be a score)
-_SLASH_DATE = re.compile(r"(?<![\d/.])(?P<d>[12]?\d|3[01])/(?P<m>0?[1-9]|1[12])(?![\d/])")
 _NTH_DAY = re.compile(r"\b(?P<o>seventh|eighth|ninth|tenth|eleventh|twelfth|(?:[7-9]|1\d|2\d)(?:th|st|nd|rd))\s+day\s+"
                       r"(?:of|on|doing|since|in\s+a\s+row)\b", re.I)
 _NTH_DAYS = {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
@@ -59,8 +58,6 @@ _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|eveni
 _ALL_ALONG = re.compile(r"\b(?:even\s+though|even\s+after|despite|stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
                         r"(?:doing|done|did|followed|following)\s+(?:everything|exactly|it\s+all)|"
                         r"i'?ve\s+(?:been\s+)?(?:doing|done|followed|following|kept|keeping))\b", re.I)
-# "since the start of the month ... now the 12th"
-_MONTH_START = re.compile(r"\bsince\s+the\s+(?:start|beginning)\s+of\s+the\s+month\b", re.I)
 _NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week|"
                        r"(?:week|wk)\s*(?P<w>two|three|four|five|six|[2-6])\b(?!\s*(?:weeks|days|x)))\b", re.I)
 _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
@@ -75,18 +72,6 @@ _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+|from\s+)10\b|
                     r"(?P<k>\d{1,2}(?:\.\d)?)\b|\bnrs\s*(?P<r>\d{1,2})\b|\b(?:day|d)\s*(?:\d{1,3}|one|two|three|four|five|"
                     r"six|seven|eight|nine|ten|eleven|twelve)\s+(?:pain|score|ache)\s+(?:(?:is|was|at|still|about)\s+)?"
                     r"(?P<e>\d{1,2})\b(?!\s*/)", re.I)
-_ORDINAL_DATE = re.compile(
-    r"\b([12]?\d|3[01])(?:st|nd|rd|th)\b"
-    r"(?!\s+(?:week|time|day|floor|stretch|set|rep|of\s+(?:the|my)(?!\s+month)))", re.I)
-# "1 Mar 6/10 ... 11 Mar 6/10", "March 3rd ... March 12th": dates of one month in a diary
-_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_NOW_BEFORE = re.compile(r"\b(?:now|today)\W+(?:(?:it'?s|is)\W+)?$", re.I)  # "... It's now 11 March"
-_MONTH_DATE = re.compile(rf"\b(?:(?P<a>[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTHS})(?![a-z])|"
-                         rf"(?P<m2>{_MONTHS})\s+(?P<b>[12]?\d|3[01])(?:st|nd|rd|th)?\b)", re.I)
-# "Mon 6/10 ... Wed 6/10 ... Sat 7/10 ... following Tue 6/10": a weekday diary over more than a week
-_WEEKDAY = re.compile(r"\b(?P<d>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|r|rs)?\b"
-                      r"(?=[^.;!?\n\d]{0,40}?\d{1,2}\b)", re.I)
-_DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # "for about a week and a half" belongs to what came before it ("doing the gentle ones for ...")
 _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|almost\s+|maybe\s+|like\s+|"
                   r"a\s+good\s+|going\s+on\s+|coming\s+up\s+(?:to\s+)?|the\s+best\s+part\s+of\s+)?$", re.I)
@@ -94,7 +79,6 @@ _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|a
 _GLUED = re.compile(r"\s*(?:of|with|on|using|doing|into|in)\s+(?:the\s+|my\s+|these\s+|this\s+|a\s+)?", re.I)
 _FORTNIGHT = re.compile(r"(?<!\w\s)(?<!\w)(?:fortnight|(?P<wk>week|wk)(?=\s+(?:and\s+a\s+bit\s+)?of\b))\b", re.I)
 _ASKING = re.compile(r"\W*(?:when|will|how|does|do|should|would|is|can|could|what)\b", re.I)
-_TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|it\s+is)(?:\s+the)?\s*$", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay|hypothetically|theoretically|in\s+theory|just\s+planning\s+ahead|reading|"
@@ -209,9 +193,7 @@ class Timeline:
                 state = replace(state, improving=last in better)
                 last_at = last.start()
                 spans.append(last.span())
-        dated = _dated_span(text)  # "3rd: 5/10 ... 14th: 5/10" is eleven days
-        diary_days = max(diary_days, dated or 0.0, _month_span(text) or 0.0, _weekday_span(text) or 0.0,
-                     _slash_span(text) or 0.0)
+        diary_days = max(diary_days, diary_span(text))  # "3rd: 5/10 ... 14th: 5/10" is eleven days
         if state.modifying and diary_days and (state.modified_days or 0) < diary_days:
             state = replace(state, modified_days=diary_days)  # a diary of the modified routine ("today" is not)
         if (state.modifying and state.modified_days is None and state.pain_days is not None
@@ -227,55 +209,6 @@ class Timeline:
         """This timeline updated by what `text` says."""
         return self.read(text, cues)[0]
 
-
-def _dated_span(text: str) -> float | None:
-    """Days between the first and last ordinal dates of a diary ("3rd – 5/10 ... 14th – 5/10")."""
-    found = list(_ORDINAL_DATE.finditer(text))
-    start = _MONTH_START.search(text)
-    if start is not None and found and found[-1].start() > start.end():  # "since the start of the month ... the 12th"
-        is_today = _TODAY.search(text, max(0, found[-1].start() - 16), found[-1].start()) is not None
-        span = int(found[-1].group(1)) - 1
-        return float(span) if is_today and 0 < span <= 30 else None
-    if len(found) == 2:  # two dates are a diary when one is today ("started on the 1st. Today's the 12th")
-        today = [m for m in found if _TODAY.search(text, max(0, m.start() - 16), m.start())]
-        if len(today) != 1:
-            return None
-        other = found[0] if today[0] is found[1] else found[1]
-        span = int(today[0].group(1)) - int(other.group(1))
-        return float(span) if 0 < span <= 30 else None
-    if len(found) < 3:
-        return None
-    days = [int(m.group(1)) for m in found]  # "since the 3rd ... the 4th ... today's the 14th, same as on the 3rd"
-    span = max(days) - min(days)
-    return float(span) if 0 < span <= 30 else None
-
-
-def _month_span(text: str) -> float | None:
-    """Days from the first to the last of three or more dates in one month, or two with the last told as now."""
-    dates = list(_MONTH_DATE.finditer(text))
-    found = [((m.group("m1") or m.group("m2"))[:3].lower(), int(m.group("a") or m.group("b"))) for m in dates]
-    least = 2 if dates and _NOW_BEFORE.search(text, 0, dates[-1].start()) else 3
-    if len(found) < least or len({month for month, _ in found}) != 1:  # "on 1 March ... It's now 11 March"
-        return None
-    span = found[-1][1] - found[0][1]
-    return float(span) if 0 < span <= 30 else None
-
-
-def _slash_span(text: str) -> float | None:
-    """Days from the first to the last of three or more day/month dates in one month ("14/3 ... 23/3")."""
-    found = [(int(m.group("m")), int(m.group("d"))) for m in _SLASH_DATE.finditer(text)]
-    if len(found) < 3 or len({month for month, _ in found}) != 1:
-        return None
-    span = found[-1][1] - found[0][1]
-    return float(span) if 0 < span <= 30 else None
-
-
-def _weekday_span(text: str) -> float | None:
-    """Days covered by three or more weekday entries with a number each, in the order told."""
-    days = [_DAYS_OF_WEEK.index(m.group("d").lower()[:3]) for m in _WEEKDAY.finditer(text)]
-    if len(days) < 3:
-        return None
-    return float(sum((b - a) % 7 or 7 for a, b in zip(days, days[1:], strict=False)))
 
 
 def _trend(text: str) -> tuple[int, int, bool, bool] | None:
