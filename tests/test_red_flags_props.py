@@ -121,3 +121,9 @@ def test_huge_inputs_are_fast_and_safe(text):
     start = time.perf_counter()
     RULES.scan(text, pending=RedFlag.KNEE_INSTABILITY)
     assert time.perf_counter() - start < 10
+
+
+def test_a_word_for_someone_inside_another_word_does_not_make_a_quote_theirs():
+    """"da" (dad) inside "Monday" on the line before is no speaker: the quoted post is the person's own sign."""
+    text = "it started on Monday\na post said 'my knee swelled up in minutes' and that is exactly what happened to me"
+    assert fires(RedFlag.RAPID_SWELLING, text)
