@@ -24,6 +24,7 @@ _WEEKDAY = re.compile(r"\b(?P<d>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday
 _DAYS_OF_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TODAY = re.compile(r"\b(?:today(?:'s|\s+is)?|it'?s\s+now|now\s+it'?s|now|it'?s|it\s+is)(?:\s+the)?\s*$", re.I)
 
+
 def _dated_span(text: str) -> float | None:
     """Days between the first and last ordinal dates of a diary ("3rd – 5/10 ... 14th – 5/10")."""
     found = list(_ORDINAL_DATE.finditer(text))
