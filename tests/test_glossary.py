@@ -46,6 +46,12 @@ RULES = RuleSet.load()
     ("मेरे दोनों पैर सुन्न हैं और पेशाब नहीं हो रहा", RedFlag.CAUDA_EQUINA_SIGNS),  # Hindi
     ("হাঁটুটা হঠাৎ হঠাৎ ভেঙে পড়ে, মনে হয় পড়ে যাব।", RedFlag.KNEE_INSTABILITY),  # Bengali
     ("நெஞ்சு வலிக்குது, மூச்சு விட கஷ்டமா இருக்கு.", RedFlag.CHEST_PAIN_OR_BREATHLESS),  # Tamil
+    # Dutch "ik" is "I", never the Danish "not" ("ik kon niet verder" is not "not could not continue")
+    ("bij het rekken voelde ik ineens een enorme steek in mijn knieholte, ik kon niet verder",
+     RedFlag.SUDDEN_SEVERE_PAIN),
+    ("od wczoraj nie czuję dobrze okolicy krocza i mam problem z oddawaniem moczu",  # Polish
+     RedFlag.CAUDA_EQUINA_SIGNS),
+    ("nikitembea kidogo tu nahema sana, sijawahi kuwa hivi", RedFlag.CHEST_PAIN_OR_BREATHLESS),  # Swahili
 ])
 def test_a_sign_told_in_another_language_is_recorded(message, flag):
     assert flag in RULES.scan(message).recorded
@@ -62,6 +68,8 @@ def test_a_sign_told_in_another_language_is_recorded(message, flag):
     "膝は腫れていない", "腫れもしびれもなく、膝が抜ける感じもありません。",  # a negation told after the sign
     "붓지도 않고 저리지도 않고 걸을 때도 괜찮아요.", "হাঁটু ফোলা নেই, জ্বর নেই",
     "十年前我膝盖有过积液，很快就肿了，但早就好了。",  # long ago, and better
+    "ông nội mình bị sưng bắp chân, đỏ và nóng", "ang lolo ko ay namamaga ang binti, pula at mainit",  # a grandparent
+    "la cassetta della posta è bloccata, il ginocchio va bene", "bu ay kiralar şişti, dizim iyi",  # other senses
 ])
 def test_denied_or_someone_elses_in_another_language_records_nothing(message):
     assert RULES.scan(message).recorded == []

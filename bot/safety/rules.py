@@ -19,7 +19,7 @@ from bot.answers import Answer, answer_to
 from bot.datafile import SafeLoader, describe_validation
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
-from bot.safety import ruletext
+from bot.safety import questions, ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import NEGATED_BEFORE, Assessment, ContextRules, Modifier
 from bot.safety.glossary import Glossary, packaged
@@ -309,7 +309,7 @@ class RuleSet:
             return None, a.modifiers | {Modifier.HISTORICAL}
         if not me_too and other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
-        if not mine and ruletext.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
+        if not mine and questions.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
             return None, a.modifiers | {Modifier.HYPOTHETICAL}
         laughed = LAUGHED.search(norm, *told)
         if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
