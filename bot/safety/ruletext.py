@@ -30,6 +30,8 @@ _OTHER_SUBJECT = re.compile(
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|(?:\A|(?<=[.!?:\n]\s))"
     rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:reports|says|has|complains|presents|describes|states|c/o)\b))"
+    rf"|(?:\A|(?<=[.!?:\n]\s))(?:teammate|team-mate|colleague|co-?worker|flatmate|roommate|housemate|hubby|wifey|bestie|"
+    rf"buddy|gf|bf)(?=\s+(?:went|goes|has|had|is|was|got|gets|says|said|keeps|kept|felt|feels|fell|pulled|tore)\b)"
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
@@ -43,7 +45,7 @@ JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+at\s+me\
                     r"kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
 # told as meant in earnest beside the laugh ("cant breathe lol, and not in the funny way"): no joke
 _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good|cute)\s+way|emotional\w*|"
-                      r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\bactual\s+chest\s+pain\b",
+                      r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b",
                       re.I)
 
 
@@ -124,7 +126,9 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
-_NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$")  # a first person after it starts another clause
+# a first person after it starts another clause ("..., so I sent her to A&E", "..., how do I help him?")
+_NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$|"
+                         r"[,;:]\s*(?:how|what|should|can|could|would|do|does)\s+(?:\w+\s+)?$")
 _ENDS = re.compile(r"[.!?]")  # "..., so I sent her to A&E", "... had to stop. Put me right off."
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
 _CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
