@@ -35,6 +35,8 @@ _OTHER_SUBJECT = re.compile(
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
+# "the back of my knee" is mine too, when telling whose the finding is (not a question's own first person)
+_MY_PART = re.compile(r"\b(?:back|side|front|top|pit)\s+of\s+my\b", re.I)
 FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
                            r"visit|teach|babysit)\b)(?!(?<=where\si)\s+(?:work|volunteer|train|teach|coach)\b)|i'm|im|i've|ive|i'd|id|(?<!told\s)(?<!tells\s)(?<!texted\s)(?<!messaged\s)me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
@@ -117,7 +119,7 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
         return True
     matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
     last = matches[-1] if matches else None
-    if last is None or FIRST_PERSON.search(text, last.end(), core[1]) is not None:
+    if last is None or FIRST_PERSON.search(text, last.end(), core[1]) or _MY_PART.search(text, last.end(), core[1]):
         return quoted_other(text, core)
     after = FIRST_PERSON.search(text, core[1], min(len(text), core[1] + 12))
     if after is None or _NEW_CLAUSE.search(text, core[1], after.start()) or _ENDS.search(text, core[1], after.start()):
