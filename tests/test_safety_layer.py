@@ -88,6 +88,22 @@ def test_layer_adds_hits_and_questions(layer):
     assert [(d.rule, d.decision) for d in mid.detections] == [(flag, Decision.CONFIRM)]
 
 
+@pytest.mark.parametrize(("text", "asked"), [
+    ("partners calf is massive and hot", True),
+    ("his knee gave way on the stairs twice", True),
+    ("calf is massive and hot", False),
+    ("my partner says my calf is massive and hot", False),
+    ("the back of my knee swelled up, my husband noticed", False),
+])
+def test_a_learned_hit_on_a_message_only_about_someone_else_is_asked(layer, rules, text, asked):
+    """The layer's confident hit becomes the flag's question when the message names someone else and
+    never the person writing; with a first person anywhere it stays a record."""
+    flag = RedFlag.CALF_CLOT_SIGNS
+    made = combine(ScanResult(), {**{f: 0.0 for f in RedFlag}, flag: 1.0}, layer, text, rules=rules)
+    assert [(d.rule, d.decision) for d in made.detections] == [
+        (flag, Decision.CONFIRM if asked else Decision.RECORD)]
+
+
 def test_a_vague_description_both_agree_on_is_recorded_a_hedge_stays_a_question(layer):
     t = layer.thresholds
     flag = next(f for f in RedFlag if t.promote[f] <= 1.0)

@@ -195,11 +195,12 @@ class RuleSet:
         return self._rules[RedFlag(flag)].rule
 
     def asks_instead(self, flag: RedFlag | str, text: str) -> bool:
-        """Whether the message uses words in a sense easily taken for this flag (its `ask_if`), so that
-        a hit for it is asked about rather than recorded."""
+        """Whether the message uses words in a sense easily taken for this flag (its `ask_if`) or is only
+        about someone else, so that a learned hit for it is asked about rather than recorded."""
         compiled = self._rules[RedFlag(flag)]
         norm = text.replace("\u2019", "'").lower()
-        if compiled.ask_if is not None and compiled.ask_if.search(norm) is not None:
+        glossed = (g.text if (g := self.glossary.read(norm)) is not None else norm).lower()
+        if (compiled.ask_if is not None and compiled.ask_if.search(norm) is not None) or ruletext.only_others(glossed):
             return True
         return any(ruletext.told_not(compiled.silent_if, norm, lo, hi) for lo, hi in sentences(norm))
 

@@ -41,6 +41,15 @@ FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|c
                            r"visit|teach|babysit)\b)(?!(?<=where\si)\s+(?:work|volunteer|train|teach|coach)\b)|i'm|im|i've|ive|i'd|id|(?<!told\s)(?<!tells\s)(?<!texted\s)(?<!messaged\s)me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
                            r"pilates|yoga|work|office|school))", re.I)
+_SOMEONE = re.compile(rf"\b{_PEOPLE}(?:'?s)?\b|\b(?:he|she|his|her|him)\b", re.I)
+
+
+def only_others(text: str) -> bool:
+    """Whether the message names someone else and has no first person anywhere ("partners calf is massive
+    and hot"): a learned hit on it is asked about, never recorded."""
+    return FIRST_PERSON.search(text) is None and _MY_PART.search(text) is None and _SOMEONE.search(text) is not None
+
+
 # A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the
 # person ("the baby was laughing at me") is not, nor "don't laugh, but ...".
 JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+at\s+me\b)\w*|lol+|lmf?ao+|haha\w*|rofl|jk|"
