@@ -59,6 +59,13 @@ def _run(cues, *messages: str) -> Timeline:
     ["a fortnight of gentle stretching and the knee is as bad as the first day"],
     # "locking" takes "my knee" as its object: "my knee" starts no new clause, so the two weeks are the change's
     ["Stopped locking my knee out two weeks ago and started using a strap, and honestly I'm no better. Still sore."],
+    # time told as how far in ("twelve days in, ..."), an adjective inside the duration, the routine "kept at",
+    # a not-improving phrase with an adjective, and the person's own words after someone else's opinion
+    ["Changed how I stretch like you said. Twelve days in, still no improvement behind the knee."],
+    ["I have kept the knee soft with a towel for eight consecutive days: no noticeable change in the pain."],
+    ["the hinging thing you suggested... kept at it 9 days straight, knee pain not improved"],
+    ["My physio thinks it's tendons but it's two weeks of the gentler routine and the pain is the same."],
+    ["been doing the gentle ones for over a weak now and the pain behind my knee is no better"],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"
@@ -89,6 +96,10 @@ def test_persistent(cues, messages):
     # a diary whose first entry names the routine between the day and its score, and falls
     ["Day 1 on the gentle version: 5. Day 4: 3. Day 7: 2."],
     ["my pain's been around for weeks but I've been doing the same hard stretches, I haven't tried the gentle ones"],
+    # "half as bad as it was" is improving; someone else's timeline stays theirs
+    ["ten days of the gentle version and it is half as bad as it was"],
+    ["My sister says hers has been the same through two weeks of the gentle version."],
+    ["a weak knee after a week of the gentle version, getting better"],
 ])
 def test_not_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) != "persistent"

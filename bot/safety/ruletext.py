@@ -56,7 +56,7 @@ JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+at\s+me\
                     r"kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
 # told as meant in earnest beside the laugh ("cant breathe lol, and not in the funny way"): no joke
 _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good|cute)\s+way|emotional\w*|"
-                      r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b",
+                      r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth)\s+time\s+(?:this|today|in)\b|\bhappened\s+(?:loads|lots|a\s+lot|again|several\s+times)\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b",
                       re.I)
 
 
@@ -194,9 +194,21 @@ def comma_clause(text: str, core: tuple[int, int], clause: tuple[int, int]) -> t
 
 def names_other(pattern: re.Pattern[str], text: str, clause: tuple[int, int]) -> bool:
     """Whether the clause names something else the finding may be about (`not_about`); one it denies
-    ("I stopped right away no chest pain") is not what the finding is about."""
-    return any(_DENIED_BEFORE.search(text, max(clause[0], m.start() - 24), m.start()) is None
-               for m in pattern.finditer(text, *clause))
+    ("I stopped right away no chest pain") is not what the finding is about. A clause told of "it" reaches
+    back to its sentence's start when that names no body part ("my car's steering feels off, like it wobbles")."""
+    lo = clause[0]
+    if _IT_CLAUSE.match(text, lo, clause[1]):
+        start = max(text.rfind(c, 0, lo) for c in ".!?\n") + 1
+        lo = lo if _BODY_WORD.search(text, start, clause[1]) else start
+    return any(_DENIED_BEFORE.search(text, max(lo, m.start() - 24), m.start()) is None
+               and (m.start() >= clause[0] or _SIMILE.search(text, max(lo, m.start() - 30), m.start()) is None)
+               for m in pattern.finditer(text, lo, clause[1]))
+
+
+_SIMILE = re.compile(r"\b(?:like|as\s+if|as\s+though|as)\s+(?:\w+\s+){0,3}?$|\bsimilar\s+to\b", re.I)  # "like a door"
+_IT_CLAUSE = re.compile(r"\W*(?:like|as\s+if|as\s+though)\s+(?:it|it'?s|they|they'?re)\b", re.I)
+_BODY_WORD = re.compile(r"\b(?:kn?ees?|legs?|calf|calves|foot|feet|thighs?|hamstrings?|ankles?|shins?|hips?|chest|"
+                        r"bladder|bowels?|toes?|joint|kneecap)\b", re.I)
 
 
 def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: re.Pattern[str],

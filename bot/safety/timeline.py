@@ -23,8 +23,8 @@ _DURATION = re.compile(
     r"(?P<n>\d+(?:\.\d+)?|an?(?:\s+(?:good|full|whole|solid)(?=\s+(?:weeks?|fortnights?|months?)))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?|(?=weeks?\s+(?:and|n|&|an)\s+(?:a\s+)?half\b)|"
     r"(?:(?<=for\s)|(?<=over\s)|(?<=during\s))the\s+(?:past|last)(?=\s+(?:fortnight|week|month)\b))"
-    r"\s*-?\s*(?:(?:good|full|whole|solid|long)\s+)?"
-    r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|months?|mont?hs?|mnths?|mths?|fortnights?|nights?|evenings?)\b"
+    r"\s*-?\s*(?:(?:good|full|whole|solid|long|consecutive|straight|entire)\s+)?"
+    r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|weak(?=\s+(?:now|already)\b|\s*[,.!?;]|\s*$)|months?|mont?hs?|mnths?|mths?|fortnights?|nights?|evenings?)\b"
     r"(?P<half>\s+(?:and|n|&|an)\s+(?:a\s+)?half)?",
     re.I,
 )
@@ -44,6 +44,11 @@ _DAY_N = re.compile(r"\b(?:(?:day|night|morning|evening)\s*#?\s*|d(?=\d)|"
 # "two Sundays ago", "the Monday before last": more than a week ago
 _WEEKDAY_AGO = re.compile(r"\b(?:(?P<n>two|three|four|2|3|4)\s+(?:mon|tues|wednes|thurs|fri|satur|sun)days\s+ago|"
                           r"the\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+before\s+last)\b", re.I)
+# "Week and a half in, zero improvement": the time is how far into the changed routine the person is
+_INTO = re.compile(r"\s+in(?:to\s+(?:it|this|the\s+\w+(?:\s+\w+)?))?\s*(?:[,;:!.\u2014-]|and\b|now\b)", re.I)
+# "tried it 10 days straight": the time the routine was kept up
+_KEPT_AT = re.compile(r"\b(?:tried|done|did|doing|kept(?:\s+up|\s+at)?|keeping\s+at|stuck\s+(?:with|to|at)|been\s+at)"
+                      r"\s+(?:it|this|that|them)\s+(?:for\s+)?(?:about\s+|around\s+|over\s+|a\s+good\s+)?$", re.I)
 _AGO_STARTED = re.compile(r"(?:\s+ago)?,?\s+(?:i\s+|we\s+)?(?:started|switched|changed|began|moved|went\s+over|"
                           r"swapped)\b", re.I)
 _NTH_DAY = re.compile(r"\b(?P<o>seventh|eighth|ninth|tenth|eleventh|twelfth|(?:[7-9]|1\d|2\d)(?:th|st|nd|rd))\s+day\s+"
@@ -98,6 +103,8 @@ _NOT_MINE = re.compile(
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:client|patient|student|athlete|runner|player|friend|mate|son|daughter|mum|mom|dad|"
     r"wife|husband|partner)\s*,[^.!?]{0,80}?,\s+(?:reports|states|says|said|has|had|is|was|describes|complains|tells)|"
     r"quot(?:e|es|ing)\b[^.!?]{0,60}?\w(?=:))\b", re.I)
+_BUT_MINE = re.compile(r"\b(?:says?|said|thinks?|reckons?|claims?|swears?)\b[^.!?]{0,60}?\b(?P<b>but)\s+"
+                       r"(?:it'?s|i|i'?m|i'?ve|my|the\s+pain)\b", re.I)
 # "Should I try the strap and bent-knee version first?": a change asked about, not made
 _TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+i\s+(?:try|start|switch|use|give|go)"
                      r"|is\s+it\s+(?:worth|better)\s+(?:trying|to\s+try|switching|to\s+switch)|would\s+it\s+help)\b",
@@ -160,8 +167,11 @@ class Timeline:
         context = context or default_rules()
         state, spans, diary_days, last_at = self, [], 0.0, -1
         for lo, hi in sentences(text):
-            if _NOT_MINE.match(text, lo, hi):
-                continue  # "if it's still sore after a week of ...", "my brother says his hasn't changed"
+            if _NOT_MINE.match(text, lo, hi):  # "if it's still sore after a week of ...", "my brother says his hasn't"
+                turn = _BUT_MINE.search(text, lo, hi)  # "my husband says it's stiffness but it's three weeks ..."
+                if turn is None:
+                    continue
+                lo = turn.start("b")
             mods = [] if _TRYING.match(text, lo, hi) and "?" in text[lo:hi + 2] else _live(
                 cues.modifying, text, lo, hi, context, _SKIP, frozenset({Modifier.NEGATED}))
             # a not-improving phrase carries its own negation ("no, it hasn't got any better")
@@ -179,8 +189,9 @@ class Timeline:
                 spans.append(mods[0].span())
             for start, end, days in _durations(text, lo, hi):
                 owner = _nearest(start, end, mods, pains, text, context)
-                if mods and _AGO_STARTED.match(text, end):  # "two Sundays ago I started doing it the gentle way"
-                    owner = "mod"
+                if mods and _AGO_STARTED.match(text, end) or (mods or state.modifying) and (
+                        _INTO.match(text, end) or _KEPT_AT.search(text, max(lo, start - 40), start)):
+                    owner = "mod"  # "two Sundays ago I started doing it the gentle way", "ten days in, no change"
                 spans.append((start, end))
                 diary = _DAY_N.match(text, start) is not None  # "day 1: 6. day 12: 6": the latest day counts
                 diary_days = max(diary_days, days) if diary else diary_days
