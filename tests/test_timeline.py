@@ -66,6 +66,9 @@ def _run(cues, *messages: str) -> Timeline:
     ["the hinging thing you suggested... kept at it 9 days straight, knee pain not improved"],
     ["My physio thinks it's tendons but it's two weeks of the gentler routine and the pain is the same."],
     ["been doing the gentle ones for over a weak now and the pain behind my knee is no better"],
+    ["I thought ten days of going easy would fix it. It's been twelve days. It hasn't."],
+    ["Since I modified the stretch 15 days ago my pain score has hovered around 5."],
+    ["Two weeks of very conservative stretching and the pain is stuck at the same level."],
 ])
 def test_persistent(cues, messages):
     assert _run(cues, *messages).status(cues.min_days) == "persistent"
