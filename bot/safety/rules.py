@@ -328,6 +328,7 @@ class RuleSet:
 
 _NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
 
+
 # negated as in the context rules, or belittled, or negated without an apostrophe, just before
 _UNSAID = re.compile(NEGATED_BEFORE.pattern + r"|\b(?:nothing|without|only|just|dont|doesnt|didnt|isnt|wasnt|cant|"
                      r"wont|hasnt|havent|aint)\s+(?:\w+\s+){0,2}$", re.I)
