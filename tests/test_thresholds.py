@@ -8,7 +8,18 @@ from bot.ids import RedFlag
 from bot.safety.blindsets import Message
 from bot.safety.layer import Thresholds
 from bot.safety.rules import RuleSet
-from bot.safety.thresholds import ASK, FLAGS, NONE, RECORD, VAGUE, alone, choose_thresholds, decide, rule_matrix
+from bot.safety.thresholds import (
+    ASK,
+    FLAGS,
+    NONE,
+    RECORD,
+    SHUT,
+    VAGUE,
+    alone,
+    choose_thresholds,
+    decide,
+    rule_matrix,
+)
 
 FLAG = RedFlag.KNEE_INSTABILITY
 J = FLAGS.index(FLAG)
@@ -126,3 +137,38 @@ def test_a_dialogue_turn_the_layer_is_almost_sure_of_stays_unasked(rules: RuleSe
     made, ask = _silent_dialogue_turn(rules, 0.985)
     assert made == NONE
     assert ask > 0.985
+
+
+def test_a_dialogue_turn_scored_above_every_step_stays_unasked(rules: RuleSet) -> None:
+    """The round-21 layer scored a silent turn 0.998, above the highest record threshold the grid holds: the
+    guard is hard, not a cost, so the thresholds go above the score."""
+    made, ask = _silent_dialogue_turn(rules, 0.998)
+    assert made == NONE
+    assert ask > 0.998
+
+
+def test_a_vague_rule_question_on_a_dialogue_turn_is_not_promoted(rules: RuleSet) -> None:
+    messages, probs = _held_out()
+    said = "since stretching i cant stand on my right leg at all, using a broom as a crutch lol"
+    own = [Message(said, frozenset(), kind="project_dialogue")]
+    flag = FLAGS.index(RedFlag.CANNOT_BEAR_WEIGHT)
+    own_probs = np.zeros((1, len(FLAGS)))
+    own_probs[0, flag] = 0.999
+    ruled = rule_matrix(own, rules)
+    assert ruled[0, flag] == VAGUE
+    t, _ = choose_thresholds(messages, probs, rules, own=(own, own_probs))
+    assert decide(ruled, own_probs, *_arrays(t))[0, flag] == ASK  # the rules' question, not a hit
+
+
+def test_persistent_pain_from_the_layer_waits_for_the_timeline(rules: RuleSet) -> None:
+    """Gentler stretching begun yesterday is not persistent pain, however sure the layer is."""
+    said = "I started the bent-knee version yesterday and it's no better"
+    ruled = rule_matrix([Message(said, frozenset())], rules)
+    j = FLAGS.index(RedFlag.PERSISTENT_PAIN)
+    assert ruled[0, j] == SHUT
+    probs = np.zeros((1, len(FLAGS)))
+    probs[0, j] = 1.0
+    t = tuple(np.full(len(FLAGS), x) for x in (0.9, 0.5, 0.005, 0.6))
+    assert decide(ruled, probs, *t)[0, j] == NONE
+    told = "two weeks of the bent-knee version and it's no better"
+    assert rule_matrix([Message(told, frozenset())], rules)[0, j] != SHUT

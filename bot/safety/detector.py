@@ -7,7 +7,8 @@ whatever the rules found is at least asked. A rule's question on a vague descrip
 "it catches"), with nothing hedged, or told with a laugh ("... lol"), becomes a hit when the layer is
 confident too (`promote`): the two agree. A rule's question for a hedge or a condition ("I think it gave
 way") stays a question, as the contract says. An answer to the flag's own question, and the persistent-pain
-timeline built over several messages, are the rules' alone.
+timeline built over several messages, are the rules' alone, and where the timeline says the gentler
+stretching began less than the rules' minimum ago, the layer adds no persistent pain.
 """
 from __future__ import annotations
 
@@ -64,6 +65,9 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
     on a message using words in a sense easily taken for the flag (`rules.asks_instead`) is asked."""
     near = near or {}
     t = layer.thresholds
+    # the rules' timeline knows the gentler stretching began too recently for persistent pain ("I started
+    # the bent-knee version yesterday and it's no better"): the layer does not overrule that
+    short = rules is not None and too_recent(result.timeline, rules)
     by_flag = {d.rule: d for d in result.detections}
     out: list[Detection] = []
     for flag in RedFlag:
@@ -80,7 +84,7 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
                 out.append(replace(d, decision=Decision.RECORD, modifiers=frozenset({LAYER_AGREES})))
             else:
                 out.append(d)
-        elif p >= t.ask[flag]:
+        elif p >= t.ask[flag] and not (short and flag is RedFlag.PERSISTENT_PAIN):
             decision = Decision.RECORD if p >= t.record[flag] else Decision.CONFIRM
             if decision is Decision.RECORD and rules is not None and rules.asks_instead(flag, text):
                 decision = Decision.CONFIRM
@@ -88,3 +92,8 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
             hi = min(len(text.rstrip()), lo + 200)
             out.append(Detection(flag, decision, (lo, hi), text[lo:hi], frozenset({LAYER_HIT})))
     return ScanResult(out, result.timeline)
+
+
+def too_recent(timeline: Timeline, rules: RuleSet) -> bool:
+    """Whether the timeline tells modified stretching for less than the rules' minimum (no persistent pain)."""
+    return timeline.modified_days is not None and timeline.modified_days < rules.timeline_cues.min_days

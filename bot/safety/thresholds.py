@@ -15,6 +15,7 @@ import numpy as np
 from bot.ids import RedFlag
 from bot.safety.blindsets import EMERGENCY, Message
 from bot.safety.context import PROMOTABLE
+from bot.safety.detector import too_recent
 from bot.safety.layer import NEVER, Thresholds
 from bot.safety.rules import Decision, RuleSet
 
@@ -24,6 +25,7 @@ OWN_QUESTION_BUDGET = 0.01  # questions the layer may add to the rules' on the p
 # each flag's question threshold is tried at these (up to the record threshold, so that a silent dialogue turn
 # the layer scores 0.98 can be kept unasked)
 ASK_STEPS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995)
+GUARD_MARGIN = 2e-4  # above a score the hard guard must not reach (the ONNX export differs by up to 1e-4)
 DIALOGUE_TURN_COST = 1.0  # a question or a record the layer adds on a silent turn of the project's dialogues: none
 GUARD_COST = 1.0  # a false alarm the layer adds on a message of `guard`: outweighs every budget (none allowed)
 RECORD_FLOOR = 0.9  # the layer alone records a flag only when this confident
@@ -32,13 +34,17 @@ ASK_FLOOR = 0.4  # and asks the flag's question only when this confident (noise 
 EMERGENCY_FLOOR = 0.5
 FLAGS = list(RedFlag)
 NONE, ASK, RECORD, VAGUE = 0, 1, 2, 3  # the rules' decisions in a matrix (VAGUE: a question `promote` may record)
+SHUT = 4  # none, and the layer may add nothing (persistent pain where the timeline tells too short a time)
 
 
 def rule_matrix(messages: list[Message], rules: RuleSet) -> np.ndarray:
-    """The rules' decision per message and flag: NONE, ASK, RECORD or VAGUE."""
+    """The rules' decision per message and flag: NONE, ASK, RECORD, VAGUE or SHUT."""
     out = np.zeros((len(messages), len(FLAGS)), dtype=np.int8)
     for i, m in enumerate(messages):
-        for d in rules.scan(m.text).detections:
+        result = rules.scan(m.text)
+        if too_recent(result.timeline, rules):
+            out[i, FLAGS.index(RedFlag.PERSISTENT_PAIN)] = SHUT
+        for d in result.detections:
             out[i, FLAGS.index(d.rule)] = (RECORD if d.decision is Decision.RECORD
                                            else VAGUE if d.modifiers <= PROMOTABLE else ASK)
     return out
@@ -51,7 +57,7 @@ def decide(rules: np.ndarray, probs: np.ndarray, t_record: np.ndarray, t_ask: np
     out = np.where(rules == RECORD, np.where(probs < t_keep, ASK, RECORD), out)
     out = np.where(rules == VAGUE, np.where(probs >= t_promote, RECORD, ASK), out)
     out = np.where(rules == ASK, ASK, out)
-    return out
+    return np.where(rules == SHUT, NONE, out)
 
 
 def figures(messages: list[Message], decisions: np.ndarray) -> dict[str, float]:
@@ -73,7 +79,7 @@ def figures(messages: list[Message], decisions: np.ndarray) -> dict[str, float]:
 
 def alone(ruled: np.ndarray) -> np.ndarray:
     """The rules' decisions alone, as a decision matrix (a vague question is a question)."""
-    return np.where(ruled == VAGUE, ASK, ruled).astype(np.int64)
+    return np.where(ruled == VAGUE, ASK, np.where(ruled == SHUT, NONE, ruled)).astype(np.int64)
 
 
 FALSE_ALARM_COST = 0.5  # a false alarm within the budget, against one flag recorded
@@ -164,9 +170,29 @@ def choose_thresholds(messages: list[Message], probs: np.ndarray, rules: RuleSet
                 key = rank_of(trial)
                 if key > best_key:
                     best_key, t = key, trial
+    if own_msgs and turns.any():  # and a hard guard: the layer adds nothing to a silent turn of the dialogues
+        t = guard_turns(own_ruled[turns], own_probs[turns], t)
     chosen = Thresholds(*({f: float(x[i]) for i, f in enumerate(FLAGS)} for x in t))
     final = figures(messages, decide(ruled, probs, *t))
     result: dict[str, Any] = {k2: round(v, 4) for k2, v in final.items()}
     result["rules_alone"] = {k2: round(v, 4) for k2, v in figures(messages, alone(ruled)).items()}
     result["messages"] = len(messages)
     return chosen, result
+
+
+def guard_turns(ruled: np.ndarray, probs: np.ndarray, t: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """Thresholds raised just above the scores of silent dialogue turns where the layer would still add a
+    question or a hit the rules do not make (the chooser's costs only weigh against it; this forbids it)."""
+    record, ask, keep, promote = (x.astype(np.float64).copy() for x in t)
+    for _ in range(2):
+        made = decide(ruled, probs, record, ask, keep, promote)
+        base = alone(ruled)
+        for i, j in zip(*np.nonzero(((made > 0) & (base == NONE)) | ((made == RECORD) & (base != RECORD))),
+                        strict=True):
+            above = float(probs[i, j]) + GUARD_MARGIN
+            if ruled[i, j] == VAGUE:
+                promote[j] = max(promote[j], above)
+            else:
+                ask[j] = max(ask[j], above)
+                record[j] = max(record[j], ask[j])
+    return record, ask, keep, promote
