@@ -171,6 +171,12 @@ def test_loose_context_or_vague_description_asks(rules, text, flag):
      RedFlag.RAPID_SWELLING),
     ("My knee went pop in the stretch, agony, I couldn't carry on. This was in 2009 and it healed fine.",
      RedFlag.SUDDEN_SEVERE_PAIN),
+    # a story its paragraph opens with the year, the sign a few sentences on, over by its end
+    ("2011. Netball semi-final. Landed badly and the knee folded sideways under me. Carried off, knee like a "
+     "melon by the evening. Surgery in the spring and I was playing again the next season.\n\nNow I just want "
+     "to loosen my hamstrings.", RedFlag.KNEE_INSTABILITY),
+    ("Summer of 2008, I was 19. Went over on the knee at a festival, a crunch I can still hear, and it gave way "
+     "every few steps for days. Physio sorted it and it's been rock solid for years.", RedFlag.KNEE_INSTABILITY),
 ])
 def test_history_told_as_over_is_silent(rules, text, flag):
     assert _decision(rules, text, flag) is None
@@ -180,6 +186,9 @@ def test_history_told_as_over_is_silent(rules, text, flag):
     "My knee gave way in 2015 and it hasn't been fine since",
     "Since my op in 2016 it's been rock solid, but this week my knee gave way twice",
     "My knee gave way in 2015, then it was fine, and today it gave way again",
+    # a story opened by a year that reaches the present before the sign
+    "2011. Netball semi-final, torn ligament, fine since. This week in the stretch my knee gave way twice.",
+    "Summer of 2008 I hurt it dancing. It is fine most days. But my knee keeps giving way on the stairs now.",
 ])
 def test_history_that_is_not_over_still_counts(rules, text):
     assert _decision(rules, text, RedFlag.KNEE_INSTABILITY) is not None

@@ -28,6 +28,8 @@ def _run(cues, *messages: str) -> Timeline:
     ["I've been using a strap since last month", "it's getting worse"],
     ["I've been doing the bent knee version for a week and a half", "not getting better"],
     ["it's no better", "I've been doing the gentler version for two weeks"],
+    ["pain's been hanging about for 9 days despite me backing right off"],
+    ["a week+ of lighter hammy work and the ache behind my knee hasn't budged"],
     ["day 1 of the gentle strap stretch: 6/10. day 12: 6/10. nothing is shifting"],
     ["this is my third week of stretching more carefully and the ache hasn't changed one bit"],
     ["it's been ten days of doing the stretches gently and the knee is just as sore"],
@@ -128,6 +130,7 @@ def test_possible_is_worth_asking(cues, messages, expected):
     ("bent knee version every night for 8 nights", 8), ("days 1-4 on the bent knee version, days 9-11 too", 11),
     ("two Sundays ago I started the bent knee version", 10), ("three Mondays ago I switched to the strap", 17),
     ("2/6 switched to the strap stretch. 5/6 pain 5/10. 12/6 pain 5/10", 10),
+    ("modified stretching since 1 week plus 3 days", 10), ("the gentle version for a week and two days", 9),
 ])
 def test_durations(cues, text, days):
     assert Timeline().updated(text, cues).modified_days == days

@@ -20,7 +20,7 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man|"
            r"girl|boy|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
            r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
-           r"bestie|bff|sis|bro|da|eldest|youngest|oldest|pug|dh|dw|ds|\d{1,2}\s*yo|regular(?=\s+(?:at|from|in|who)\b))")
+           r"bestie|bff|sis|bro|da|eldest|youngest|oldest|pug|dh|dw|ds|\d{1,2}\s*yo|winger|striker|goalie|goalkeeper|keeper|defender|midfielder|fullback|full-back|skipper|regular(?=\s+(?:at|from|in|who)\b))")
 # "my kid's party balloons", "my mate's wedding": a thing of theirs, not them as the subject
 _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car|garden|school|balloons?|toys?|pram|"
           r"buggy|bike|sofa|bed|kitchen|stairs|office|shop|graduation)\b")

@@ -51,6 +51,8 @@ _KEPT_AT = re.compile(r"\b(?:tried|done|did|doing|kept(?:\s+up|\s+at)?|keeping\s
                       r"\s+(?:it|this|that|them)\s+(?:for\s+)?(?:about\s+|around\s+|over\s+|a\s+good\s+)?$", re.I)
 _AGO_STARTED = re.compile(r"(?:\s+ago)?,?\s+(?:i\s+|we\s+)?(?:started|switched|changed|began|moved|went\s+over|"
                           r"swapped)\b", re.I)
+_PLUS = re.compile(r"\s*(?:plus|and|n|&|\+)\s*(?:a\s+further\s+|another\s+|an\s+extra\s+)?", re.I)
+_AGO = re.compile(r"\s+ago\b", re.I)
 _NTH_DAY = re.compile(r"\b(?P<o>seventh|eighth|ninth|tenth|eleventh|twelfth|(?:[7-9]|1\d|2\d)(?:th|st|nd|rd))\s+day\s+"
                       r"(?:of|on|doing|since|in\s+a\s+row)\b", re.I)
 _NTH_DAYS = {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
@@ -97,7 +99,8 @@ _NOT_MINE = re.compile(
     r"(?:he|she|they)\s+(?:reckons?|thinks|claims|swears)\b|(?:he|she)\s+(?:says|said)\s+(?:his|her|he|she)\b|"
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:brother|sister|mum|mom|dad|father|mother|wife|husband|partner|friend|son|"
     r"daughter|kid|teen\w*|child|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r|student|pupil|twin|coach|athlete|"
-    r"runner|player|teammate|cousin|aunt|uncle|gran\w*|grandad|grandpa|nan|housemate|flatmate|roommate|roomie|trainee)(?:-in-law)?(?:'s)?\s+(?:says?|said|has|had|is|was|"
+    r"runner|player|teammate|cousin|aunt|uncle|gran\w*|grandad|grandpa|nan|housemate|flatmate|roommate|roomie|trainee|"
+    r"buddy|pal|bestie|bff|winger|striker|goalie|keeper|defender|dancer|gymnast|swimmer)(?:-in-law)?(?:'s)?\s+(?:says?|said|has|had|is|was|"
     r"knee|leg|pain|notes|diary|chart|records?|log)|(?:an?\s+|one\s+)?(?:client|patient|friend|colleague|neighbou?r)s?\s+of\s+(?:mine|ours)|"
     r"(?:the\s+)?(?:pt|patient|client)\s+(?:reports|states|describes|complains)|"
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:client|patient|student|athlete|runner|player|friend|mate|son|daughter|mum|mom|dad|"
@@ -288,7 +291,14 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
         word = re.sub(r"\s+", " ", m.group("w").lower()).removeprefix("since ")
         days = _SINCE_DAYS.get(word, 3)
         found.append((m.start(), m.end(), float(days)))
-    return sorted(found)
+    found.sort()
+    merged: list[tuple[int, int, float]] = []
+    for start, end, days in found:  # "1 week plus 3 days", "a week and two days": one time, the sum
+        if merged and _PLUS.fullmatch(text, merged[-1][1], start) and not _AGO.match(text, end):
+            merged[-1] = (merged[-1][0], end, merged[-1][2] + days)
+        else:
+            merged.append((start, end, days))
+    return merged
 
 
 def _nearest(start: int, end: int, mods: list[re.Match[str]], pains: list[re.Match[str]],
