@@ -109,10 +109,11 @@ def test_a_learned_hit_on_a_message_only_about_someone_else_is_asked(layer, rule
     ("three days into the gentle stretches, still sore behind the knee", []),
     ("two weeks of the bent-knee version and it's no better", [(RedFlag.PERSISTENT_PAIN, Decision.RECORD)]),
     ("still sore behind the knee", [(RedFlag.PERSISTENT_PAIN, Decision.RECORD)]),
+    ("week 1 modified: 6/10, week 2: 3/10. getting there", []),
 ])
 def test_the_layers_persistent_pain_waits_for_the_timeline(layer, rules, text, made):
-    """Where the rules' timeline tells gentler stretching for less than the minimum, the layer adds no
-    persistent pain however sure it is; where it tells enough, or nothing, the layer may."""
+    """Where the rules' timeline tells gentler stretching for less than the minimum, or the pain improving, the
+    layer adds no persistent pain however sure it is; where it tells enough, or nothing, the layer may."""
     flag = RedFlag.PERSISTENT_PAIN
     found = combine(rules.scan(text), {**{f: 0.0 for f in RedFlag}, flag: 1.0}, layer, text, rules=rules)
     assert [(d.rule, d.decision) for d in found.detections] == made

@@ -8,7 +8,8 @@ whatever the rules found is at least asked. A rule's question on a vague descrip
 confident too (`promote`): the two agree. A rule's question for a hedge or a condition ("I think it gave
 way") stays a question, as the contract says. An answer to the flag's own question, and the persistent-pain
 timeline built over several messages, are the rules' alone, and where the timeline says the gentler
-stretching began less than the rules' minimum ago, the layer adds no persistent pain.
+stretching began less than the rules' minimum ago, or that the pain is improving, the layer adds no persistent
+pain.
 """
 from __future__ import annotations
 
@@ -66,8 +67,9 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
     near = near or {}
     t = layer.thresholds
     # the rules' timeline knows the gentler stretching began too recently for persistent pain ("I started
-    # the bent-knee version yesterday and it's no better"): the layer does not overrule that
-    short = rules is not None and too_recent(result.timeline, rules)
+    # the bent-knee version yesterday and it's no better"), or that the pain is improving: the layer does not
+    # overrule that
+    short = rules is not None and timeline_rules_out(result.timeline, rules)
     by_flag = {d.rule: d for d in result.detections}
     out: list[Detection] = []
     for flag in RedFlag:
@@ -94,6 +96,8 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
     return ScanResult(out, result.timeline)
 
 
-def too_recent(timeline: Timeline, rules: RuleSet) -> bool:
-    """Whether the timeline tells modified stretching for less than the rules' minimum (no persistent pain)."""
-    return timeline.modified_days is not None and timeline.modified_days < rules.timeline_cues.min_days
+def timeline_rules_out(timeline: Timeline, rules: RuleSet) -> bool:
+    """Whether the timeline rules persistent pain out: modified stretching for less than the rules' minimum, or
+    the pain told as improving ("week 1 modified: 6/10, week 2: 3/10, getting there")."""
+    return timeline.improving is True or (
+        timeline.modified_days is not None and timeline.modified_days < rules.timeline_cues.min_days)

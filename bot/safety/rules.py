@@ -242,7 +242,8 @@ class RuleSet:
         after, spans = before.read(norm, self.timeline_cues, self.context)
         flag = RedFlag.PERSISTENT_PAIN
         status, was = after.status(self.timeline_cues.min_days), before.status(self.timeline_cues.min_days)
-        if flag not in found and spans and status != was and status in ("persistent", "possible"):
+        if (flag not in found and spans and status != was and status in ("persistent", "possible")
+                and not self.context.resolved_history(norm, spans[-1])):  # "back in 2019 ... got it sorted"
             span = spans[-1]
             decision = Decision.RECORD if status == "persistent" else Decision.CONFIRM
             found[flag] = Detection(flag, decision, span, text[span[0]:span[1]], frozenset({TIMELINE}))

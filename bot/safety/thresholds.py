@@ -15,7 +15,7 @@ import numpy as np
 from bot.ids import RedFlag
 from bot.safety.blindsets import EMERGENCY, Message
 from bot.safety.context import PROMOTABLE
-from bot.safety.detector import too_recent
+from bot.safety.detector import timeline_rules_out
 from bot.safety.layer import NEVER, Thresholds
 from bot.safety.rules import Decision, RuleSet
 
@@ -42,7 +42,7 @@ def rule_matrix(messages: list[Message], rules: RuleSet) -> np.ndarray:
     out = np.zeros((len(messages), len(FLAGS)), dtype=np.int8)
     for i, m in enumerate(messages):
         result = rules.scan(m.text)
-        if too_recent(result.timeline, rules):
+        if timeline_rules_out(result.timeline, rules):
             out[i, FLAGS.index(RedFlag.PERSISTENT_PAIN)] = SHUT
         for d in result.detections:
             out[i, FLAGS.index(d.rule)] = (RECORD if d.decision is Decision.RECORD

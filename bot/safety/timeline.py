@@ -94,6 +94,7 @@ _NOT_MINE = re.compile(
     r"let'?s\s+(?:say|suppose)|let\s+us\s+(?:say|suppose)|what\s+(?:happens|then)\s+if|(?:would|will|is)\s+it\s+be\s+(?:bad|serious|a\s+problem|worrying)\s+if|"
     r"what\s+(?:should|do|would|can)\s+i\s+do\s+if|what\s+(?:would|does|will)\s+it\s+mean\s+if|"
     r"asking\s+(?:for|about)\s+(?:my|a|an|our)\s+\w+|"
+    r"(?:would|will)\s+(?:i|you|one|we)\s+(?:need|have)\s+to\s+(?:see|get|call|go\s+to|book)\b[^.?!]{0,40}?\bif\b|"
     r"when\s+(?:people|someone|somebody|a\s+person|you|they|doctors|physios)\s+(?:say|says|talk\s+about|mention|write|describe)\b|"
     r"i\s+keep\s+(?:seeing|reading|hearing)|i\s+(?:read|saw|heard)\s+(?:that|somewhere|online)|what\s+counts\s+as|"
     r"(?:he|she|they)\s+(?:reckons?|thinks|claims|swears)\b|(?:he|she)\s+(?:says|said)\s+(?:his|her|he|she)\b|"
