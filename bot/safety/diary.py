@@ -16,8 +16,9 @@ _ORDINAL_DATE = re.compile(
 # "1 Mar 6/10 ... 11 Mar 6/10", "March 3rd ... March 12th": dates of one month in a diary
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _NOW_BEFORE = re.compile(r"\b(?:now|today)\W+(?:(?:it'?s|is)\W+)?$", re.I)  # "... It's now 11 March"
-_MONTH_DATE = re.compile(rf"\b(?:(?P<a>[12]?\d|3[01])(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MONTHS})(?![a-z])|"
-                         rf"(?P<m2>{_MONTHS})\s+(?P<b>[12]?\d|3[01])(?:st|nd|rd|th)?\b)", re.I)
+# a date is on one line: "(pain 6)\njan 10" is a score, then a date
+_MONTH_DATE = re.compile(rf"\b(?:(?P<a>[12]?\d|3[01])(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?P<m1>{_MONTHS})(?![a-z])|"
+                         rf"(?P<m2>{_MONTHS})[ \t]+(?P<b>[12]?\d|3[01])(?:st|nd|rd|th)?\b)", re.I)
 # "Mon 6/10 ... Wed 6/10 ... Sat 7/10 ... following Tue 6/10": a weekday diary over more than a week
 _WEEKDAY = re.compile(r"\b(?P<d>mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|rsday|urday|r|rs)?\b"
                       r"(?=[^.;!?\n\d]{0,40}?\d{1,2}\b)", re.I)
