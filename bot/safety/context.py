@@ -21,6 +21,7 @@ from bot.datafile import describe_validation, read_yaml
 from bot.errors import RulesError
 from bot.safety import sentences
 from bot.safety.sentences import LIST_WORDS, QUALIFIERS, continues_list, qualifies, sentence_at
+from bot.safety.story import in_dated_story, now_in
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.yaml"
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
@@ -295,46 +296,14 @@ class ContextRules:
             # "In 1998 I went over on it on a course. It swelled like a melon. ... Fine for 25 years."
             prev = sentence_at(text, own[0] - 2) if own[0] >= 2 else None
             if (nxt is None or not _BACKREF.match(text, nxt[0]) or not self.dated.search(text, *nxt)) and (
-                    prev is None or not self.dated.search(text, *prev) or _PRESENT.search(text, *own)
-                    or (now is not None and now.search(text, *own))) and not self._in_dated_story(text, own):
+                    prev is None or not self.dated.search(text, *prev) or PRESENT.search(text, *own)
+                    or (now is not None and now.search(text, *own))) and not in_dated_story(
+                    self.dated, now, PRESENT, text, own):
                 return False
         c0, c1 = self.clause(text, span)
-        if self._now_in(text, c0, c1):
+        if now_in(now, text, c0, c1):
             return False
         return self._resolution_in(text, span[1], min(len(text), span[1] + 2 * _REACH))
-
-    def _in_dated_story(self, text: str, own: tuple[int, int]) -> bool:
-        """Whether the sentence `own` belongs to a story its paragraph opens with a date ("2014. Skiing in Val
-        Thorens. Hooked an edge ...", "Summer of 2006, I was 24 ..."), told in the past all the way to it."""
-        assert self.dated is not None
-        para = text.rfind("\n\n", max(0, own[0] - 4 * _REACH), own[0])
-        pos = para + 2 if para >= 0 else max(0, own[0] - 4 * _REACH) if own[0] > 4 * _REACH else 0
-        dated = False
-        for k in range(12):  # the opener is one of the paragraph's first two sentences
-            while pos < own[0] and text[pos].isspace():
-                pos += 1
-            if pos >= own[0]:
-                break
-            s = sentence_at(text, pos)
-            if s[1] <= pos:
-                break
-            told_now = _PRESENT.search(text, *s) or _LATER.search(text, *s) or self._now_in(text, *s)
-            if k < 2 and not dated and (_STORY_OPEN.match(text, s[0]) or self.dated.search(text, *s)) and not told_now:
-                dated = True
-            elif told_now or (k >= 2 and not dated):
-                return False
-            pos = s[1] + 1
-        return (dated and pos >= own[0] and not _PRESENT.search(text, *own) and not _LATER.search(text, *own)
-                and not self._now_in(text, *own))
-
-    def _now_in(self, text: str, lo: int, hi: int) -> bool:
-        """Whether text[lo:hi] says now ("again", "this week", "still"), a memory aside ("a crunch I can still
-        hear") not counting."""
-        now = self.modifier_terminators.get(Modifier.HISTORICAL)
-        if now is None:
-            return False
-        aside = [m.span() for m in _MEMORY.finditer(text, lo, hi)]
-        return any(not any(a <= m.start() < b for a, b in aside) for m in now.finditer(text, lo, hi))
 
     def _resolution_in(self, text: str, lo: int, hi: int) -> bool:
         """A resolution phrase in text[lo:hi] that is not itself negated ("it hasn't been right since")."""
@@ -352,19 +321,9 @@ class ContextRules:
 
 
 # a sentence told in the present ("for the past four days my calf has been swollen") is not the dated one before it
-_PRESENT = re.compile(r"\b(?:(?:has|have|'s|'ve)\s+been|(?:past|last)\s+(?:few\s+|couple\s+of\s+)?(?:\w+\s+)?"
+PRESENT = re.compile(r"\b(?:(?:has|have|'s|'ve)\s+been|(?:past|last)\s+(?:few\s+|couple\s+of\s+)?(?:\w+\s+)?"
                       r"(?:days?|weeks?|hours?|nights?)|since\s+(?:\w+day|yesterday|last\s+\w+|the\s+stretch\w*|"
                       r"i\s+start\w*)|is|are|am|keeps?)\b", re.I)
-_MEMORY = re.compile(r"\b(?:i\s+)?(?:can|could)\s+still\s+(?:hear|see|remember|picture|recall|feel\s+the\s+\w+)\b",
-                     re.I)
-# a sentence told of a later time than the story's date ("Since then I've done everything right. On Sunday ...")
-_LATER = re.compile(r"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|yesterday|last\s+(?:night|week|weekend|month)|"
-                    r"this\s+(?:morning|afternoon|evening|week|weekend|month|year)|today|tonight|since\s+then|"
-                    r"these\s+days|lately|recently|nowadays|now|currently|at\s+the\s+moment)\b", re.I)
-# a story opened by its year ("2014. Skiing ...", "Summer of 2006, I was 24", "Back in 2017 I ruptured ...")
-_STORY_OPEN = re.compile(r"\W*(?:(?:(?:ok(?:ay)?\s+)?so\s+)?(?:back\s+)?in\s+|(?:the\s+)?(?:summer|winter|spring|"
-                         r"autumn|fall|christmas|easter|january|february|march|april|may|june|july|august|september|october|"
-                         r"november|december)\s+(?:of\s+)?)?'?(?:19|20)\d\d\b", re.I)
 _BACKREF = re.compile(r"\s*(?:and\s+|but\s+)?(?:this|that|it|all\s+(?:of\s+)?(?:this|that))\s+(?:all\s+)?"
                       r"(?:was|happened)\b", re.I)
 

@@ -247,8 +247,7 @@ class RuleSet:
             span = spans[-1]
             decision = Decision.RECORD if status == "persistent" else Decision.CONFIRM
             found[flag] = Detection(flag, decision, span, text[span[0]:span[1]], frozenset({TIMELINE}))
-        order = list(RedFlag)
-        return ScanResult(sorted(found.values(), key=lambda d: order.index(d.rule)), after)
+        return ScanResult(sorted(found.values(), key=lambda d: list(RedFlag).index(d.rule)), after)
 
     def _best(self, norm: str, text: str, compiled: _Compiled, spans: list[tuple[int, int]]) -> Detection | None:
         best: Detection | None = None
