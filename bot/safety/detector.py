@@ -69,7 +69,7 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
     # the rules' timeline knows the gentler stretching began too recently for persistent pain ("I started
     # the bent-knee version yesterday and it's no better"), or that the pain is improving: the layer does not
     # overrule that
-    short = rules is not None and timeline_rules_out(result.timeline, rules)
+    ruled_out = rules is not None and timeline_rules_out(result.timeline, rules)
     by_flag = {d.rule: d for d in result.detections}
     out: list[Detection] = []
     for flag in RedFlag:
@@ -86,7 +86,7 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
                 out.append(replace(d, decision=Decision.RECORD, modifiers=frozenset({LAYER_AGREES})))
             else:
                 out.append(d)
-        elif p >= t.ask[flag] and not (short and flag is RedFlag.PERSISTENT_PAIN):
+        elif p >= t.ask[flag] and not (ruled_out and flag is RedFlag.PERSISTENT_PAIN):
             decision = Decision.RECORD if p >= t.record[flag] else Decision.CONFIRM
             if decision is Decision.RECORD and rules is not None and rules.asks_instead(flag, text):
                 decision = Decision.CONFIRM

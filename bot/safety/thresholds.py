@@ -34,7 +34,7 @@ ASK_FLOOR = 0.4  # and asks the flag's question only when this confident (noise 
 EMERGENCY_FLOOR = 0.5
 FLAGS = list(RedFlag)
 NONE, ASK, RECORD, VAGUE = 0, 1, 2, 3  # the rules' decisions in a matrix (VAGUE: a question `promote` may record)
-SHUT = 4  # none, and the layer may add nothing (persistent pain where the timeline tells too short a time)
+SHUT = 4  # none, and the layer may add nothing (persistent pain the timeline rules out: too short, or improving)
 
 
 def rule_matrix(messages: list[Message], rules: RuleSet) -> np.ndarray:
