@@ -287,3 +287,21 @@ def test_threshold_choice_matches_how_the_detector_combines():
     # layer hit, layer question, a hedged question stays, a vague one both agree on is a hit, one the
     # layer doubts stays a question, a hit the layer is sure of is doubted, a hit stays
     assert got.tolist() == [[RECORD, ASK, ASK, RECORD, ASK, ASK, RECORD]]
+
+
+def test_training_scores_messages_as_the_layer_reads_them(layer):
+    """Thresholds are chosen on the scores the shipped layer gives: the same glossary reading (typos,
+    fillers, other languages) and the same windows, so a threshold means at run time what it meant then."""
+    import numpy as np
+
+    from bot.safety.blindsets import Message
+    from bot.safety.thresholds import FLAGS
+    from bot.safety.training import score_messages
+
+    texts = ["pain behid my kne when i strech, shoots down into my calf sometimes",
+             "my knee literally collapsed on the stairs", "Mi rodilla se bloquea y no puedo estirarla",
+             "I feel a pull behind my knee when I stretch. " * 40]
+    assert any(layer.glossary.read(t) is not None and layer.glossary.read(t).text != t for t in texts)
+    trained = score_messages(layer.model, layer.tokenizer, [Message(t, frozenset()) for t in texts], layer.max_tokens)
+    running = np.array([[row[f] for f in FLAGS] for row in layer.scores_many(texts)])
+    assert np.abs(trained - running).max() <= 1e-4

@@ -23,6 +23,7 @@ import yaml
 
 from bot.datafile import file_sha256
 from bot.safety.blindsets import Message, load_sets, load_tables
+from bot.safety.glossary import packaged
 from bot.safety.layer import (
     DEFAULT_DIR,
     FORMAT,
@@ -120,6 +121,9 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
             total += float(loss.detach())
         log(f"epoch {epoch + 1}/{epochs}: loss {total / len(batches):.4f} ({time.time() - start:.0f} s)")
     model.eval()
+    with torch.no_grad():  # thresholds are chosen on the weights as shipped (fp16), not the fp32 ones trained
+        for _, p in trainable_parameters(model, top_layers):
+            p.copy_(p.to(torch.float16).to(p.dtype))
 
     rules = RuleSet.load()
     val_scores = score_messages(model, tok, val, max_tokens)
@@ -168,10 +172,15 @@ def rechoose_thresholds(layer_dir: Path = DEFAULT_DIR, log: Callable[[str], None
 
 
 def _windows(messages: list[Message], tok: Any, max_tokens: int) -> list[tuple[int, str, np.ndarray]]:
+    """Each message's windows, read through the glossary first as LearnedLayer.scores_many reads them
+    (typos, fillers and other languages in English), so that training and thresholds see what runs."""
+    glossary = packaged()
     items = []
     for i, m in enumerate(messages):
         label = np.array([1.0 if f in m.flags else 0.0 for f in FLAGS], dtype=np.float32)
-        for w in windows(m.text, tok, max_tokens) or [" "]:
+        glossed = glossary.read(str(m.text).encode("utf-8", "replace").decode("utf-8"))
+        text = glossed.text if glossed is not None else m.text
+        for w in windows(text, tok, max_tokens) or [" "]:
             items.append((i, w, label))
     return items
 
