@@ -96,6 +96,9 @@ def test_matching_ignores_accents_and_case():
         glossed = g.read(spelled)
         assert glossed is not None and ("knee" in glossed.text or "calf" in glossed.text)
     assert fold("Łydka spuchnięta é") == "lydka spuchnieta e"
+    # a capital letter folds as its small one does, including letters with no decomposition (Vietnamese Đ)
+    assert fold("Đầu gối bị kẹt") == fold("đầu gối bị kẹt") == "dau goi bi ket"
+    assert fold("ØRE") == "ore"
 
 
 @settings(max_examples=200, deadline=None)

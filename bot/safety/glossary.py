@@ -24,7 +24,7 @@ from bot.datafile import SafeLoader
 from bot.errors import RulesError
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "glossary.yaml"
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "ß": "s", "đ": "d", "ı": "i"})
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "s", "đ": "d", "Đ": "D", "ı": "i"})
 
 
 def fold(text: str) -> str:

@@ -86,7 +86,9 @@ _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|a
 # "two weeks with the gentler stretches", "ten days of the bent-knee version": the routine's time
 _GLUED = re.compile(r"\s*(?:of|with|on|using|doing|into|in)\s+(?:the\s+|my\s+|these\s+|this\s+|a\s+)?", re.I)
 _FORTNIGHT = re.compile(r"(?<!\w\s)(?<!\w)(?:fortnight|(?P<wk>week|wk)(?=\s+(?:and\s+a\s+bit\s+)?of\b))\b", re.I)
-_ASKING = re.compile(r"\W*(?:when|will|how|does|do|should|would|is|can|could|what)\b", re.I)
+_ASKING = re.compile(r"\W*(?:when|will|how|does|do|should|would|is|can|could|what|has|have|did|any)\b", re.I)
+# "has it improved? nope", "any better?": a question about improving does not say it improved
+_ASKED_AFTER = re.compile(r"\s*(?:at\s+all|yet|so\s+far|much|any)?\s*\?")
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
     r"\W*(?:(?:and|but|so|ok|okay|hypothetically|theoretically|in\s+theory|just\s+planning\s+ahead|reading|"
@@ -183,7 +185,8 @@ class Timeline:
             taken = [m.span() for m in worse]
             asking = _ASKING.match(text, lo, hi) is not None and "?" in text[hi:hi + 2]  # "when does it improve?"
             better = [m for m in _live(cues.improving, text, lo, hi, context, _SKIP | {Modifier.UNCERTAIN})
-                      if not asking and not any(a < m.end() and m.start() < b for a, b in taken)]
+                      if not asking and not _ASKED_AFTER.match(text, m.end())
+                      and not any(a < m.end() and m.start() < b for a, b in taken)]
             taken += [m.span() for m in better]
             # "still hurts" says how it is going, not how long it has hurt
             pains = [m for m in cues.pain.finditer(text, lo, hi)
