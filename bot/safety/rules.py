@@ -298,11 +298,7 @@ class RuleSet:
         told = sentence_at(norm, core[0])
         if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told[1]):
             return None, frozenset()
-        a = self.context.assess(norm, core)
-        if Modifier.NEGATED in a.attached and _OWN_NEGATOR.match(norm, core[0]):
-            # "no swelling, no feeling round the bum": the sign's own "no" may be read as part of a list of denials,
-            # so the denial is not clearly attached: ask
-            a = Assessment(a.modifiers, a.attached - {Modifier.NEGATED})
+        a = ruletext.own_no_asked(self.context.assess(norm, core), norm, core[0])  # "no swelling, no feeling there"
         if mine := ruletext.confirmed(norm, told[1]):  # "if I still have pins and needles ...? Because I do."
             a = Assessment(a.modifiers - _ASKED_ABOUT, a.attached - _ASKED_ABOUT)
         me_too = _MINE_TOO.search(norm, core[1], told[1]) is not None  # "my mate's knee gave way and so did mine"
@@ -331,7 +327,6 @@ class RuleSet:
 
 
 _NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
-_OWN_NEGATOR = re.compile(r"(?:no|not|never|can'?t|cannot)\b", re.I)  # a sign told with a negator: "no feeling"
 
 
 # negated as in the context rules, or belittled, or negated without an apostrophe, just before

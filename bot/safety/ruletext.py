@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from bot.errors import RulesError
+from bot.safety.context import Assessment, Modifier
 from bot.safety.sentences import sentence_at
 
 _DEF = re.compile(r"<<(\w+)>>")
@@ -296,3 +297,15 @@ def told_not(pattern: re.Pattern[str] | None, text: str, lo: int, hi: int, then:
     starts, ends = [lo] + [m.end() for m in said], [m.start() for m in said] + [hi]
     rest = "".join(text[a:b] for a, b in zip(starts, ends, strict=True))
     return PAIN_TOLD.search(rest) is None
+
+
+_OWN_NEGATOR = re.compile(r"(?:no|not|never|can'?t|cannot)\b", re.I)  # a sign told with a negator: "no feeling"
+
+
+def own_no_asked(a: Assessment, norm: str, at: int) -> Assessment:
+    """The assessment of a sign told with its own negator ("no feeling round the bum") after a list of denials
+    ("no swelling, no feeling ..."): the list may have read the sign's "no" as one more denial, so that denial is
+    not clearly attached, and the sign is asked rather than dropped."""
+    if Modifier.NEGATED in a.attached and _OWN_NEGATOR.match(norm, at):
+        return Assessment(a.modifiers, a.attached - {Modifier.NEGATED})
+    return a
