@@ -26,7 +26,7 @@ import numpy as np
 from bot.datafile import file_sha256
 from bot.errors import SafetyLayerError
 from bot.ids import RedFlag
-from bot.safety.glossary import packaged
+from bot.safety.glossary import Glossary, packaged
 from bot.tokens import encode
 
 if TYPE_CHECKING:
@@ -166,10 +166,7 @@ class LearnedLayer:
         parts: list[str] = []
         owner: list[int] = []
         for i, text in enumerate(texts):
-            text = str(text).encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be tokenised
-            glossed = self.glossary.read(text)
-            text = glossed.text if glossed is not None else text
-            for w in self.windows(text) or [""]:
+            for w in self.windows(read_in_english(self.glossary, text)) or [""]:
                 parts.append(w)
                 owner.append(i)
         probs = self.probabilities(parts)
@@ -190,6 +187,15 @@ class LearnedLayer:
         with self._lock, torch.inference_mode():
             logits = self.model(torch.from_numpy(ids), torch.from_numpy(mask))
         return torch.sigmoid(logits).numpy()
+
+
+def read_in_english(glossary: Glossary, text: str) -> str:
+    """A message as the layer reads it (in training too): through the glossary, so that typos, fillers and
+    other languages are read in English as the rules read them; lone surrogates, which cannot be tokenised,
+    replaced."""
+    text = str(text).encode("utf-8", "replace").decode("utf-8")
+    glossed = glossary.read(text)
+    return glossed.text if glossed is not None else text
 
 
 def _check_manifest(manifest: Any, rules_version: str | None) -> str | None:

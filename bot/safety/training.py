@@ -31,6 +31,7 @@ from bot.safety.layer import (
     WEIGHTS,
     build_model,
     encode_batch,
+    read_in_english,
     trainable_parameters,
     windows,
 )
@@ -178,9 +179,7 @@ def _windows(messages: list[Message], tok: Any, max_tokens: int) -> list[tuple[i
     items = []
     for i, m in enumerate(messages):
         label = np.array([1.0 if f in m.flags else 0.0 for f in FLAGS], dtype=np.float32)
-        glossed = glossary.read(str(m.text).encode("utf-8", "replace").decode("utf-8"))
-        text = glossed.text if glossed is not None else m.text
-        for w in windows(text, tok, max_tokens) or [" "]:
+        for w in windows(read_in_english(glossary, m.text), tok, max_tokens) or [" "]:
             items.append((i, w, label))
     return items
 
