@@ -69,8 +69,9 @@ def serve(port: int, embedder: str, concurrency: int, db: str | None = None, ind
     launch(build_app(assistant, concurrency_limit=concurrency, rate_limits=False), port=port, block=True)
 
 
-def converse(url: str, index: int, turns: int, barrier: threading.Barrier, out: list[Result]) -> None:
-    """One client: connect, wait for the others, then hold a conversation."""
+def converse(url: str, index: int, turns: int, barrier: threading.Barrier, out: list[Result],
+             light: bool = False) -> None:
+    """One client: connect, wait for the others, then hold a conversation (gradio_client, or LightClient)."""
     from gradio_client import Client
 
     # Half the clients report a red flag, each at a turn of its own; the others never do.
@@ -80,7 +81,8 @@ def converse(url: str, index: int, turns: int, barrier: threading.Barrier, out: 
     try:
         # Plain http on loopback: with verification on, httpx loads the CA bundle for every request
         # (about 40 ms of CPU each), which would measure the load generator rather than the page.
-        client = Client(url, verbose=False, download_files=False, ssl_verify=url.startswith("https:"))
+        client = LightClient(url) if light else Client(url, verbose=False, download_files=False,
+                                                        ssl_verify=url.startswith("https:"))
     except Exception as exc:  # a benchmark counts failures rather than stopping at the first
         result.errors.append(f"connect: {exc}")
         barrier.wait()
@@ -90,7 +92,7 @@ def converse(url: str, index: int, turns: int, barrier: threading.Barrier, out: 
         message = RED_FLAG if turn == flag_turn else BENIGN[turn % len(BENIGN)]
         start = time.perf_counter()
         try:
-            reply = client.predict(message, api_name="/chat")
+            reply = client.predict(message) if light else client.predict(message, api_name="/chat")
         except Exception as exc:
             result.errors.append(f"turn {turn}: {exc}")
             continue
@@ -101,6 +103,71 @@ def converse(url: str, index: int, turns: int, barrier: threading.Barrier, out: 
             result.crosstalk.append(f"turn {turn}: triage={reply.get('triage')} red_flags={reply.get('red_flags')}"
                                     f" but this client's own red flag is {'in' if expected else 'not in'}")
     client.close()
+
+
+class LightClient:
+    """A lean load generator for one conversation: Gradio's own HTTP API for the page's `chat` endpoint
+    (POST `gradio_api/call/chat` with this client's session hash, then read the event's stream), on one
+    kept-alive stdlib connection, with the cookie nginx sets for stickiness sent back. It speaks the
+    same protocol as gradio_client's `predict` but costs a fraction of its CPU, so that on a small
+    machine the clients leave the cores to the workers being measured."""
+
+    def __init__(self, url: str) -> None:
+        import http.client
+        import urllib.parse
+        import uuid
+
+        parts = urllib.parse.urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.prefix = parts.path.rstrip("/") + "/gradio_api/call/chat"
+        self.session = uuid.uuid4().hex[:11]
+        self.cookie = ""
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
+
+    def _request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        import http.client
+
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        for attempt in (1, 2):  # a kept-alive connection the server closed is opened again once
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        for value in response.headers.get_all("Set-Cookie") or []:
+            if value.startswith("kneebot_worker="):
+                self.cookie = value.split(";", 1)[0]
+        return response.status, response.read()
+
+    def predict(self, message: str) -> dict:
+        import json
+
+        status, body = self._request("POST", self.prefix, json.dumps(
+            {"data": [message], "session_hash": self.session}).encode())
+        if status != 200:
+            raise RuntimeError(f"join: HTTP {status}: {body[:200]!r}")
+        event_id = json.loads(body)["event_id"]
+        status, body = self._request("GET", f"{self.prefix}/{event_id}")
+        if status != 200:
+            raise RuntimeError(f"stream: HTTP {status}: {body[:200]!r}")
+        event = None
+        for line in body.decode().splitlines():
+            if line.startswith("event: "):
+                event = line[7:].strip()
+            elif line.startswith("data: ") and event in ("complete", "error"):
+                data = json.loads(line[6:])
+                if event == "error":
+                    raise RuntimeError(f"error event: {data}")
+                return data[0]
+        raise RuntimeError(f"no completion in the stream: {body[:200]!r}")
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -117,12 +184,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def run_clients(url: str, clients: int, turns: int, server_pids: list[int]) -> tuple[list[Result], float, float, float]:
+def run_clients(url: str, clients: int, turns: int, server_pids: list[int],
+                light: bool = False) -> tuple[list[Result], float, float, float]:
     """All clients against url at once: their results, the wall time, and server and client CPU seconds."""
     results: list[Result] = []
     # Everyone connects first; the clock starts when the last client is connected.
     barrier = threading.Barrier(clients + 1)
-    threads = [threading.Thread(target=converse, args=(url, i, turns, barrier, results)) for i in range(clients)]
+    threads = [threading.Thread(target=converse, args=(url, i, turns, barrier, results, light)) for i in range(clients)]
     for thread in threads:
         thread.start()
     barrier.wait()
@@ -160,7 +228,8 @@ def compare_workers(args: argparse.Namespace) -> int:
             farm = start_farm({"GRADIO_ANALYTICS_ENABLED": "False", "OMP_NUM_THREADS": "1"}, workers, command)
             try:
                 pids = [p.pid for p in farm.workers.values()]
-                results, wall, server_cpu, _ = run_clients(farm.url, args.clients, args.turns, pids)
+                results, wall, server_cpu, client_cpu = run_clients(farm.url, args.clients, args.turns, pids,
+                                                                    args.client == "light")
             finally:
                 farm.stop()
             times = [t for r in results for t in r.times]
@@ -168,14 +237,16 @@ def compare_workers(args: argparse.Namespace) -> int:
             failed |= bad > 0 or not times
             rows.append((workers, len(times) / wall, percentile(times, 0.95) * 1000 if times else float("nan"),
                          percentile(times, 0.5) * 1000 if times else float("nan"), bad,
-                         server_cpu / max(1, len(times)) * 1000))
+                         server_cpu / max(1, len(times)) * 1000, client_cpu / max(1, len(times)) * 1000))
     finally:
         pg.stop()
-    print(f"clients={args.clients} turns={args.turns} embedder={args.embedder} concurrency_limit={args.concurrency}"
-          f" cpus={os.cpu_count()} load_average={os.getloadavg()[0]:.1f} (nginx + PostgreSQL)")
-    print("workers  turns/s  ratio  p50 ms  p95 ms  server cpu ms/turn  errors+crosstalk")
-    for workers, rate, p95, p50, bad, cpu in rows:
-        print(f"{workers:7d}  {rate:7.1f}  {rate / rows[0][1]:5.2f}  {p50:6.0f}  {p95:6.0f}  {cpu:18.1f}  {bad:16d}")
+    print(f"clients={args.clients} ({args.client}) turns={args.turns} embedder={args.embedder} "
+          f"concurrency_limit={args.concurrency} cpus={os.cpu_count()} load_average={os.getloadavg()[0]:.1f} "
+          f"(nginx + PostgreSQL)")
+    print("workers  turns/s  ratio  p50 ms  p95 ms  worker cpu ms/turn  client cpu ms/turn  errors+crosstalk")
+    for workers, rate, p95, p50, bad, cpu, ccpu in rows:
+        print(f"{workers:7d}  {rate:7.1f}  {rate / rows[0][1]:5.2f}  {p50:6.0f}  {p95:6.0f}  {cpu:18.1f}  {ccpu:18.1f}"
+              f"  {bad:16d}")
     return 1 if failed else 0
 
 
@@ -190,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="build_app's concurrency_limit")
     parser.add_argument("--workers", type=int, nargs="+", metavar="N",
                         help="compare these worker counts behind nginx on one PostgreSQL (e.g. 1 2)")
+    parser.add_argument("--client", choices=("gradio", "light"), default="gradio",
+                        help="the load generator: gradio_client (default), or a lean client of Gradio's HTTP API")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)
@@ -219,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         except FarmUnavailable as exc:
             raise SystemExit(str(exc)) from None
         results, wall, measured_cpu, client_cpu = run_clients(url, args.clients, args.turns,
-                                                               [server.pid] if server else [])
+                                                               [server.pid] if server else [], args.client == "light")
         server_cpu = measured_cpu if server is not None and cpu_seconds(server.pid) is not None else None
     finally:
         if server is not None:

@@ -18,8 +18,8 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|mummy|mommy|mumma|daddy|aunt|auntie|uncle|cousin|kid|child|"
            r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|(?<=\bthe\s)mare|(?<=\bmy\s)mare|(?<=\bour\s)mare|pony|gelding|foal|heifer|(?<=\bour\s)calf|(?<=\bour\s)calves|student|pupil|crew|crewmate|"
-           r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man|"
-           r"girl|boy|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
+           r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man(?!\s+(?:bits|parts|region)\b)|"
+           r"girl|boy(?!s\s+downstairs\b)|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
            r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
            r"bestie|bff|sis|bro|da|eldest|youngest|oldest|pug|dh|dw|ds|\d{1,2}\s*yo|winger|striker|goalie|goalkeeper|keeper|defender|midfielder|fullback|full-back|skipper|regular(?=\s+(?:at|from|in|who)\b))")
 # "my kid's party balloons", "my mate's wedding": a thing of theirs, not them as the subject
@@ -30,7 +30,8 @@ _OTHER_SUBJECT = re.compile(
     rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|(?:\A|(?<=[.!?:\n]\s))"
-    rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:reports|says|has|complains|presents|describes|states|c/o)\b))"
+    rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:reports|says|has|complains|presents|describes|states|c/o)\b|"
+    rf"\d{{1,3}}\s*(?:m|f|yo|y/o|yrs?|years?\s+old)\b))"
     rf"|(?:\A|(?<=[.!?:\n]\s))(?:teammate|team-mate|colleague|co-?worker|flatmate|roommate|housemate|hubby|wifey|bestie|"
     rf"buddy|gf|bf)(?=\s+(?:went|goes|has|had|is|was|got|gets|says|said|keeps|kept|felt|feels|fell|pulled|tore)\b)"
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
@@ -57,7 +58,9 @@ JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+at\s+me\
                     r"kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
 # told as meant in earnest beside the laugh ("cant breathe lol, and not in the funny way"): no joke
 _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good|cute)\s+way|emotional\w*|"
-                      r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth)\s+time\s+(?:this|today|in)\b|\bhappened\s+(?:loads|lots|a\s+lot|again|several\s+times)\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b",
+                      r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth)\s+time\s+(?:this|today|in)\b|\bhappened\s+(?:loads|lots|a\s+lot|again|several\s+times)\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b|"
+                      r"\bno\s+(?:but\s+)?(?:actually|seriously|for\s+real)\b|\bbut\s+seriously\b|\bnot\s+even\s+joking\b|"
+                      r"\b(?:twice|two\s+times|three\s+times|[2-9]\s*x)\s+(?:today|this\s+(?:week|morning)|now|since)\b",
                       re.I)
 
 
@@ -144,7 +147,7 @@ _NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$|"
 _ENDS = re.compile(r"[.!?]")  # "..., so I sent her to A&E", "... had to stop. Put me right off."
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
 _CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
-_SPOKEN = re.compile(rf"(?:\b{_PEOPLE}|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells?|telling|said|says|wrote|"
+_SPOKEN = re.compile(rf"(?:\b{_PEOPLE}s?\b|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells?|telling|said|says|wrote|"
                      rf"writes|texted|messaged|rang|phoned|called|posted|notes?|put\s+it|word\s+for\s+word|"
                      rf"in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$"
                      rf"|\b(?:my|our|a|the)\s+(?:\w+\s+)?{_PEOPLE}'s\s+(?:message|text|post|email|words)\b"
