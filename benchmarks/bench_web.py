@@ -4,6 +4,7 @@
     python benchmarks/bench_web.py --clients 50 --embedder hash
     python benchmarks/bench_web.py --url http://127.0.0.1:7860/ --clients 20   # a server already running
     python benchmarks/bench_web.py --clients 50 --workers 1 2   # nginx + N workers sharing PostgreSQL
+    python benchmarks/bench_web.py --clients 50 --workers 1 2 --client gradio   # gradio_client as the load
 
 Without --url it serves the page in a child process (the real Assistant over corpus/, its index
 and store in a temporary folder) so that clients and server do not share one interpreter.
@@ -261,12 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="build_app's concurrency_limit")
     parser.add_argument("--workers", type=int, nargs="+", metavar="N",
                         help="compare these worker counts behind nginx on one PostgreSQL (e.g. 1 2)")
-    parser.add_argument("--client", choices=("gradio", "light"), default="gradio",
-                        help="the load generator: gradio_client (default), or a lean client of Gradio's HTTP API")
+    parser.add_argument("--client", choices=("gradio", "light"),
+                        help="the load generator: gradio_client, or a lean client of the same HTTP API (the "
+                             "default with --workers, where the clients share the machine with the workers)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.client is None:
+        args.client = "light" if args.workers else "gradio"
     if args.serve:
         serve(args.port, args.embedder, args.concurrency, args.db, args.index)
         return 0
