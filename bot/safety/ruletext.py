@@ -130,6 +130,8 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     me" stay mine)."""
     if _THEIR.search(text, max(lo, core[0] - 8), core[0]):  # "now says his chest hurts"
         return True
+    if _PATIENT_NOTE.search(text) and not _SELF.search(text):  # "Handover: bed 4, c/o sudden knee pain ..."
+        return True
     matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
     last = matches[-1] if matches else None
     if last is None or FIRST_PERSON.search(text, last.end(), core[1]) or _MY_PART.search(text, last.end(), core[1]):
@@ -141,6 +143,13 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
+# A clinician's note about a patient, with no word of the writer's own ("Pt 52F, ... Reports knee gave way x2",
+# "Hx today: pt's R calf swollen", "Handover: bed 4, c/o ..."): every finding in it is the patient's.
+_PATIENT_NOTE = re.compile(r"\A\s*(?:pt|patient|client)\b(?:\s*\(?\d{1,3}\s*(?:m|f|yo|y/o)\b|\s*[,(]|\s+w/)|"
+                           r"\A\s*(?:handover|clinic\s+note|hx\s+today|ward\s+round)\b|\bpt'?s\b|"
+                           r"\bcase\s+study\b", re.I)
+_SELF = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine|self|own)\b|"
+                   r"\bmy\b(?!\s+(?:case|patient|client|pt|shift|ward|caseload|clinic|group|team|notes?)\b)", re.I)
 # a first person after it starts another clause ("..., so I sent her to A&E", "..., how do I help him?")
 _NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$|"
                          r"[,;:]\s*(?:how|what|should|can|could|would|do|does)\s+(?:\w+\s+)?$")
