@@ -48,7 +48,9 @@ _SOMEONE = re.compile(rf"\b{_PEOPLE}(?:'?s)?\b|\b(?:he|she|his|her|him)\b", re.I
 
 def only_others(text: str) -> bool:
     """Whether the message names someone else and has no first person anywhere ("partners calf is massive
-    and hot"): a learned hit on it is asked about, never recorded."""
+    and hot"), or is a clinician's note about a patient: a learned hit on it is asked about, never recorded."""
+    if _PATIENT_NOTE.search(text) is not None and _SELF.search(text) is None:
+        return True
     return FIRST_PERSON.search(text) is None and _MY_PART.search(text) is None and _SOMEONE.search(text) is not None
 
 
