@@ -49,7 +49,7 @@ _SOMEONE = re.compile(rf"\b{_PEOPLE}(?:'?s)?\b|\b(?:he|she|his|her|him)\b", re.I
 def only_others(text: str) -> bool:
     """Whether the message names someone else and has no first person anywhere ("partners calf is massive
     and hot"), or is a clinician's note about a patient: a learned hit on it is asked about, never recorded."""
-    if _PATIENT_NOTE.search(text) is not None and _SELF.search(text) is None:
+    if patient_note(text):
         return True
     return FIRST_PERSON.search(text) is None and _MY_PART.search(text) is None and _SOMEONE.search(text) is not None
 
@@ -132,7 +132,7 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     me" stay mine)."""
     if _THEIR.search(text, max(lo, core[0] - 8), core[0]):  # "now says his chest hurts"
         return True
-    if _PATIENT_NOTE.search(text) and not _SELF.search(text):  # "Handover: bed 4, c/o sudden knee pain ..."
+    if patient_note(text):  # "Handover: bed 4, c/o sudden knee pain ..."
         return True
     matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
     last = matches[-1] if matches else None
@@ -152,6 +152,12 @@ _PATIENT_NOTE = re.compile(r"\A\s*(?:pt|patient|client)\b(?:\s*\(?\d{1,3}\s*(?:m
                            r"\bcase\s+study\b", re.I)
 _SELF = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine|self|own)\b|"
                    r"\bmy\b(?!\s+(?:case|patient|client|pt|shift|ward|caseload|clinic|group|team|notes?)\b)", re.I)
+
+
+def patient_note(text: str) -> bool:
+    """Whether the message is a clinician's note about a patient with no word of the writer's own."""
+    return _PATIENT_NOTE.search(text) is not None and _SELF.search(text) is None
+
 # a first person after it starts another clause ("..., so I sent her to A&E", "..., how do I help him?")
 _NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$|"
                          r"[,;:]\s*(?:how|what|should|can|could|would|do|does)\s+(?:\w+\s+)?$")
