@@ -56,14 +56,14 @@ def only_others(text: str) -> bool:
 
 # A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the
 # person ("the baby was laughing at me") is not, nor "don't laugh, but ...".
-JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+at\s+me\b)\w*|lol+|lmf?ao+|haha\w*|rofl|jk|"
-                    r"kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
+JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+(?:at\s+me|when\s+i\s+(?:said|told))\b)\w*|"
+                    r"lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
 # told as meant in earnest beside the laugh ("cant breathe lol, and not in the funny way"): no joke
 _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good|cute)\s+way|emotional\w*|"
                       r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth)\s+time\s+(?:this|today|in)\b|\bhappened\s+(?:loads|lots|a\s+lot|again|several\s+times)\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b|"
-                      r"\bno\s+(?:but\s+)?(?:actually|seriously|for\s+real)\b|\bbut\s+seriously\b|\bnot\s+even\s+joking\b|"
-                      r"\b(?:twice|two\s+times|three\s+times|[2-9]\s*x)\s+(?:today|this\s+(?:week|morning)|now|since)\b",
-                      re.I)
+                      r"\bno\s+(?:but\s+)?(?:actually|seriously|for\s+real)\b|\bbut\s+seriously\b|\bnot\s+(?:even\s+)?joking\b|"
+                      r"\b(?:twice|two\s+times|three\s+times|[2-9]\s*x)\s+(?:today|this\s+(?:week|morning)|now|since)\b|"
+                      r"\bnot\s+funny\s+(?:now|any\s*more)\b|\bwon'?t\s+go\s+away\b", re.I)
 
 
 def joking(text: str, lo: int, hi: int) -> bool:
@@ -148,8 +148,9 @@ _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
 # A clinician's note about a patient, with no word of the writer's own ("Pt 52F, ... Reports knee gave way x2",
 # "Hx today: pt's R calf swollen", "Handover: bed 4, c/o ..."): every finding in it is the patient's.
 _PATIENT_NOTE = re.compile(r"\A\s*(?:pt|patient|client)\b(?:\s*\(?\d{1,3}\s*(?:m|f|yo|y/o)\b|\s*[,(]|\s+w/)|"
-                           r"\A\s*(?:handover|clinic\s+note|hx\s+today|ward\s+round)\b|\bpt'?s\b|"
-                           r"\bcase\s+study\b", re.I)
+                           r"\A\s*(?:handover|clinic\s+note|hx\s+today|ward\s+round|referr(?:ing|al)\b[^.:]{0,30}?\b(?:client|patient|pt))\b|"
+                           r"\bpt'?s\b|\bon\s+behalf\s+of\s+(?:a\s+|the\s+)?(?:client|patient|pt)\b|\b(?:client|patient|pt)\s+not\s+on\b|\bcase\s+study\b",
+                           re.I)
 _SELF = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine|self|own)\b|"
                    r"\bmy\b(?!\s+(?:case|patient|client|pt|shift|ward|caseload|clinic|group|team|notes?)\b)", re.I)
 
@@ -164,8 +165,8 @@ _NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$|"
 _ENDS = re.compile(r"[.!?]")  # "..., so I sent her to A&E", "... had to stop. Put me right off."
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
 _CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
-_SPOKEN = re.compile(rf"(?:\b{_PEOPLE}s?\b|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?:told|tells?|telling|said|says|wrote|"
-                     rf"writes|texted|messaged|rang|phoned|called|posted|notes?|put\s+it|word\s+for\s+word|"
+_SPOKEN = re.compile(rf"(?:\b{_PEOPLE}s?\b|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?<!\bi\s)(?:told|tells?|telling|"
+                     rf"said|says|wrote|writes|texted|messaged|rang|phoned|called|posted|notes?|put\s+it|word\s+for\s+word|"
                      rf"in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$"
                      rf"|\b(?:my|our|a|the)\s+(?:\w+\s+)?{_PEOPLE}'s\s+(?:message|text|post|email|words)\b"
                      rf"|\bquot(?:e|es|ed|ing)\b(?!\s+(?:me|myself)\b)[^.!?]{{0,60}}$|\bthe\s+OP\b[^.!?]{{0,40}}$"

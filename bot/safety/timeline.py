@@ -28,6 +28,8 @@ _DURATION = re.compile(
     r"(?P<half>\s+(?:and|n|&|an)\s+(?:a\s+)?half)?",
     re.I,
 )
+# clinicians' durations: "x 2/52", "after 10/7 of ..." (not a date such as "10/7/2026" or a score "5/10")
+_CLINICAL = re.compile(r"(?<![\d/])(?P<n>\d{1,2})\s?/\s?(?P<u>7|52|12)\b(?!\s?/\s?\d)")
 _SINCE = re.compile(
     r"\b(?:since\s+)?(?P<w>yesterday|last\s+night|today|this\s+morning|(?:since\s+)?last\s+(?:week|month)|"
     r"since\s+the\s+weekend|since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
@@ -276,6 +278,8 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
         if m.group("less"):
             days -= 1
         found.append((m.start(), m.end(), days))
+    for m in _CLINICAL.finditer(text, lo, hi):  # clinicians' "10/7" (days), "2/52" (weeks), "3/12" (months)
+        found.append((m.start(), m.end(), int(m.group("n")) * {"7": 1.0, "52": 7.0, "12": 30.0}[m.group("u")]))
     for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine", "wk of gentle stretches"
         found.append((m.start(), m.end(), 7.0 if m.group("wk") else 14.0))
     for m in _DAY_N.finditer(text, lo, hi):
