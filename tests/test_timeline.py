@@ -131,6 +131,9 @@ def test_possible_is_worth_asking(cues, messages, expected):
     ("two Sundays ago I started the bent knee version", 10), ("three Mondays ago I switched to the strap", 17),
     ("2/6 switched to the strap stretch. 5/6 pain 5/10. 12/6 pain 5/10", 10),
     ("modified stretching since 1 week plus 3 days", 10), ("the gentle version for a week and two days", 9),
+    ("bent knee version x 2/52", 14), ("pain unchanged after 10/7 of the bent knee version", 10),
+    ("Self: 8/7 bent knee version, no change", 8),
+    ("2/7 switched to the strap stretch. 5/7 pain 5/10. 12/7 pain 5/10", 10),
 ])
 def test_durations(cues, text, days):
     assert Timeline().updated(text, cues).modified_days == days
@@ -161,6 +164,14 @@ def test_day_ranges_and_scores_out_of_ten_are_not_dates(cues):
     """"day 3 - 5/10" is day 3 (5/10 is a score, not a range), and scores alone make no diary of dates."""
     assert Timeline().updated("day 3 - 5/10 on the bent knee version", cues).modified_days == 3
     assert Timeline().updated("bent knee version: 5/10, 6/10, 5/10, 5/10", cues).modified_days is None
+
+
+def test_day_month_dates_are_not_clinicians_durations(cues):
+    """"2/52" is two weeks wherever it stands, but "3/7" is a day of July unless a duration's word comes before it
+    ("after 10/7", "x 10/7"): a date alone says nothing of how long."""
+    assert Timeline().updated("3/7 switched to the strap stretch, pain unchanged", cues).modified_days is None
+    assert Timeline().updated("modified stretching since 10/7", cues).modified_days is None
+    assert Timeline().updated("Symptoms 3/52, modified stretching x 10/7", cues).modified_days == 10
 
 
 def test_a_fall_told_after_a_flat_start_is_improving(cues):

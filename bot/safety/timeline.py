@@ -28,8 +28,10 @@ _DURATION = re.compile(
     r"(?P<half>\s+(?:and|n|&|an)\s+(?:a\s+)?half)?",
     re.I,
 )
-# clinicians' durations: "x 2/52", "after 10/7 of ..." (not a date such as "10/7/2026" or a score "5/10")
+# clinicians' durations: "x 2/52", "after 10/7 of ..." (not a date such as "10/7/2026" or a score "5/10"); "/7"
+# and "/12" are also day/month dates ("3/7 switched to the strap"), so they count only after a duration's word
 _CLINICAL = re.compile(r"(?<![\d/])(?P<n>\d{1,2})\s?/\s?(?P<u>7|52|12)\b(?!\s?/\s?\d)")
+_CLINICAL_BEFORE = re.compile(r"(?:\bx\s?|\b(?:for|after|over|of|about|approx)\s|[>~:]\s?)\Z", re.I)
 _SINCE = re.compile(
     r"\b(?:since\s+)?(?P<w>yesterday|last\s+night|today|this\s+morning|(?:since\s+)?last\s+(?:week|month)|"
     r"since\s+the\s+weekend|since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
@@ -279,6 +281,8 @@ def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
             days -= 1
         found.append((m.start(), m.end(), days))
     for m in _CLINICAL.finditer(text, lo, hi):  # clinicians' "10/7" (days), "2/52" (weeks), "3/12" (months)
+        if m.group("u") != "52" and not _CLINICAL_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            continue
         found.append((m.start(), m.end(), int(m.group("n")) * {"7": 1.0, "52": 7.0, "12": 30.0}[m.group("u")]))
     for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine", "wk of gentle stretches"
         found.append((m.start(), m.end(), 7.0 if m.group("wk") else 14.0))
