@@ -239,7 +239,8 @@ def cmd_train_red_flags(args: argparse.Namespace) -> int:
         rechoose_thresholds(layer_dir)
         return 0
     train(Path(args.out) if args.out else DEFAULT_DIR,
-          [Path(p) for p in args.train] if args.train else None, epochs=args.epochs, top_layers=args.top_layers)
+          [Path(p) for p in args.train] if args.train else None, epochs=args.epochs, top_layers=args.top_layers,
+          device=args.device, base_dir=Path(args.base_model) if args.base_model else None)
     return 0
 
 
@@ -299,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", metavar="DIR", help="where to write weights and manifest")
     tr.add_argument("--epochs", type=int, default=4)
     tr.add_argument("--top-layers", type=int, default=3)
+    tr.add_argument("--device", default="cpu", help="torch device to train on (cpu, cuda; default cpu)")
+    tr.add_argument("--base-model", metavar="DIR", help="the MiniLM copy to train from (default the bundled one)")
     tr.add_argument("--thresholds-only", action="store_true", help="keep the weights; choose the thresholds "
                     "again for the rules as they are now (after a rules change)")
     tr.set_defaults(func=cmd_train_red_flags)

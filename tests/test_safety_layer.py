@@ -305,3 +305,47 @@ def test_training_scores_messages_as_the_layer_reads_them(layer):
     trained = score_messages(layer.model, layer.tokenizer, [Message(t, frozenset()) for t in texts], layer.max_tokens)
     running = np.array([[row[f] for f in FLAGS] for row in layer.scores_many(texts)])
     assert np.abs(trained - running).max() <= 1e-4
+
+
+def test_training_runs_from_a_copy_of_the_model_and_records_where(tmp_path, monkeypatch):
+    """`kneebot train-red-flags --device D --base-model DIR` trains from a copy of the MiniLM (one made to
+    travel to a training machine) and the manifest says which weights and which device it was trained on;
+    the shipped layer still runs on the bundled model."""
+    import json
+    import shutil
+
+    import yaml
+    from safetensors.numpy import load_file, save_file
+
+    import bot.safety.training as training
+    from bot.guidance.embedding import bundled_model_dir, weights_sha256
+    from bot.safety.layer import LearnedLayer
+
+    base = tmp_path / "base"
+    shutil.copytree(bundled_model_dir(), base)
+    weights = load_file(str(base / "model.safetensors"))  # a copy that is not byte for byte the bundled one
+    name = sorted(weights)[-1]
+    weights[name] = weights[name] * 1.0001
+    save_file(weights, str(base / "model.safetensors"))
+    assert weights_sha256(base) != weights_sha256(bundled_model_dir())
+    train_dir, spent = tmp_path / "train", tmp_path / "spent"
+    train_dir.mkdir()
+    spent.mkdir()
+    texts = [("my knee gave way on the stairs", ["knee_instability"]),
+             ("my calf is hot, red and swollen", ["calf_clot_signs"]),
+             ("a gentle pull behind my knee in the stretch", []),
+             ("both legs numb and I can't feel the toilet paper", ["cauda_equina_signs"])]
+    messages = [{"text": f"{t} ({i})", "flags": f, "kind": "report" if f else "benign"}
+                for i in range(12) for t, f in texts]
+    for folder, name in ((train_dir, "t.yaml"), (spent, "s.yaml")):
+        (folder / name).write_text(yaml.safe_dump({"round": "train-r0", "writer": "w0", "messages": messages}))
+    monkeypatch.setattr(training, "REGRESSION_DIR", spent)
+    monkeypatch.setattr(training, "project_silent", lambda *a: [])
+    monkeypatch.setattr(training, "dialogue_silent", lambda *a: [])
+    monkeypatch.setattr(training, "load_tables", lambda *a: [])
+    manifest = training.train(tmp_path / "out", [train_dir], epochs=1, device="cpu", base_dir=base, log=lambda s: None)
+    assert manifest["settings"]["device"] == "cpu"
+    assert manifest["settings"]["trained_from_sha256"] == weights_sha256(base)
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["weights_sha256"] == manifest["weights_sha256"]
+    scores = LearnedLayer.load(tmp_path / "out").scores("my knee gave way on the stairs")
+    assert set(map(str, scores)) == set(manifest["flags"])

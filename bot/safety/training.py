@@ -69,9 +69,13 @@ def held_out(m: Message) -> bool:
 
 
 def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, epochs: int = 4,
-          top_layers: int = 3, max_tokens: int = 128, seed: int = 13,
-          log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Train, choose thresholds, write weights and manifest to out_dir; returns the manifest."""
+          top_layers: int = 3, max_tokens: int = 128, seed: int = 13, device: str = "cpu",
+          base_dir: Path | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Train, choose thresholds, write weights and manifest to out_dir; returns the manifest.
+
+    device: a torch device ("cpu", "cuda"). base_dir: the MiniLM to train from, when not the bundled copy
+    (a copy of it made to travel to a training machine, say); the layer still runs on the bundled model,
+    and the manifest records the hash of the weights it was trained from."""
     import torch
     from safetensors.torch import save_file
 
@@ -80,8 +84,8 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    base = bundled_model_dir()
-    verify_weights(base, BUNDLED_SHA256)
+    base = Path(base_dir) if base_dir is not None else bundled_model_dir()
+    trained_from = verify_weights(base, None if base_dir is not None else BUNDLED_SHA256)
     train_dirs = train_dirs or [TRAIN_DIR]
     files = [p for d in map(Path, train_dirs) for p in (sorted(d.glob("*.yaml")) if d.is_dir() else [d])]
     trained_on = {str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p): file_sha256(p) for p in files}
@@ -93,6 +97,7 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
         f"thresholds on {len(val)} ({len(spent)} from spent fresh sets)")
 
     model, tok = build_model(base, top_layers, len(FLAGS))
+    model.to(device)
     params = [p for _, p in trainable_parameters(model, top_layers)]
     head = [p for n, p in trainable_parameters(model, top_layers) if n.startswith("head.")]
     body = [p for n, p in trainable_parameters(model, top_layers) if not n.startswith("head.")]
@@ -112,7 +117,7 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
             if step % 50 == 0:
                 log(f"  epoch {epoch + 1}: batch {step}/{len(batches)} ({time.time() - start:.0f} s)")
             logits = _message_logits(model, tok, batch, max_tokens)
-            labels = torch.tensor(np.array([b[2] for b in _firsts(batch)]), dtype=torch.float32)
+            labels = torch.tensor(np.array([b[2] for b in _firsts(batch)]), dtype=torch.float32, device=device)
             loss = loss_fn(logits, labels)
             opt.zero_grad()
             loss.backward()
@@ -134,7 +139,7 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
     log(f"held-out figures at the chosen thresholds: {json.dumps(figures)}")
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = {n: p.detach().to(torch.float16).contiguous() for n, p in trainable_parameters(model, top_layers)}
+    state = {n: p.detach().to("cpu", torch.float16).contiguous() for n, p in trainable_parameters(model, top_layers)}
     weights = out_dir / WEIGHTS
     save_file(state, str(weights))
     manifest = {
@@ -143,7 +148,8 @@ def train(out_dir: Path = DEFAULT_DIR, train_dirs: list[Path] | None = None, *, 
         "top_layers": top_layers, "max_tokens": max_tokens, "thresholds": thresholds.to_dict(),
         "trained_on": trained_on, "held_out": figures,
         "settings": {"epochs": epochs, "seed": seed, "false_alarm_budget": FALSE_ALARM_BUDGET,
-                     "question_budget": QUESTION_BUDGET},
+                     "question_budget": QUESTION_BUDGET, "device": str(device),
+                     "trained_from_sha256": trained_from},
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     log(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) and {out_dir / MANIFEST}")
@@ -212,11 +218,12 @@ def _message_logits(model: Any, tok: Any, batch: list[tuple[int, str, np.ndarray
     """Per-message logits: the highest over each message's windows."""
     import torch
 
+    device = next(model.parameters()).device
     ids, mask = encode_batch(tok, [w for _, w, _ in batch], max_tokens)
-    logits = model(torch.from_numpy(ids), torch.from_numpy(mask))
+    logits = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
     order = {m: k for k, m in enumerate(dict.fromkeys(i for i, _, _ in batch))}
-    index = torch.tensor([order[i] for i, _, _ in batch]).unsqueeze(1).expand_as(logits)
-    out = torch.full((len(order), logits.shape[1]), -1e4)
+    index = torch.tensor([order[i] for i, _, _ in batch], device=device).unsqueeze(1).expand_as(logits)
+    out = torch.full((len(order), logits.shape[1]), -1e4, device=device)
     return out.scatter_reduce(0, index, logits, reduce="amax", include_self=True)
 
 
@@ -228,7 +235,7 @@ def score_messages(model: Any, tok: Any, messages: list[Message], max_tokens: in
     out = np.zeros((len(messages), len(FLAGS)), dtype=np.float32)
     with torch.inference_mode():
         for batch in _batches(items, 64):
-            probs = torch.sigmoid(_message_logits(model, tok, batch, max_tokens)).numpy()
+            probs = torch.sigmoid(_message_logits(model, tok, batch, max_tokens)).cpu().numpy()
             for k, i in enumerate(dict.fromkeys(i for i, _, _ in batch)):
                 out[i] = probs[k]
     return out
