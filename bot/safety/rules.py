@@ -243,7 +243,7 @@ class RuleSet:
         flag = RedFlag.PERSISTENT_PAIN
         status, was = after.status(self.timeline_cues.min_days), before.status(self.timeline_cues.min_days)
         if (flag not in found and spans and status != was and status in ("persistent", "possible")
-                and not self.context.resolved_history(norm, spans[-1])):  # "back in 2019 ... got it sorted"
+                and not self.context.resolved_history(norm, spans[-1]) and not ruletext.patient_note(norm)):
             span = spans[-1]
             decision = Decision.RECORD if status == "persistent" else Decision.CONFIRM
             found[flag] = Detection(flag, decision, span, text[span[0]:span[1]], frozenset({TIMELINE}))

@@ -147,10 +147,10 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
 # A clinician's note about a patient, with no word of the writer's own ("Pt 52F, ... Reports knee gave way x2",
 # "Hx today: pt's R calf swollen", "Handover: bed 4, c/o ..."): every finding in it is the patient's.
-_PATIENT_NOTE = re.compile(r"\A\s*(?:pt|patient|client)\b(?:\s*\(?\d{1,3}\s*(?:m|f|yo|y/o)\b|\s*[,(]|\s+w/)|"
+_PATIENT_NOTE = re.compile(r"\A\s*(?:pt|patient|client)\b(?:\s*\(?\d{1,3}\s*(?:m|f|yo|y/o)\b|\s*[,(]|\s+(?:w/|fu\s*:))|"
                            r"\A\s*(?:handover|clinic\s+note|hx\s+today|ward\s+round|referr(?:ing|al)\b[^.:]{0,30}?\b(?:client|patient|pt))\b|"
-                           r"\bpt'?s\b|\bon\s+behalf\s+of\s+(?:a\s+|the\s+)?(?:client|patient|pt)\b|\b(?:client|patient|pt)\s+not\s+on\b|\bcase\s+study\b",
-                           re.I)
+                           r"\bpt'?s\b|\bon\s+behalf\s+of\s+(?:a\s+|the\s+)?(?:client|patient|pt)\b|\b(?:client|patient|pt)\s+not\s+on\b|"
+                           r"\bcase\s+study\b|\A\s*o/e\s*\((?:pt|patient)\)", re.I)
 _SELF = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine|self|own)\b|"
                    r"\bmy\b(?!\s+(?:case|patient|client|pt|shift|ward|caseload|clinic|group|team|notes?)\b)", re.I)
 
