@@ -150,8 +150,8 @@ _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
 _PATIENT_NOTE = re.compile(r"\A\s*(?:pt|patient|client)\b(?:\s*\(?\d{1,3}\s*(?:m|f|yo|y/o)\b|\s*[,(]|\s+(?:w/|fu\s*:))|"
                            r"\A\s*(?:handover|clinic\s+note|hx\s+today|ward\s+round|referr(?:ing|al)\b[^.:]{0,30}?\b(?:client|patient|pt))\b|"
                            r"\bpt'?s\b|\bon\s+behalf\s+of\s+(?:a\s+|the\s+)?(?:client|patient|pt)\b|\b(?:client|patient|pt)\s+not\s+on\b|"
-                           r"\bcase\s+study\b|\A\s*o/e\s*\((?:pt|patient)\)|\A\s*s:\s*\d{1,3}\s*[mf]\b|"
-                           r"\A[\w\s]{0,20}?(?:pt|clinic|ax|gp|visit)\s+notes?\b|\b(?:resident|athlete)\b", re.I)
+                           r"\bcase\s+study\b|\A\s*o/e\s*\((?:pt|patient)\)|\A\s*s:\s*\d{1,3}\s*[mf]\b|\b(?:resident|athlete)(?:'s|\s*\(|\s+(?:report\w*|c/o|felt))\b|"
+                           r"\A[\w\s]{0,20}?\b(?:pt|clinic|ax|gp|visit)\s+notes?\b", re.I)
 _SELF = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine|self|own)\b|"
                    r"\bmy\b(?!\s+(?:case|patient|client|pt|shift|ward|caseload|clinic|group|team|notes?)\b)", re.I)
 
