@@ -189,3 +189,18 @@ def test_every_position_of_a_message_in_other_scripts_maps_back_into_the_origina
         a, b = glossed.back((lo, len(glossed.text)))
         assert 0 <= a <= b <= len(text)
     assert glossed.back((0, len(glossed.text))) == (0, len(text))
+
+
+@pytest.mark.parametrize(("message", "english"), [
+    ("bà ngoại em không đi tiểu được từ hôm qua", "my grandmother can't pee"),
+    ("nenekku gak bisa pipis dari kemarin", "my gran can't pee"),
+])
+def test_a_term_telling_i_after_someone_else_is_about_them(message, english):
+    glossed = RULES.glossary.read(message)
+    assert glossed is not None and english in glossed.text
+    assert RULES.scan(message).detections == []
+
+
+def test_a_term_telling_i_after_someone_else_in_another_clause_stays_the_writers():
+    message = "bà ngoại em bị tê hai chân, còn em thì không đi tiểu được"
+    assert [d.rule for d in RULES.scan(message).detections] == [RedFlag.CAUDA_EQUINA_SIGNS]

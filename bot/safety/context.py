@@ -75,7 +75,7 @@ class _TriggerSpec(BaseModel):
     re: str
     direction: Literal["forward", "backward", "both"] = "forward"
     window: int | None = None
-    attach: Literal["near", "never", "always", "resolved"] = "near"
+    attach: Literal["near", "never", "always", "resolved", "list"] = "near"
 
 
 class _RulesSpec(BaseModel):
@@ -223,6 +223,8 @@ class ContextRules:
     def _forward_end(self, text: str, t1: int, hi: int, trig: _Trigger, stops: list[tuple[int, int]],
                      tokens: list[re.Match[str]], heads: list[tuple[int, int]]) -> int:
         limit = min([s0 for s0, _ in stops if s0 >= t1] + [hi])
+        if trig.attach == "list":  # a pasted list ("get help if: ...") reaches every item to its sentence end
+            return limit
         # state: None (free), "head" (just passed a symptom word), "list" (a list connector after one)
         count, state, head_end, nouns, conn = 0, None, -1, 0, ""
         for i, tok in enumerate(tokens):
@@ -270,10 +272,8 @@ class ContextRules:
 
     def _attached(self, text: str, trig: _Trigger, gap: tuple[int, int], tokens: list[re.Match[str]],
                   heads: list[tuple[int, int]], end: int) -> bool:
-        if trig.attach == "never":
-            return False
-        if trig.attach == "always":
-            return True
+        if trig.attach in ("never", "always", "list"):
+            return trig.attach != "never"
         if trig.attach == "resolved":
             return self._resolved(text, end)
         between = [t for t in tokens if gap[0] <= t.start() and t.end() <= gap[1]]

@@ -120,6 +120,8 @@ class Glossary:
             if _CLAUSE_END.search(between):
                 last_term = -1
             english = self.english[key]
+            if english.startswith("I ") and not between.strip() and pieces[-2:-1] and _PERSON.match(pieces[-2][0]):
+                english = english[2:]  # "my grandmother" + "I can't pee": she can't ("bà ngoại em không đi tiểu được")
             if english and _UNSPACED.search(key):  # set apart from the characters around it
                 english = ("" if not between or between[-1].isspace() else " ") + english
                 english += "" if hi >= len(text) or text[hi].isspace() else " "
@@ -212,6 +214,10 @@ _LETTER = f"(?:[^\\W{_CHARS}]|[\u0900-\u0dff{_POINTS}])"  # with the vowel signs
 _WORD = re.compile(f"[{_CHARS}]|{_LETTER}+(?:'{_LETTER}+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
 _SEP = re.compile(r"[\s-]+")  # what stands between the words of a key
 _CLAUSE_END = re.compile(r"[.!?;,\n]")
+# someone else named by a term, whom a following term's "I" is about when nothing stands between them
+_PERSON = re.compile(r"(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:mum|mom|mother|dad|father|husband|wife|partner|son|"
+                     r"daughter|brother|sister|gran\w*|grand(?:mother|father|ma|pa|dad)|nan|aunt|uncle|friend|child|"
+                     r"kid|baby|boyfriend|girlfriend|neighbou?r|colleague|cousin|niece|nephew)\s*$", re.I)
 _PUNCT = str.maketrans("。、，！？：；（）｡।؟،", ".,,!?:;()..?,")  # one character for one: read as English punctuation
 
 

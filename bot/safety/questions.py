@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.safety.ruletext import FIRST_PERSON
+from bot.safety.persons import FIRST_PERSON
 
 _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+)?(?:planning\s+ahead|quick\s+question|"
                       r"hypothetical(?:ly)?|random\s+(?:question|thought)|curious)\s*[:,\-\u2013]\s*)?(?:in\s+case|if\b(?=[^.?!]*,\s*(?:is|would|will|"

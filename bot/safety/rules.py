@@ -19,13 +19,13 @@ from bot.answers import Answer, answer_to
 from bot.datafile import SafeLoader, describe_validation
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
-from bot.safety import questions, ruletext
+from bot.safety import persons, questions, ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import NEGATED_BEFORE, Assessment, ContextRules, Modifier
 from bot.safety.glossary import Glossary, packaged
 from bot.safety.inside import denied_inside
 from bot.safety.rulespec import FileSpec
-from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, other_subject, segment
+from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, segment
 from bot.safety.sentences import sentence_at, sentences
 from bot.safety.timeline import Timeline, TimelineCues
 
@@ -200,7 +200,7 @@ class RuleSet:
         compiled = self._rules[RedFlag(flag)]
         norm = text.replace("\u2019", "'").lower()
         glossed = (g.text if (g := self.glossary.read(norm)) is not None else norm).lower()
-        if (compiled.ask_if is not None and compiled.ask_if.search(norm) is not None) or ruletext.only_others(glossed):
+        if (ask := compiled.ask_if) is not None and ask.search(f"{norm}\n{glossed}") or persons.only_others(glossed):
             return True
         return any(ruletext.told_not(compiled.silent_if, norm, lo, hi) for lo, hi in sentences(norm))
 
@@ -243,7 +243,7 @@ class RuleSet:
         flag = RedFlag.PERSISTENT_PAIN
         status, was = after.status(self.timeline_cues.min_days), before.status(self.timeline_cues.min_days)
         if (flag not in found and spans and status != was and status in ("persistent", "possible")
-                and not self.context.resolved_history(norm, spans[-1]) and not ruletext.patient_note(norm)):
+                and not self.context.resolved_history(norm, spans[-1]) and not persons.patient_note(norm)):
             span = spans[-1]
             decision = Decision.RECORD if status == "persistent" else Decision.CONFIRM
             found[flag] = Detection(flag, decision, span, text[span[0]:span[1]], frozenset({TIMELINE}))
@@ -308,7 +308,7 @@ class RuleSet:
             return None, a.modifiers
         if self.context.resolved_history(norm, core):  # "it gave way skiing in 2011 ... no probs since"
             return None, a.modifiers | {Modifier.HISTORICAL}
-        if not me_too and other_subject(norm, seg[0], core):
+        if not me_too and persons.other_subject(norm, seg[0], core):
             return None, a.modifiers | {Modifier.OTHER_PERSON}
         if not mine and questions.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
             return None, a.modifiers | {Modifier.HYPOTHETICAL}

@@ -1,0 +1,108 @@
+"""Whose finding it is: someone else named as its subject ("my friend felt a pop"), quoted in someone else's words,
+a clinician's note about a patient, or a message about someone else with no first person in it at all."""
+from __future__ import annotations
+
+import re
+
+_PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
+           r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|"
+           r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
+           r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|mummy|mommy|mumma|daddy|aunt|auntie|uncle|cousin|kid|child|"
+           r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
+           r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|(?<=\bthe\s)mare|(?<=\bmy\s)mare|(?<=\bour\s)mare|pony|gelding|foal|heifer|(?<=\bour\s)calf|(?<=\bour\s)calves|student|pupil|crew|crewmate|"
+           r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man(?!\s+(?:bits|parts|region)\b)|"
+           r"girl|boy(?!s\s+downstairs\b)|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
+           r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
+           r"bestie|bff|sis|bro|da|eldest|youngest|oldest|pug|dh|dw|ds|\d{1,2}\s*yo|winger|striker|goalie|goalkeeper|keeper|defender|midfielder|fullback|full-back|skipper|regular(?=\s+(?:at|from|in|who)\b))")
+# "my kid's party balloons", "my mate's wedding": a thing of theirs, not them as the subject
+_OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car|garden|school|balloons?|toys?|pram|"
+          r"buggy|bike|sofa|bed|kitchen|stairs|office|shop|graduation)\b")
+_OTHER_SUBJECT = re.compile(
+    rf"\b(?:(?<!\bat\s)(?<!\bnot\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
+    rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
+    rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
+    rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|(?:\A|(?<=[.!?:\n]\s))"
+    rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:reports|says|has|complains|presents|describes|states|c/o)\b|"
+    rf"\d{{1,3}}\s*(?:m|f|yo|y/o|yrs?|years?\s+old)\b))"
+    rf"|(?:\A|(?<=[.!?:\n]\s))(?:teammate|team-mate|colleague|co-?worker|flatmate|roommate|housemate|hubby|wifey|bestie|"
+    rf"buddy|gf|bf)(?=\s+(?:went|goes|has|had|is|was|got|gets|says|said|keeps|kept|felt|feels|fell|pulled|tore)\b)"
+    rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
+    rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
+    re.I)
+# "the back of my knee" is mine too, when telling whose the finding is (not a question's own first person)
+_MY_PART = re.compile(r"\b(?:back|side|front|top|pit)\s+of\s+my\b", re.I)
+FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
+                           r"visit|teach|babysit)\b)(?!(?<=where\si)\s+(?:work|volunteer|train|teach|coach)\b)|i'm|im|i've|ive|i'd|id|(?<!told\s)(?<!tells\s)(?<!texted\s)(?<!messaged\s)me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
+                           r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
+                           r"pilates|yoga|work|office|school))", re.I)
+_SOMEONE = re.compile(rf"\b{_PEOPLE}(?:'?s)?\b|\b(?:he|she|his|her|him)\b", re.I)
+
+
+def only_others(text: str) -> bool:
+    """Whether the message names someone else and has no first person anywhere ("partners calf is massive
+    and hot"), or is a clinician's note about a patient: a learned hit on it is asked about, never recorded."""
+    if patient_note(text):
+        return True
+    return FIRST_PERSON.search(text) is None and _MY_PART.search(text) is None and _SOMEONE.search(text) is not None
+
+
+def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
+    """Whether the finding's clause is about someone else: an other-person subject or possessive
+    ("my friend felt a pop and couldn't walk", "our captain's knee ballooned") comes before it with no
+    first-person word in between or just after ("my friend says I'm limping", "my partner had to carry
+    me" stay mine)."""
+    if _THEIR.search(text, max(lo, core[0] - 8), core[0]):  # "now says his chest hurts"
+        return True
+    if patient_note(text):  # "Handover: bed 4, c/o sudden knee pain ..."
+        return True
+    matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
+    last = matches[-1] if matches else None
+    if last is None or FIRST_PERSON.search(text, last.end(), core[1]) or _MY_PART.search(text, last.end(), core[1]):
+        return quoted_other(text, core)
+    after = FIRST_PERSON.search(text, core[1], min(len(text), core[1] + 12))
+    if after is None or _NEW_CLAUSE.search(text, core[1], after.start()) or _ENDS.search(text, core[1], after.start()):
+        return True
+    return quoted_other(text, core)
+
+
+_THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
+# A clinician's note about a patient, with no word of the writer's own ("Pt 52F, ... Reports knee gave way x2",
+# "Hx today: pt's R calf swollen", "Handover: bed 4, c/o ..."): every finding in it is the patient's.
+_PATIENT_NOTE = re.compile(r"(?i)\A\s*(?:pt|patient|client)\b(?:\s*\(?\d{1,3}\s*(?:m|f|yo|y/o)\b|"
+                           r"\s*[,(]|\s+(?:w/|fu\s*:))|\A\s*(?:handover|clinic\s+note|hx\s+today|ward\s+round|referr(?:ing|al)\b[^.:]{0,30}?\b(?:client|patient|pt))\b|"
+                           r"\bpt'?s\b|\bon\s+behalf\s+of\s+(?:a\s+|the\s+)?(?:client|patient|pt)\b|\b(?:client|patient|pt)\s+not\s+on\b|\bcase\s+study\b|\A\s*o/e\s*\((?:pt|patient)\)|\A\s*s:\s*\d{1,3}\s*[mf]\b|\b(?:resident|athlete)(?:'s|\s*\(|\s+(?:report\w*|c/o|felt))\b|"
+                           r"\A[\w\s]{0,20}?\b(?:pt|clinic|ax|gp|visit)\s+notes?\b|\bquery\s+from\s+(?:a\s+)?(?:family\s+member|relative|carer)\b|\bre:?\s+(?:an?\s+|the\s+)?(?:elderly\s+|older\s+)?(?:relative|relation|grandparent)\b|"
+                           r"\A\s*(?:asking|posting|writing|keeping\s+(?:notes?|a\s+(?:log|diary))|notes?)\s+(?:for|on|about)\s+my\s+(?:dad|mum|mom|father|mother|husband|wife|son|daughter|gran\w*|grand[a-z]+|nan|nana|partner|brother|sister|aunt|uncle)\b")
+_SELF = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine|self|own)\b|"  # "my dad", "my patient": not mine
+                   r"\bmy\b(?!\s+(?:case|patient|client|pt|shift|ward|caseload|clinic|group|team|notes?|(?:dad|mum|mom|father|mother|husband|wife|son|daughter|gran\w*|grand[a-z]+|nan|nana|partner|brother|sister|aunt|uncle))\b)")
+
+
+def patient_note(text: str) -> bool:
+    """Whether the message is a clinician's note about a patient with no word of the writer's own."""
+    return _PATIENT_NOTE.search(text) is not None and _SELF.search(text) is None
+
+# a first person after it starts another clause ("..., so I sent her to A&E", "..., how do I help him?")
+_NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$|"
+                         r"[,;:]\s*(?:how|what|should|can|could|would|do|does)\s+(?:\w+\s+)?$")
+_ENDS = re.compile(r"[.!?]")  # "..., so I sent her to A&E", "... had to stop. Put me right off."
+_OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
+_CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
+_SPOKEN = re.compile(rf"(?:\b{_PEOPLE}s?\b|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?<!\bi\s)(?:told|tells?|telling|"
+                     rf"said|says|wrote|writes|texted|messaged|rang|phoned|called|posted|notes?|put\s+it|word\s+for\s+word|"
+                     rf"in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$"
+                     rf"|\b(?:my|our|a|the)\s+(?:\w+\s+)?{_PEOPLE}'s\s+(?:message|text|post|email|words)\b"
+                     rf"|\bquot(?:e|es|ed|ing)\b(?!\s+(?:me|myself)\b)[^.!?]{{0,60}}$|\bthe\s+OP\b[^.!?]{{0,40}}$"
+                     rf"|\b(?:guidance|guide|article|leaflet|website|textbook|study)\s+(?:says|said|lists|calls|mentions)\b"
+                     rf"|\b(?:saw|seen|read|found|came\s+across)\s+(?:this|a|that|the)\s+(?:\w+\s+)?(?:post|thread|comment|"
+                     rf"question|tweet|article)\b[^.!?]{{0,40}}$",
+                     re.I)
+
+
+def quoted_other(text: str, core: tuple[int, int]) -> bool:
+    """Whether the finding is inside someone else's words, quoted ("my client told me, word for word: 'I
+    can't put any weight on it'"; "writing this for my partner: 'my leg won't take any weight'")."""
+    openings = list(_OPEN_QUOTE.finditer(text, max(0, core[0] - 200), core[0]))
+    opening = openings[-1] if openings else None
+    if opening is None or _CLOSE_QUOTE.search(text, opening.end(), core[0]) is not None:
+        return False
+    return _SPOKEN.search(text[max(0, opening.start() - 160):opening.start()]) is not None
