@@ -104,6 +104,22 @@ def test_a_learned_hit_on_a_message_only_about_someone_else_is_asked(layer, rule
         (flag, Decision.CONFIRM if asked else Decision.RECORD)]
 
 
+@pytest.mark.parametrize(("text", "asked"), [
+    ("my wife has a swollen, warm calf since yesterday. I only have knee pain when I stretch", True),
+    ("Meine Frau hat seit gestern eine geschwollene, warme Wade. Ich habe nur Knieschmerzen beim Dehnen.", True),
+    ("my wife noticed a funny tightness. I only have knee pain when I stretch", False),
+])
+def test_a_learned_hit_on_a_sign_the_rules_found_told_of_someone_else_is_asked(layer, rules, text, asked):
+    """The rules found the sign and silenced it as someone else's, with a first person elsewhere in the message:
+    the layer's confident hit for the same flag is asked, not recorded (it still may not silence anything)."""
+    flag = RedFlag.CALF_CLOT_SIGNS
+    found = rules.scan(text)
+    assert (flag in found.others) is asked
+    made = combine(found, {**{f: 0.0 for f in RedFlag}, flag: 1.0}, layer, text, rules=rules)
+    assert [(d.rule, d.decision) for d in made.detections] == [
+        (flag, Decision.CONFIRM if asked else Decision.RECORD)]
+
+
 @pytest.mark.parametrize(("text", "made"), [
     ("I started the bent-knee version yesterday and it's no better", []),
     ("three days into the gentle stretches, still sore behind the knee", []),

@@ -223,8 +223,8 @@ class ContextRules:
     def _forward_end(self, text: str, t1: int, hi: int, trig: _Trigger, stops: list[tuple[int, int]],
                      tokens: list[re.Match[str]], heads: list[tuple[int, int]]) -> int:
         limit = min([s0 for s0, _ in stops if s0 >= t1] + [hi])
-        if trig.attach == "list":  # a pasted list ("get help if: ...") reaches every item to its sentence end
-            return limit
+        if trig.attach == "list":  # a pasted list ("get help if: ...") reaches every item, to a terminator or its end
+            return min([s0 for s0, s1 in stops if s1 > s0 >= t1 and text[s0] != ","] + [hi])  # nor a comma or restart
         # state: None (free), "head" (just passed a symptom word), "list" (a list connector after one)
         count, state, head_end, nouns, conn = 0, None, -1, 0, ""
         for i, tok in enumerate(tokens):

@@ -88,7 +88,10 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
                 out.append(d)
         elif p >= t.ask[flag] and not (ruled_out and flag is RedFlag.PERSISTENT_PAIN):
             decision = Decision.RECORD if p >= t.record[flag] else Decision.CONFIRM
-            if decision is Decision.RECORD and rules is not None and rules.asks_instead(flag, text):
+            # the rules found this sign told of someone else ("my gran is breathless"), or words in a sense easily
+            # taken for it: the layer's hit is asked
+            others = flag in result.others or rules is not None and rules.asks_instead(flag, text)
+            if decision is Decision.RECORD and others:
                 decision = Decision.CONFIRM
             lo = len(text) - len(text.lstrip())
             hi = min(len(text.rstrip()), lo + 200)

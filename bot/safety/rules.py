@@ -21,7 +21,7 @@ from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
 from bot.safety import persons, questions, ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
-from bot.safety.context import NEGATED_BEFORE, Assessment, ContextRules, Modifier
+from bot.safety.context import Assessment, ContextRules, Modifier
 from bot.safety.glossary import Glossary, packaged
 from bot.safety.inside import denied_inside
 from bot.safety.rulespec import FileSpec
@@ -78,6 +78,7 @@ class ScanResult:
 
     detections: list[Detection] = field(default_factory=list)
     timeline: Timeline = field(default_factory=Timeline)
+    others: frozenset[RedFlag] = frozenset()  # flags whose cue the rules found told of someone else, and silenced
 
     @property
     def recorded(self) -> list[RedFlag]:
@@ -223,10 +224,11 @@ class RuleSet:
         result = self._scan(glossed.text, glossed.text, timeline, pending)  # told (partly) in another language
         back = [replace(d, span=glossed.back(d.span), matched=text[slice(*glossed.back(d.span))])
                 for d in result.detections]
-        return ScanResult(back, result.timeline)
+        return ScanResult(back, result.timeline, result.others)
 
     def _scan(self, norm: str, text: str, timeline: Timeline | None, pending: RedFlag | None) -> ScanResult:
         found: dict[RedFlag, Detection] = {}
+        others: set[RedFlag] = set()
         if pending is not None and self.read_confirmation(text).counts_as_yes:
             lo = len(text) - len(text.lstrip())
             hi = min(len(text.rstrip()), lo + 200)
@@ -235,7 +237,7 @@ class RuleSet:
         for flag, compiled in self._rules.items():
             if flag in found:
                 continue
-            best = self._best(norm, text, compiled, spans)
+            best = self._best(norm, text, compiled, spans, others)
             if best is not None:
                 found[flag] = best
         before = timeline or Timeline()
@@ -247,9 +249,10 @@ class RuleSet:
             span = spans[-1]
             decision = Decision.RECORD if status == "persistent" else Decision.CONFIRM
             found[flag] = Detection(flag, decision, span, text[span[0]:span[1]], frozenset({TIMELINE}))
-        return ScanResult(sorted(found.values(), key=lambda d: list(RedFlag).index(d.rule)), after)
+        return ScanResult(sorted(found.values(), key=lambda d: list(RedFlag).index(d.rule)), after, frozenset(others))
 
-    def _best(self, norm: str, text: str, compiled: _Compiled, spans: list[tuple[int, int]]) -> Detection | None:
+    def _best(self, norm: str, text: str, compiled: _Compiled, spans: list[tuple[int, int]],
+              others: set[RedFlag]) -> Detection | None:
         best: Detection | None = None
         weighed = 0
         for cue in compiled.cues:
@@ -263,6 +266,8 @@ class RuleSet:
                     cleared = cue.clear_if is not None and cue.clear_if.search(norm) is not None
                 decision, mods = self._decide(norm, m, core, cue, compiled, cleared)
                 if decision is None:
+                    if Modifier.OTHER_PERSON in mods:
+                        others.add(compiled.rule.id)
                     continue
                 if best is None or (decision is Decision.RECORD and best.decision is Decision.CONFIRM):
                     best = Detection(compiled.rule.id, decision, m.span(), text[m.start():m.end()],
@@ -292,8 +297,8 @@ class RuleSet:
             elif any(u.start() < m.end() and m.start() < u.end() for u in
                      cue.unless.finditer(norm, max(seg[0], m.start() - 60), min(seg[1], m.end() + 60))):
                 return None, frozenset()
-        if cue.unless_told is not None and _live(cue.unless_told, norm) and not (
-                cue.clear_if is not None and _live(cue.clear_if, norm)):
+        if cue.unless_told is not None and ruletext.live(cue.unless_told, norm) and not (
+                cue.clear_if is not None and ruletext.live(cue.clear_if, norm)):
             return None, frozenset()  # "tingles in the stretch ... gone the second I let go", told nowhere as lasting
         told = sentence_at(norm, core[0])
         if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told[1]):
@@ -313,7 +318,7 @@ class RuleSet:
         if not mine and questions.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
             return None, a.modifiers | {Modifier.HYPOTHETICAL}
         laughed = LAUGHED.search(norm, *told)
-        if laughed and not _NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
+        if laughed and not ruletext.NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
                 and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
         if joking(norm, *seg):  # "laughed so hard I couldn't breathe": the rules ask, never record
@@ -324,17 +329,3 @@ class RuleSet:
         if (cue.vague and not clear) or a.modifiers:
             return Decision.CONFIRM, a.modifiers
         return Decision.RECORD, a.modifiers
-
-
-_NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
-
-
-# negated as in the context rules, or belittled, or negated without an apostrophe, just before
-_UNSAID = re.compile(NEGATED_BEFORE.pattern + r"|\b(?:nothing|without|only|just|dont|doesnt|didnt|isnt|wasnt|cant|"
-                     r"wont|hasnt|havent|aint)\s+(?:\w+\s+){0,2}$", re.I)
-
-
-def _live(pattern: re.Pattern[str], text: str) -> bool:
-    """Whether `pattern` occurs in `text` other than negated or belittled just before ("never lingers",
-    "doesn't go when I let go", "only lasts a second")."""
-    return any(not _UNSAID.search(text, max(0, m.start() - 24), m.start()) for m in pattern.finditer(text))

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from bot.errors import RulesError
-from bot.safety.context import Assessment, Modifier
+from bot.safety.context import NEGATED_BEFORE, Assessment, Modifier
 from bot.safety.sentences import sentence_at
 
 _DEF = re.compile(r"<<(\w+)>>")
@@ -16,7 +16,8 @@ _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|
 # A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the
 # person ("the baby was laughing at me") is not, nor "don't laugh, but ...".
 JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+(?:at\s+me|when\s+i\s+(?:said|told))\b)\w*|"
-                    r"lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking)\b|[\U0001F602\U0001F923\U0001F606]", re.I)
+                    r"lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking|meme|(?:is|was|are|keeps?)\s+sending\s+me)\b|"
+                    r"[\U0001F602\U0001F923\U0001F606]", re.I)
 # told as meant in earnest beside the laugh ("cant breathe lol, and not in the funny way"): no joke
 _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good|cute)\s+way|emotional\w*|"
                       r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth)\s+time\s+(?:this|today|in)\b|\bhappened\s+(?:loads|lots|a\s+lot|again|several\s+times)\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b|"
@@ -147,7 +148,7 @@ _CONFIRMED = re.compile(
     r"\s+|pretty\s+much\s+|literally\s+)?(?:where\s+i(?:'?m|\s+am)\s+(?:at|now)|me(?:\s+(?:right\s+)?now)?\s*[.!?]|what'?s\s+"
     r"happening(?:\s+to\s+me)?|what\s+happened|my\s+situation|the\s+case\s+(?:for\s+me|now)|what\s+i(?:'?ve|\s+have)\s+(?:got|had|now))"
     r"|\s*(?:because|cos|coz|cause|and|which)\s+(?:i|it)\s+(?:do|does|have|has|am|is|did)\s*(?:[.!?]|$)"
-    r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b|\s*mine(?:'?s|\s+is|\s+has|\s+did|\s+does)(?:\s+(?:been\s+)?like\s+th|\s*[.!,]|\s+(?:and|too|this|that|today|yesterday)\b)"
+    r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b|\s*mine(?:'?s|\s+is|\s+has|\s+did|\s+does)(?:\s+(?:been\s+)?like\s+th|\s*[.!,]|\s*$|\s+(?:and|too|this|that|today|yesterday)\b)"
     r"|\s*(?:it\s+|this\s+|that\s+)?(?:started|began|came\s+on|kicked\s+in)\s+(?:yesterday|today|last\s+night|this\s+(?:morning|"
     r"afternoon|evening|week)|last\s+week|an?\s+hour\s+ago|\w+\s+(?:minutes|hours|days)\s+ago|on\s+\w+day|since)\b"
     r"|\s*(?:i'?ve\s+|i\s+)?had\s+(?:it|this|them)\s+(?:twice\s+|once\s+|a\s+few\s+times\s+)?(?:today|yesterday|this\s+(?:morning|"
@@ -236,3 +237,17 @@ def own_no_asked(a: Assessment, norm: str, at: int) -> Assessment:
     if Modifier.NEGATED in a.attached and _OWN_NEGATOR.match(norm, at):
         return Assessment(a.modifiers, a.attached - {Modifier.NEGATED})
     return a
+
+
+NOT_BEFORE = re.compile(r"(?:\bnot|\bnever|n't)\s+$", re.I)  # "not from laughing"
+
+
+# negated as in the context rules, or belittled, or negated without an apostrophe, just before
+_UNSAID = re.compile(NEGATED_BEFORE.pattern + r"|\b(?:nothing|without|only|just|dont|doesnt|didnt|isnt|wasnt|cant|"
+                     r"wont|hasnt|havent|aint)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def live(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether `pattern` occurs in `text` other than negated or belittled just before ("never lingers",
+    "doesn't go when I let go", "only lasts a second")."""
+    return any(not _UNSAID.search(text, max(0, m.start() - 24), m.start()) for m in pattern.finditer(text))
