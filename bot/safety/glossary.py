@@ -6,8 +6,9 @@ kneebot reads and replies in English, but a person may tell a red flag partly or
 English. A message that uses at least one of them is read with each replaced by its English, its joining
 words ("y", "aur", "mein") too, and every span found in that reading is mapped back onto the person's own
 words. A message without one is read exactly as written. Matching ignores case and accents ("esta", "está"),
-and Hebrew and Arabic vowel points. Chinese, Japanese and Thai (no spaces between words) and Korean
-(particles joined on) are read character by character, so a key is found wherever it starts ("我的膝盖肿了").
+and Hebrew and Arabic vowel points. Chinese, Japanese, Thai, Lao, Burmese and Khmer (no spaces between
+words) and Korean (particles joined on) are read character by character, so a key is found wherever it
+starts ("我的膝盖肿了").
 """
 from __future__ import annotations
 
@@ -202,9 +203,9 @@ def _stands(folded: str, run: list[re.Match[str]], spaced: tuple[bool, ...]) -> 
 
 # (a letter of the script, its "and" written onto a word): Arabic "wa", Hebrew "ve"
 _AND_ONTO = ((re.compile("[\u0621-\u064a]"), "\u0648"), (re.compile("[\u05d0-\u05ea]"), "\u05d5"))
-# Thai, kana and CJK ideographs (written without spaces) and Hangul (with particles joined on): each
-# character is a word of its own, so a key is looked for wherever it starts.
-_CHARS = "\u0e00-\u0e7f\u3005\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+# Thai, Lao, Burmese, Khmer, kana and CJK ideographs (written without spaces) and Hangul (with particles
+# joined on): each character is a word of its own, so a key is looked for wherever it starts.
+_CHARS = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
 _UNSPACED = re.compile(f"[{_CHARS}]")
 # Hebrew points, Arabic harakat and tatweel, zero-width (non-)joiners: written or not, part of a word,
 # left out when it is looked up.
