@@ -90,8 +90,8 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
             decision = Decision.RECORD if p >= t.record[flag] else Decision.CONFIRM
             # the rules found this sign told of someone else ("my gran is breathless"), or words in a sense easily
             # taken for it: the layer's hit is asked
-            others = flag in result.others or rules is not None and rules.asks_instead(flag, text)
-            if decision is Decision.RECORD and others:
+            if decision is Decision.RECORD and (
+                    flag in result.others or rules is not None and rules.asks_instead(flag, text)):
                 decision = Decision.CONFIRM
             lo = len(text) - len(text.lstrip())
             hi = min(len(text.rstrip()), lo + 200)
