@@ -35,6 +35,7 @@ serve-check: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_red_flags.py
+	$(BIN)/python benchmarks/bench_glossary_load.py
 	$(BIN)/python benchmarks/bench_index.py
 	$(BIN)/python benchmarks/bench_turn.py
 	$(BIN)/python benchmarks/bench_turn.py --plain

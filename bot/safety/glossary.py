@@ -18,14 +18,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot.datafile import SafeLoader
 from bot.errors import RulesError
+from bot.safety import glosscache
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "glossary.yaml"
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "s", "đ": "d", "Đ": "D", "ı": "i"})
+_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "s", "đ": "d", "Đ": "D", "ı": "i",
+                       "\u2018": "'", "\u2019": "'", "\u02bb": "'", "\u02bc": "'"})  # Uzbek "oʻ", curly quotes
 
 
 def fold(text: str) -> str:
@@ -88,12 +91,36 @@ class Glossary:
         for form in self._forms:
             self._reach[form[0]] = max(self._reach.get(form[0], 1), len(form))
 
+    def _state(self) -> dict[str, Any]:
+        """What lookups need, as plain JSON (bot/safety/glosscache.py)."""
+        return {"english": self.english, "before": sorted(self.before), "terms": sorted(self.terms),
+                "forms": [[list(f), k, list(self._spaced[f])] for f, k in self._forms.items()]}
+
+    @classmethod
+    def _from_state(cls, state: dict[str, Any], sha256: str) -> Glossary:
+        g = cls.__new__(cls)
+        g.sha256, g.english = sha256, dict(state["english"])
+        g.before, g.terms = frozenset(state["before"]), frozenset(state["terms"])
+        g._forms, g._spaced, g._reach = {}, {}, {}
+        for words, key, spaced in state["forms"]:
+            form = tuple(words)
+            g._forms[form], g._spaced[form] = key, tuple(spaced)
+            g._reach[form[0]] = max(g._reach.get(form[0], 1), len(form))
+        return g
+
     @classmethod
     def load(cls, path: Path | str | None = None) -> Glossary:
-        """The packaged glossary (or `path`); a malformed file is a RulesError naming it."""
+        """The packaged glossary (or `path`); a malformed file is a RulesError naming it. Read from the cache
+        built from the same file when there is one (bot/safety/glosscache.py)."""
         path = Path(path) if path else DEFAULT_PATH
         try:
             raw = path.read_bytes()
+            sha256 = hashlib.sha256(raw).hexdigest()
+            if (state := glosscache.read(sha256)) is not None:
+                try:
+                    return cls._from_state(state, sha256)
+                except (KeyError, TypeError, ValueError, IndexError):
+                    pass  # a cache of the right name but the wrong shape: built again below
             data = yaml.load(raw.decode("utf-8"), Loader=SafeLoader)
             terms: dict[str, str] = {}
             joiners: dict[str, str] = {}
@@ -105,7 +132,9 @@ class Glossary:
                         into[k] = v
         except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, ValueError) as exc:
             raise RulesError(f"{path.name}: {exc}") from None
-        return cls(terms, joiners, hashlib.sha256(raw).hexdigest())
+        glossary = cls(terms, joiners, sha256)
+        glosscache.write(sha256, glossary._state())
+        return glossary
 
     def read(self, text: str) -> Glossed | None:
         """`text` read in English, or None when it uses no term of the glossary."""
@@ -205,7 +234,8 @@ def _stands(folded: str, run: list[re.Match[str]], spaced: tuple[bool, ...]) -> 
 _AND_ONTO = ((re.compile("[\u0621-\u064a]"), "\u0648"), (re.compile("[\u05d0-\u05ea]"), "\u05d5"))
 # Thai, Lao, Burmese, Khmer, kana and CJK ideographs (written without spaces) and Hangul (with particles
 # joined on): each character is a word of its own, so a key is looked for wherever it starts.
-_CHARS = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+_CHARS = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"  # Thai, Lao, Burmese, Khmer
+          "\u3005\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff")
 _UNSPACED = re.compile(f"[{_CHARS}]")
 # Hebrew points, Arabic harakat and tatweel, zero-width (non-)joiners: written or not, part of a word,
 # left out when it is looked up.
@@ -219,7 +249,8 @@ _CLAUSE_END = re.compile(r"[.!?;,\n]")
 _PERSON = re.compile(r"(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:mum|mom|mother|dad|father|husband|wife|partner|son|"
                      r"daughter|brother|sister|gran\w*|grand(?:mother|father|ma|pa|dad)|nan|aunt|uncle|friend|child|"
                      r"kid|baby|boyfriend|girlfriend|neighbou?r|colleague|cousin|niece|nephew)\s*$", re.I)
-_PUNCT = str.maketrans("。、，！？：；（）｡।؟،", ".,,!?:;()..?,")  # one character for one: read as English punctuation
+# one character for one: read as English punctuation (CJK, Devanagari, Arabic, Ge'ez, Burmese, Khmer)
+_PUNCT = str.maketrans("。、，！？：；（）｡।؟،॥።፣፤፧။၊។៕؛", ".,,!?:;()..?,..,;?.,..;")
 
 
 _Form = tuple[tuple[str, ...], tuple[bool, ...]]

@@ -184,8 +184,10 @@ def confirmed(text: str, end: int) -> bool:
     return _CONFIRMED.match(text, end) is not None or _CONFIRMED.match(text, min(len(text), end + 1)) is not None
 
 
-# "no" as the whole answer ("Gave way? No.", "breathless? also no"), not the start of another denial ("...? no bladder problems")
-_ANSWERED_NO = re.compile(r"\s*\?\s*(?:(?:also|again|still|and|that's\s+(?:a|also\s+a))\s+)?(?:no|nope|nah|never|none|not\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+(?:not|never|"
+# "no" as the whole answer ("Gave way? No.", "breathless? also no"), not the start of another denial
+# ("...? no bladder problems")
+_ANSWERED_NO = re.compile(r"\s*\?\s*(?:(?:also|again|still|and|that's\s+(?:a|also\s+a))\s+)?"
+                          r"(?:no|nope|nah|never|none|not\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+(?:not|never|"
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
                           r"|\s*\?\s*(?:but\s+)?i\s+(?:haven'?t|never)\s+(?:had|got)\s+(?:one|it|that)\b", re.I)

@@ -1,0 +1,76 @@
+"""The glossary's lookup cache (bot/safety/glosscache.py): used when it was built from the same file, ignored
+and written afresh when it is corrupt, stale or missing, and never needed."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from bot.safety import glosscache
+from bot.safety.glossary import Glossary
+
+BLOCK = """version: 1
+languages:
+  es:
+    terms:
+      "la rodilla": "the knee"
+      "hinchada": "swollen"
+      "mi madre": "my mother"
+    joiners:
+      "y": "and"
+  bn_script:
+    terms:
+      "ফোলা": "swollen"
+    joiners:
+      "নেই": "<there is no"
+"""
+MESSAGES = ["la rodilla está hinchada y roja", "mi madre y la rodilla", "হাঁটু ফোলা নেই", "my knee is fine"]
+
+
+def readings(g: Glossary) -> list[str | None]:
+    return [r.text if (r := g.read(m)) is not None else None for m in MESSAGES]
+
+
+@pytest.fixture
+def glossary_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("KNEEBOT_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "glossary.yaml"
+    path.write_text(BLOCK, encoding="utf-8")
+    return path
+
+
+def test_a_second_load_reads_the_cache_built_by_the_first(glossary_file, monkeypatch):
+    built = Glossary.load(glossary_file)
+    assert list(glosscache.folder().glob("glossary-*.json"))
+    monkeypatch.setattr(Glossary, "__init__", lambda *a, **k: pytest.fail("built again despite a cache"))
+    cached = Glossary.load(glossary_file)
+    assert readings(cached) == readings(built)
+    assert readings(built)[0] == "the knee está swollen and roja"
+    assert cached.sha256 == built.sha256 and cached.before == built.before and cached.terms == built.terms
+
+
+@pytest.mark.parametrize("content", [b"\x00\xff not json", b"{\"format\": 1}", b"[1, 2, 3]",
+                                     b"{\"format\": 1, \"sha256\": \"SHA\", \"english\": 5}"])
+def test_a_corrupt_cache_is_ignored_and_written_afresh(glossary_file, content):
+    expected = readings(Glossary.load(glossary_file))
+    (cache,) = glosscache.folder().glob("glossary-*.json")
+    sha = json.loads(cache.read_bytes())["sha256"]
+    cache.write_bytes(content.replace(b"SHA", sha.encode()))
+    assert readings(Glossary.load(glossary_file)) == expected
+    assert json.loads(cache.read_bytes())["sha256"] == sha  # rebuilt and kept whole
+
+
+def test_a_cache_of_another_glossary_is_not_used(glossary_file, monkeypatch):
+    Glossary.load(glossary_file)
+    glossary_file.write_text(BLOCK.replace('"swollen"', '"puffed up"'), encoding="utf-8")
+    assert Glossary.load(glossary_file).read("hinchada").text == "puffed up"
+    assert len(list(glosscache.folder().glob("glossary-*.json"))) == 2
+
+
+def test_a_folder_that_cannot_be_written_costs_only_the_saving(glossary_file, tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("KNEEBOT_CACHE_DIR", str(blocked / "cache"))
+    assert readings(Glossary.load(glossary_file))[2] is not None
+    assert not os.path.isdir(blocked / "cache")
