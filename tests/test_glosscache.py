@@ -51,14 +51,14 @@ def test_a_second_load_reads_the_cache_built_by_the_first(glossary_file, monkeyp
 
 
 @pytest.mark.parametrize("content", [b"\x00\xff not json", b"{\"format\": 1}", b"[1, 2, 3]",
-                                     b"{\"format\": 1, \"sha256\": \"SHA\", \"english\": 5}"])
+                                     b"{\"format\": 1, \"key\": \"SHA\", \"english\": 5}"])
 def test_a_corrupt_cache_is_ignored_and_written_afresh(glossary_file, content):
     expected = readings(Glossary.load(glossary_file))
     (cache,) = glosscache.folder().glob("glossary-*.json")
-    sha = json.loads(cache.read_bytes())["sha256"]
+    sha = json.loads(cache.read_bytes())["key"]
     cache.write_bytes(content.replace(b"SHA", sha.encode()))
     assert readings(Glossary.load(glossary_file)) == expected
-    assert json.loads(cache.read_bytes())["sha256"] == sha  # rebuilt and kept whole
+    assert json.loads(cache.read_bytes())["key"] == sha  # rebuilt and kept whole
 
 
 def test_a_cache_of_another_glossary_is_not_used(glossary_file, monkeypatch):
@@ -74,3 +74,12 @@ def test_a_folder_that_cannot_be_written_costs_only_the_saving(glossary_file, tm
     monkeypatch.setenv("KNEEBOT_CACHE_DIR", str(blocked / "cache"))
     assert readings(Glossary.load(glossary_file))[2] is not None
     assert not os.path.isdir(blocked / "cache")
+
+
+def test_a_cache_built_by_other_code_is_not_used(glossary_file, monkeypatch):
+    from bot.safety import glossary
+    Glossary.load(glossary_file)
+    monkeypatch.setattr(glossary, "_code_digest", lambda: b"another version of the reading code")
+    monkeypatch.setattr(Glossary, "_from_state", classmethod(lambda *a: pytest.fail("read another code's cache")))
+    assert Glossary.load(glossary_file).read("hinchada").text == "swollen"
+    assert len(list(glosscache.folder().glob("glossary-*.json"))) == 2

@@ -116,7 +116,8 @@ class Glossary:
         try:
             raw = path.read_bytes()
             sha256 = hashlib.sha256(raw).hexdigest()
-            if (state := glosscache.read(sha256)) is not None:
+            cache_key = hashlib.sha256(raw + _code_digest()).hexdigest()  # the file as this code reads it
+            if (state := glosscache.read(cache_key)) is not None:
                 try:
                     return cls._from_state(state, sha256)
                 except (KeyError, TypeError, ValueError, IndexError):
@@ -133,7 +134,7 @@ class Glossary:
         except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, ValueError) as exc:
             raise RulesError(f"{path.name}: {exc}") from None
         glossary = cls(terms, joiners, sha256)
-        glosscache.write(sha256, glossary._state())
+        glosscache.write(cache_key, glossary._state())
         return glossary
 
     def read(self, text: str) -> Glossed | None:
@@ -241,7 +242,7 @@ _UNSPACED = re.compile(f"[{_CHARS}]")
 # left out when it is looked up.
 _POINTS = "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u0610-\u061a\u0640\u064b-\u065f\u0670\u200c\u200d"
 _UNMARK = {c: None for c in range(0x591, 0x200E) if re.fullmatch(f"[{_POINTS}]", chr(c))}
-_LETTER = f"(?:[^\\W{_CHARS}]|[\u0900-\u0dff{_POINTS}])"  # with the vowel signs of the Indic scripts
+_LETTER = f"(?:[^\\W{_CHARS}]|[\u0900-\u0963\u0966-\u0dff{_POINTS}])"  # with the vowel signs of the Indic scripts
 _WORD = re.compile(f"[{_CHARS}]|{_LETTER}+(?:'{_LETTER}+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
 _SEP = re.compile(r"[\s-]+")  # what stands between the words of a key
 _CLAUSE_END = re.compile(r"[.!?;,\n]")
@@ -279,6 +280,12 @@ def _spellings(key: str) -> set[_Form]:
 def _key(word: str) -> str:
     """A glossary key as it is looked up: folded, without punctuation at its ends."""
     return fold(word).strip(" .,;:!?")
+
+
+@functools.cache
+def _code_digest() -> bytes:
+    """This module's own source: a cache built by other code (another way of folding or splitting) is not used."""
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()
 
 
 @functools.cache

@@ -2,10 +2,11 @@
 building it from data/glossary.yaml takes (the file is tens of thousands of keys; building their spellings is
 most of a cold start's rule loading).
 
-The cache is plain JSON named by the SHA-256 of the glossary file it was built from and holds that hash
-again inside; a cache that is missing, unreadable, corrupt or built from another file is ignored and
-written afresh. It holds no one's messages. Where it lives: $KNEEBOT_CACHE_DIR, else
-$XDG_CACHE_HOME/kneebot, else ~/.cache/kneebot; a folder that cannot be written only costs the saving.
+The cache is plain JSON named by a SHA-256 of the glossary file it was built from and of the code that
+built it (bot/safety/glossary.py), and holds that hash again inside; a cache that is missing, unreadable,
+corrupt, or built from another file or by other code is ignored and written afresh. It holds no one's
+messages. Where it lives: $KNEEBOT_CACHE_DIR, else $XDG_CACHE_HOME/kneebot, else ~/.cache/kneebot; a
+folder that cannot be written only costs the saving.
 """
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ def folder() -> Path:
     return Path(base) / "kneebot"
 
 
-def _path(sha256: str) -> Path:
-    return folder() / f"glossary-{sha256[:32]}-v{FORMAT}.json"
+def _path(key: str) -> Path:
+    return folder() / f"glossary-{key[:32]}-v{FORMAT}.json"
 
 
 def _age(path: Path) -> float:
@@ -40,26 +41,26 @@ def _age(path: Path) -> float:
         return 0.0
 
 
-def read(sha256: str) -> dict[str, Any] | None:
-    """The cached state built from the glossary file with this hash, or None."""
+def read(key: str) -> dict[str, Any] | None:
+    """The cached state built under this key (the file and the code that read it), or None."""
     try:
-        state = json.loads(_path(sha256).read_bytes())
-        if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("sha256") != sha256:
+        state = json.loads(_path(key).read_bytes())
+        if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("key") != key:
             return None
         return state
     except (OSError, ValueError):
         return None
 
 
-def write(sha256: str, state: dict[str, Any]) -> None:
-    """Keep `state` for the glossary file with this hash (written whole or not at all)."""
-    path = _path(sha256)
+def write(key: str, state: dict[str, Any]) -> None:
+    """Keep `state` under this key (written whole or not at all)."""
+    path = _path(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".glossary-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"format": FORMAT, "sha256": sha256, **state}, out, ensure_ascii=False,
+                json.dump({"format": FORMAT, "key": key, **state}, out, ensure_ascii=False,
                           separators=(",", ":"))
             os.replace(tmp, path)
             for old in sorted(path.parent.glob("glossary-*.json"), key=_age)[KEEP:]:
