@@ -126,6 +126,13 @@ def test_a_malformed_glossary_names_the_file(tmp_path):
         Glossary.load(bad)
 
 
+def test_a_key_on_two_lines_is_refused(tmp_path):
+    bad = tmp_path / "glossary.yaml"
+    bad.write_text('languages:\n  es:\n    terms:\n      "la\\nrodilla": "the knee"\n', encoding="utf-8")
+    with pytest.raises(RulesError, match="glossary.yaml.*one line"):
+        Glossary.load(bad)
+
+
 @pytest.mark.parametrize("message", ["hindi maka-ihi", "hindi maka ihi", "hindi makaihi", "HINDI  Maka-Ihi po"])
 def test_a_hyphenated_key_matches_written_apart_together_or_hyphenated(message):
     glossed = Glossary.load().read(message)

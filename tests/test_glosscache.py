@@ -50,13 +50,30 @@ def test_a_second_load_reads_the_cache_built_by_the_first(glossary_file, monkeyp
     assert cached.sha256 == built.sha256 and cached.before == built.before and cached.terms == built.terms
 
 
-@pytest.mark.parametrize("content", [b"\x00\xff not json", b"{\"format\": 1}", b"[1, 2, 3]",
-                                     b"{\"format\": 1, \"key\": \"SHA\", \"english\": 5}"])
+V = str(glosscache.FORMAT).encode()
+
+
+def test_the_packaged_glossary_read_from_its_cache_is_the_one_built(tmp_path, monkeypatch):
+    monkeypatch.setenv("KNEEBOT_CACHE_DIR", str(tmp_path / "cache"))
+    built = Glossary.load()
+    cached = Glossary.load()
+    assert cached is not built and list(glosscache.folder().glob("glossary-*.json"))
+    for part in ("english", "before", "terms", "_forms", "_tight", "_reach"):
+        assert getattr(cached, part) == getattr(built, part), part
+    assert len(built._forms) > 30000 and built._tight  # the real file, with keys in scripts without spaces
+
+
+@pytest.mark.parametrize("content", [b"\x00\xff not json", b"{\"format\": V}", b"[1, 2, 3]",
+                                     b"{\"format\": V, \"key\": \"SHA\", \"english\": 5}",
+                                     b"{\"format\": V, \"key\": \"SHA\", \"english\": \"y\", "
+                                     b"\"forms\": \"y\"}",
+                                     b"{\"format\": V, \"key\": \"SHA\", \"english\": \"y\\tand\\t\", "
+                                     b"\"forms\": \"hinchada\\tx\\t\"}"])
 def test_a_corrupt_cache_is_ignored_and_written_afresh(glossary_file, content):
     expected = readings(Glossary.load(glossary_file))
     (cache,) = glosscache.folder().glob("glossary-*.json")
     sha = json.loads(cache.read_bytes())["key"]
-    cache.write_bytes(content.replace(b"SHA", sha.encode()))
+    cache.write_bytes(content.replace(b"SHA", sha.encode()).replace(b"V", V))
     assert readings(Glossary.load(glossary_file)) == expected
     assert json.loads(cache.read_bytes())["key"] == sha  # rebuilt and kept whole
 

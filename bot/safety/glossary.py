@@ -79,33 +79,50 @@ class Glossary:
                     if k in terms_keys:
                         terms_keys.add(joined + k)
         self.terms = frozenset(terms_keys)
-        # Looked up word by word, not with one pattern: thousands of keys compile slowly and match slowly.
-        self._forms: dict[tuple[str, ...], str] = {}
-        self._spaced: dict[tuple[str, ...], tuple[bool, ...]] = {}  # before which words a space may stand
+        # Looked up word by word, not with one pattern: thousands of keys compile slowly and match slowly. A
+        # spelling is its words joined by one space (no word holds one), kept as compactly as the lookup allows:
+        # tens of thousands of them are a noticeable part of a query process's memory.
+        self._forms: dict[str, str] = {}  # a spelling -> its key
+        self._tight: dict[str, int] = {}  # a spelling -> the words before which no break may stand, as bits
         for k in self.english:
-            for form, spaced in _spellings(k):
+            for words, spaced in _spellings(k):
+                form = " ".join(words)
                 self._forms.setdefault(form, k)
-                was = self._spaced.get(form, spaced)
-                self._spaced[form] = tuple(a or b for a, b in zip(was, spaced, strict=True))
-        self._reach: dict[str, int] = {}  # a first word -> the most words of a key spelled starting with it
-        for form in self._forms:
-            self._reach[form[0]] = max(self._reach.get(form[0], 1), len(form))
+                tight = sum(1 << j for j, may in enumerate(spaced) if not may)
+                self._tight[form] = self._tight.get(form, tight) & tight  # a break allowed by any spelling of it
+        self._tight = {f: t for f, t in self._tight.items() if t}
+        self._reach = _reach(self._forms)
 
     def _state(self) -> dict[str, Any]:
-        """What lookups need, as plain JSON (bot/safety/glosscache.py)."""
-        return {"english": self.english, "before": sorted(self.before), "terms": sorted(self.terms),
-                "forms": [[list(f), k, list(self._spaced[f])] for f, k in self._forms.items()]}
+        """What lookups need, as plain JSON (bot/safety/glosscache.py): the spellings as lines of text, which
+        are read back faster and with less memory than a list per spelling."""
+        lines = (f"{f}\t{'' if k == f else k}\t{self._tight.get(f, 0) or ''}" for f, k in self._forms.items())
+        english = (f"{k}\t{v}\t{'t' if k in self.terms else ''}{'b' if k in self.before else ''}"
+                   for k, v in self.english.items())
+        return {"english": "\n".join(english), "forms": "\n".join(lines)}
 
     @classmethod
     def _from_state(cls, state: dict[str, Any], sha256: str) -> Glossary:
         g = cls.__new__(cls)
-        g.sha256, g.english = sha256, dict(state["english"])
-        g.before, g.terms = frozenset(state["before"]), frozenset(state["terms"])
-        g._forms, g._spaced, g._reach = {}, {}, {}
-        for words, key, spaced in state["forms"]:
-            form = tuple(words)
-            g._forms[form], g._spaced[form] = key, tuple(spaced)
-            g._reach[form[0]] = max(g._reach.get(form[0], 1), len(form))
+        same: dict[str, str] = {}  # one string object for each English text, however often used
+        g.sha256, g.english = sha256, {}
+        terms, before = [], []
+        for line in _LINE.finditer(state["english"]):  # line by line, not all lines at once: less memory
+            k, v, kind = line.group().split("\t")
+            g.english[k] = same.setdefault(v, v)
+            if "t" in kind:
+                terms.append(k)
+            if "b" in kind:
+                before.append(k)
+        g.terms, g.before = frozenset(terms), frozenset(before)
+        keys = {k: k for k in g.english}  # a key's own string object, shared by its spellings
+        g._forms, g._tight = {}, {}
+        for line in _LINE.finditer(state["forms"]):
+            form, key, tight = line.group().split("\t")
+            g._forms[form] = keys[key] if key else keys.get(form, form)
+            if tight:
+                g._tight[form] = int(tight)
+        g._reach = _reach(g._forms)
         return g
 
     @classmethod
@@ -120,7 +137,7 @@ class Glossary:
             if (state := glosscache.read(cache_key)) is not None:
                 try:
                     return cls._from_state(state, sha256)
-                except (KeyError, TypeError, ValueError, IndexError):
+                except (KeyError, TypeError, ValueError, IndexError, AttributeError):
                     pass  # a cache of the right name but the wrong shape: built again below
             data = yaml.load(raw.decode("utf-8"), Loader=SafeLoader)
             terms: dict[str, str] = {}
@@ -128,8 +145,9 @@ class Glossary:
             for lang, entry in (data.get("languages") or {}).items():
                 for kind, into in (("terms", terms), ("joiners", joiners)):
                     for k, v in (entry.get(kind) or {}).items():
-                        if not isinstance(k, str) or not isinstance(v, str) or not k.strip():
-                            raise ValueError(f"languages.{lang}.{kind}: {k!r} must map a word to its English")
+                        if not isinstance(k, str) or not isinstance(v, str) or not k.strip() or _BREAKS.search(k + v):
+                            raise ValueError(f"languages.{lang}.{kind}: {k!r} must map a word to its English, "
+                                             "each on one line")
                         into[k] = v
         except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, ValueError) as exc:
             raise RulesError(f"{path.name}: {exc}") from None
@@ -188,9 +206,9 @@ class Glossary:
         for i in range(n - 1, -1, -1):
             best[i] = best[i + 1]
             for m in range(min(self._reach.get(tokens[i], 1), n - i), 0, -1):
-                form = tuple(tokens[i:i + m])
+                form = " ".join(tokens[i:i + m])
                 key = self._forms.get(form)
-                if key is None or not _stands(folded, words[i:i + m], self._spaced[form]):
+                if key is None or not _stands(folded, words[i:i + m], self._tight.get(form, 0)):
                     continue
                 rest = best[i + m]
                 score = (rest[0] + words[i + m - 1].end() - words[i].start(), rest[1] - 1)
@@ -218,7 +236,7 @@ def _reach_to(pieces: list[tuple[str, list[int], list[int]]], end: int) -> None:
             return
 
 
-def _stands(folded: str, run: list[re.Match[str]], spaced: tuple[bool, ...]) -> bool:
+def _stands(folded: str, run: list[re.Match[str]], tight: int) -> bool:
     """Whether the words of `run` stand as a key spells them: apart (by spaces or a hyphen) where it has a
     break, touching only where it runs characters of a script without spaces together."""
     for j in range(1, len(run)):
@@ -226,7 +244,7 @@ def _stands(folded: str, run: list[re.Match[str]], spaced: tuple[bool, ...]) -> 
         if a.end() == b.start():
             if not (_UNSPACED.match(a.group()) or _UNSPACED.match(b.group())):
                 return False
-        elif not spaced[j] or not _SEP.fullmatch(folded, a.end(), b.start()):
+        elif tight >> j & 1 or not _SEP.fullmatch(folded, a.end(), b.start()):
             return False
     return True
 
@@ -245,6 +263,8 @@ _UNMARK = {c: None for c in range(0x591, 0x200E) if re.fullmatch(f"[{_POINTS}]",
 _LETTER = f"(?:[^\\W{_CHARS}]|[\u0900-\u0963\u0966-\u0dff{_POINTS}])"  # with the vowel signs of the Indic scripts
 _WORD = re.compile(f"[{_CHARS}]|{_LETTER}+(?:'{_LETTER}+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
 _SEP = re.compile(r"[\s-]+")  # what stands between the words of a key
+_LINE = re.compile("[^\n]+")
+_BREAKS = re.compile("[\t\n\r]")  # never in a key or its English (the cache keeps them as lines)
 _CLAUSE_END = re.compile(r"[.!?;,\n]")
 # someone else named by a term, whom a following term's "I" is about when nothing stands between them
 _PERSON = re.compile(r"(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:mum|mom|mother|dad|father|husband|wife|partner|son|"
@@ -275,6 +295,15 @@ def _spellings(key: str) -> set[_Form]:
                            | {((*w[:-1], w[-1] + part), s) for w, s in spelled})
         forms = {(f + w, fs + s) for f, fs in forms for w, s in spelled}
     return {(f, s) for f, s in forms if f and all(f)}
+
+
+def _reach(forms: dict[str, str]) -> dict[str, int]:
+    """A first word -> the most words of a spelling that starts with it."""
+    reach: dict[str, int] = {}
+    for form in forms:
+        first, _, _ = form.partition(" ")
+        reach[first] = max(reach.get(first, 1), form.count(" ") + 1)
+    return reach
 
 
 def _key(word: str) -> str:

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
 KEEP = 8  # caches kept in the folder, the newest first (several glossary versions may be in use)
 log = logging.getLogger(__name__)
 
