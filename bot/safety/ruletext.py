@@ -66,8 +66,13 @@ class Expander:
     def union(self, patterns: list[str], where: str) -> re.Pattern[str] | None:
         if not patterns:
             return None
-        parts = [self.compile(p, f"{where}[{i}]").pattern for i, p in enumerate(patterns)]
-        return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
+        parts = [self.expand(p, f"{where}[{i}]") for i, p in enumerate(patterns)]
+        try:  # compiled once, as one pattern; each part alone only to name a bad one
+            return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
+        except re.error:
+            for i, p in enumerate(patterns):
+                self.compile(p, f"{where}[{i}]")
+            raise
 
 
 def matches(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
