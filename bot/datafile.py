@@ -14,7 +14,21 @@ if TYPE_CHECKING:
 
 
 # libyaml's parser when PyYAML has it: the same documents, several times faster (start-up reads many files).
-SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
+    """The safe loader, refusing a key given twice in one mapping: YAML would keep the last silently, so a cue
+    whose list marker was lost would replace the cue before it without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} given twice", key_node.start_mark)
+            seen.add(key) if isinstance(key, str | int | float | bool) else None
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
 
 
 def read_yaml(path: Path, what: str, error: type[KneebotError] = RulesError) -> Any:

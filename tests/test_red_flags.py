@@ -384,6 +384,8 @@ BROKEN_FILES = [
     pytest.param(r"re: '\b(?P<f>buckl", r"re: '\b(?P<f>(buckl", r"rules\.knee_instability\.cues\[1\]",
                  id="bad-regex-names-the-cue"),
     pytest.param("<<swell>>", "<<swel>>", r"unknown definition <<swel>>", id="unknown-definition"),
+    pytest.param("    triage: emergency\n", "    triage: emergency\n    triage: emergency\n",
+                 r"red_flags\.yaml.*'triage' given twice", id="a-key-given-twice-is-refused-not-overwritten"),
     pytest.param("silent_if: ['<<after_heat>>', '", "silent_if: ['<<after_heat>>', '(",
                  r"rules\.rapid_swelling\.silent_if\[1\]: bad pattern", id="bad-regex-in-a-list-names-the-entry"),
 ]

@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from bot.datafile import describe_validation, read_yaml
 from bot.errors import RulesError
 from bot.safety import sentences
+from bot.safety.rxcache import PatternCache
 from bot.safety.sentences import LIST_WORDS, QUALIFIERS, continues_list, qualifies, sentence_at
-from bot.safety.story import in_dated_story, now_in
+from bot.safety.story import RECURRED, in_dated_story, now_in
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "context_rules.yaml"
 _REACH = 300  # characters either side of a finding that a scope may reach: keeps huge input fast
@@ -104,23 +105,12 @@ class _Trigger:
     attach: str
 
 
-def _compile(pattern: str, where: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern, re.I)
-    except re.error as exc:
-        raise RulesError(f"{where}: bad pattern {pattern!r}: {exc}") from None
-
-
-def _any(patterns: list[str], where: str) -> re.Pattern[str] | None:
-    for i, p in enumerate(patterns):
-        _compile(p, f"{where}[{i}]")
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I) if patterns else None
-
-
 class ContextRules:
     """Compiled context rules; `assess` is the algorithm."""
 
-    def __init__(self, spec: _RulesSpec) -> None:
+    def __init__(self, spec: _RulesSpec, patterns: PatternCache | None = None) -> None:
+        cache = patterns or PatternCache()  # compiled patterns kept between processes (bot/safety/rxcache.py)
+        _compile, _any = cache.named, cache.named_any
         self.version = str(spec.version)
         self.window = spec.window
         self.attach_within = spec.attach_within
@@ -144,12 +134,12 @@ class ContextRules:
         )
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> ContextRules:
+    def load(cls, path: Path | str | None = None, patterns: PatternCache | None = None) -> ContextRules:
         """Load and validate context rules (the packaged file by default)."""
         path = Path(path) if path else DEFAULT_PATH
         data = read_yaml(path, "context rules")
         try:
-            return cls(_RulesSpec.model_validate(data))
+            return cls(_RulesSpec.model_validate(data), patterns)
         except ValidationError as exc:
             raise RulesError(f"{path.name}: {describe_validation(exc)}") from None
 
@@ -308,8 +298,9 @@ class ContextRules:
     def _resolution_in(self, text: str, lo: int, hi: int) -> bool:
         """A resolution phrase in text[lo:hi] that is not itself negated ("it hasn't been right since")."""
         assert self.resolution is not None
-        return any(not (NEGATED_BEFORE.search(text, max(0, m.start() - 30), m.start()) or _NOT_FINE.search(m.group()))
-                   for m in self.resolution.finditer(text, lo, hi))
+        return not RECURRED.search(text, lo) and any(  # and not come back since
+            not (NEGATED_BEFORE.search(text, max(0, m.start() - 30), m.start()) or _NOT_FINE.search(m.group()))
+            for m in self.resolution.finditer(text, lo, hi))
 
     def _resolved(self, text: str, end: int) -> bool:
         if self.resolution is None:

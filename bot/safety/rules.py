@@ -26,6 +26,7 @@ from bot.safety.glossary import Glossary, packaged
 from bot.safety.inside import denied_inside
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, segment
+from bot.safety.rxcache import PatternCache
 from bot.safety.sentences import sentence_at, sentences
 from bot.safety.timeline import Timeline, TimelineCues
 
@@ -118,12 +119,12 @@ class RuleSet:
     """The validated, compiled red-flag rules; `scan` runs them on a message."""
 
     def __init__(self, spec: FileSpec, context: ContextRules, version: str,
-                 glossary: Glossary | None = None) -> None:
+                 glossary: Glossary | None = None, patterns: PatternCache | None = None) -> None:
         self.version = version
         self.glossary = glossary or Glossary({}, {})
         self.spec_version = spec.version  # the rule set's declared version; the learned layer is trained for it
         self.context = context
-        expand = Expander(spec.defs)
+        expand = Expander(spec.defs, patterns)
         self._rules: dict[RedFlag, _Compiled] = {}
         for key, r in spec.rules.items():
             flag = RedFlag(key)
@@ -185,7 +186,10 @@ class RuleSet:
             raise RulesError(f"{path.name}: {describe_validation(exc)}") from None
         glossary = packaged()
         digest = hashlib.sha256(raw + b"\0" + ctx_raw + b"\0" + glossary.sha256.encode()).hexdigest()[:10]
-        return cls(spec, ContextRules.load(context_path), f"{spec.version}+{digest}", glossary)
+        patterns = PatternCache()  # compiled patterns kept between processes (bot/safety/rxcache.py)
+        rules = cls(spec, ContextRules.load(context_path, patterns), f"{spec.version}+{digest}", glossary, patterns)
+        patterns.save()
+        return rules
 
     @property
     def rules(self) -> tuple[Rule, ...]:

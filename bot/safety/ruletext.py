@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from bot.errors import RulesError
 from bot.safety.context import NEGATED_BEFORE, Assessment, Modifier
+from bot.safety.rxcache import PatternCache
 from bot.safety.sentences import sentence_at
 
 _DEF = re.compile(r"<<(\w+)>>")
@@ -42,8 +43,9 @@ CONTEXT_REACH = 400  # characters either side of a finding that context may look
 class Expander:
     """Expands <<name>> definitions and compiles patterns, naming the entry on error."""
 
-    def __init__(self, defs: dict[str, str]) -> None:
+    def __init__(self, defs: dict[str, str], patterns: PatternCache | None = None) -> None:
         self.defs = defs
+        self.patterns = patterns or PatternCache()
 
     def expand(self, pattern: str, where: str) -> str:
         def sub(m: re.Match[str]) -> str:
@@ -59,7 +61,7 @@ class Expander:
 
     def compile(self, pattern: str, where: str) -> re.Pattern[str]:
         try:
-            return re.compile(self.expand(pattern, where), re.I)
+            return self.patterns.compile(self.expand(pattern, where), re.I)
         except re.error as exc:
             raise RulesError(f"{where}: bad pattern: {exc}") from None
 
@@ -68,11 +70,11 @@ class Expander:
             return None
         parts = [self.expand(p, f"{where}[{i}]") for i, p in enumerate(patterns)]
         try:  # compiled once, as one pattern; each part alone only to name a bad one
-            return re.compile("|".join(f"(?:{p})" for p in parts), re.I)
-        except re.error:
+            return self.patterns.compile("|".join(f"(?:{p})" for p in parts), re.I)
+        except re.error as exc:
             for i, p in enumerate(patterns):
                 self.compile(p, f"{where}[{i}]")
-            raise
+            raise RulesError(f"{where}: bad pattern: {exc}") from None  # each alone is fine, together not
 
 
 def matches(pattern: re.Pattern[str], text: str, spans: list[tuple[int, int]]) -> Iterator[re.Match[str]]:

@@ -20,6 +20,13 @@ _STORY_OPEN = re.compile(r"\W*(?:(?:(?:ok(?:ay)?\s+)?so\s+)?(?:back\s+)?in\s+|(?
                          r"november|december)\s+(?:of\s+)?)?'?(?:19|20)\d\d\b", re.I)
 
 
+# a sign told as over that has come back ("... went away after surgery. Now I have it again since this morning.")
+_SINCE = r"(?:today|this\s+(?:morning|afternoon|evening|week)|yesterday|last\s+night)"
+RECURRED = re.compile(rf"\b(?:(?:it'?s|it\s+is|it\s+has|they'?re|they\s+are)\s+(?:come\s+|came\s+)?back\s+(?:again\s+)?"
+                      rf"(?:{_SINCE}|now|since)|(?:it|they)\s+(?:has\s+|have\s+)?(?:came|come)\s+back\s+(?:again\s+)?{_SINCE}|"
+                      r"(?:now|today|and)\s+(?:i\s+(?:have|got)|i'?ve\s+got)\s+it\s+again)\b", re.I)
+
+
 def now_in(now: re.Pattern[str] | None, text: str, lo: int, hi: int) -> bool:
     """Whether text[lo:hi] says now (`now`: "again", "this week", "still"), a memory aside ("a crunch I can
     still hear") not counting."""
