@@ -3,8 +3,10 @@ rules read through it decide as the rules compiled afresh, and a missing, corrup
 time."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from array import array
 from re import _compiler, _parser  # type: ignore[attr-defined]
 
 import pytest
@@ -35,22 +37,57 @@ def decisions(rules: RuleSet) -> list[list[tuple[str, str, tuple[int, int]]]]:
     return [[(d.rule.value, d.decision.value, d.span) for d in rules.scan(m).detections] for m in MESSAGES]
 
 
+def read_cache(path):
+    head, _, code = path.read_bytes().partition(b"\n")
+    return json.loads(head), code
+
+
 def test_every_cached_pattern_is_the_code_re_compile_builds(cache_dir):
-    RuleSet.load()
-    (path,) = cache_dir.glob("patterns-*.json")
-    entries = json.loads(path.read_bytes())["patterns"]
-    assert len(entries) > 300  # the cues, their conditions and the context rules
-    for key, (all_flags, code, groups, groupindex) in entries.items():
-        flags, pattern = key.split(":", 1)
-        parsed = _parser.parse(pattern, int(flags))
-        assert code == _compiler._code(parsed, int(flags))
-        assert (all_flags, groups, groupindex) == (parsed.state.flags | int(flags), parsed.state.groups - 1,
+    rules = RuleSet.load()
+    (path,) = cache_dir.glob("patterns-*.bin")
+    head, code = read_cache(path)
+    patterns = {p.pattern: p for p in _patterns_of(rules)}
+    assert len(head["index"]) > 300 and len(patterns) > 300  # the cues, their conditions and the context rules
+    by_name = {hashlib.sha256(f"{int(p.flags & ~re.UNICODE)}:{t}".encode()).hexdigest(): t for t, p in patterns.items()}
+    checked = 0
+    for name, (all_flags, at, size, groups, groupindex) in head["index"].items():
+        if name not in by_name:
+            continue
+        pattern = by_name[name]
+        parsed = _parser.parse(pattern, re.I)
+        words = array("I")
+        words.frombytes(code[at:at + size])
+        assert words.tolist() == _compiler._code(parsed, re.I)
+        assert (all_flags, groups, groupindex) == (parsed.state.flags | re.I, parsed.state.groups - 1,
                                                    dict(parsed.state.groupdict))
+        checked += 1
+    assert checked > 300
+
+
+def _patterns_of(rules: RuleSet) -> list[re.Pattern[str]]:
+    """Every compiled pattern a rule set holds (its cues, their conditions, the context rules)."""
+    found, seen, todo = [], set(), [rules]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, re.Pattern):
+            found.append(obj)
+        elif isinstance(obj, dict):
+            todo.extend(obj.values())
+        elif isinstance(obj, list | tuple | set | frozenset):
+            todo.extend(obj)
+        elif hasattr(obj, "__dict__") and type(obj).__module__.startswith("bot."):
+            todo.extend(vars(obj).values())
+        elif hasattr(obj, "__dataclass_fields__"):
+            todo.extend(getattr(obj, f) for f in obj.__dataclass_fields__)
+    return found
 
 
 def test_rules_read_from_the_cache_decide_as_rules_compiled_afresh(cache_dir, monkeypatch):
     built = RuleSet.load()
-    assert list(cache_dir.glob("patterns-*.json"))
+    assert list(cache_dir.glob("patterns-*.bin"))
     monkeypatch.setattr(rxcache._parser, "parse", lambda *a: pytest.fail("compiled again despite the cache"))
     cached = RuleSet.load()
     monkeypatch.undo()
@@ -74,22 +111,26 @@ def test_a_pattern_object_from_the_cache_matches_as_re_compile_s(cache_dir):
         assert (a and (a.span(), a.groupdict())) == (b and (b.span(), b.groupdict()))
 
 
-@pytest.mark.parametrize("content", [b"\x00\xff not json", b"[]", b'{"version": "other", "patterns": {}}'])
+@pytest.mark.parametrize("content", [b"\x00\xff not json", b"[]\n", b'{"version": "other", "index": {}}\n'])
 def test_a_corrupt_or_foreign_cache_is_ignored_and_written_afresh(cache_dir, content):
     expected = decisions(RuleSet.load())
-    (path,) = cache_dir.glob("patterns-*.json")
+    (path,) = cache_dir.glob("patterns-*.bin")
     path.write_bytes(content)
     assert decisions(RuleSet.load()) == expected
-    assert json.loads(path.read_bytes())["patterns"]
+    assert read_cache(path)[0]["index"]
 
 
-def test_code_the_regex_engine_refuses_is_compiled_afresh(cache_dir):
+@pytest.mark.parametrize("spoil", ["code", "places"])
+def test_code_the_regex_engine_refuses_is_compiled_afresh(cache_dir, spoil):
     expected = decisions(RuleSet.load())
-    (path,) = cache_dir.glob("patterns-*.json")
-    data = json.loads(path.read_bytes())
-    for entry in data["patterns"].values():
-        entry[1] = [99999, 1, 2]  # not valid engine code
-    path.write_text(json.dumps(data), encoding="utf-8")
+    (path,) = cache_dir.glob("patterns-*.bin")
+    head, code = read_cache(path)
+    if spoil == "code":  # not valid engine code
+        code = array("I", [99999, 1, 2] * (len(code) // 12 + 1)).tobytes()[:len(code)]
+    else:  # code said to lie past the end of the file, or at a place that is not a number
+        for i, entry in enumerate(head["index"].values()):
+            entry[1] = len(code) + 4 if i % 2 else "here"
+    path.write_bytes(json.dumps(head).encode() + b"\n" + code)
     assert decisions(RuleSet.load()) == expected
 
 
