@@ -25,9 +25,10 @@ class SafeLoader(_Loader):  # type: ignore[misc,valid-type]
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} given twice", key_node.start_mark)
-            seen.add(key) if isinstance(key, str | int | float | bool) else None
+            if isinstance(key, str | int | float | bool):  # (a mapping or list as a key is left to YAML)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(None, None, f"key {key!r} given twice", key_node.start_mark)
+                seen.add(key)
         return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
 
 

@@ -79,6 +79,14 @@ def test_malformed_dialogue_file_is_reported(tmp_path, capsys):
     assert "bad.yaml:4" in capsys.readouterr().err
 
 
+def test_a_dialogue_key_given_twice_is_reported_not_overwritten(tmp_path, capsys):
+    bad = tmp_path / "twice.yaml"
+    bad.write_text("dialogues:\n  - id: x\n    turns:\n      - user: hi\n        user: my knee gave way\n"
+                   "        expect: {asks: true}\n")
+    assert main(["eval", str(bad)]) == 2
+    assert "'user' given twice" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_eval_retrieval_prints_the_three_retrievers(tmp_path, capsys):
     out_json = tmp_path / "m.json"

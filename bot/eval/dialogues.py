@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from bot.datafile import SafeLoader
 from bot.errors import DialogueFileError
 from bot.ids import Cause, RedFlag, Triage
 from bot.reply import Reply
@@ -79,7 +80,7 @@ def load_dialogues(path: Path) -> list[Dialogue]:
     try:
         text = path.read_text(encoding="utf-8")
         root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SafeLoader)  # a key given twice is an error, not a silent overwrite
     except (OSError, UnicodeDecodeError) as exc:
         raise DialogueFileError(f"{path}: cannot read: {exc}") from exc
     except yaml.YAMLError as exc:

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from bot.datafile import SafeLoader
 from bot.errors import DialogueFileError
 from bot.ids import RedFlag
 from bot.safety.rules import ScanResult
@@ -44,7 +45,7 @@ def load_set(path: Path | str) -> list[Message]:
     """The messages of one blind-set file; DialogueFileError names the file and entry that is wrong."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)  # a key given twice is an error
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DialogueFileError(f"{path}: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
