@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from array import array
 from re import _compiler, _parser  # type: ignore[attr-defined]
@@ -140,3 +141,15 @@ def test_a_folder_that_cannot_be_written_costs_only_the_saving(tmp_path, monkeyp
     monkeypatch.setenv("KNEEBOT_CACHE_DIR", str(blocker / "cache"))
     assert any(decisions(RuleSet.load()))
     assert glosscache.folder() == blocker / "cache"
+
+
+def test_caches_of_other_pythons_are_dropped_past_the_few_kept(cache_dir):
+    cache_dir.mkdir(parents=True)
+    for i in range(glosscache.KEEP + 4):
+        old = cache_dir / f"patterns-old{i:02d}.bin"
+        old.write_bytes(b"{}\n")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    RuleSet.load()
+    kept = sorted(p.name for p in cache_dir.glob("patterns-*.bin"))
+    assert len(kept) == glosscache.KEEP
+    assert rxcache._path().name in kept and "patterns-old00.bin" not in kept

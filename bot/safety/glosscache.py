@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 2
-KEEP = 8  # caches kept in the folder, the newest first (several glossary versions may be in use)
+KEEP = 8  # caches of each kind kept in the folder, the newest first (several versions may be in use)
 log = logging.getLogger(__name__)
 
 
 def folder() -> Path:
-    """Where glossary caches are kept."""
+    """Where the caches are kept (the glossary lookup here, the compiled rule patterns in rxcache.py)."""
     if os.environ.get("KNEEBOT_CACHE_DIR"):
         return Path(os.environ["KNEEBOT_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -54,19 +54,25 @@ def read(key: str) -> dict[str, Any] | None:
 
 def write(key: str, state: dict[str, Any]) -> None:
     """Keep `state` under this key (written whole or not at all)."""
-    path = _path(key)
+    text = json.dumps({"format": FORMAT, "key": key, **state}, ensure_ascii=False, separators=(",", ":"))
+    keep(_path(key), [text.encode("utf-8")], "glossary")
+
+
+def keep(path: Path, parts: list[bytes], what: str) -> None:
+    """Write `parts` to `path` in the cache folder, whole or not at all, and drop the oldest of the files named
+    like it (`what`-*) past the few kept. A read-only or full disk is logged: a cache only ever saves time."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".glossary-", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{what}-", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"format": FORMAT, "key": key, **state}, out, ensure_ascii=False,
-                          separators=(",", ":"))
+            with os.fdopen(fd, "wb") as out:
+                for part in parts:
+                    out.write(part)
             os.replace(tmp, path)
-            for old in sorted(path.parent.glob("glossary-*.json"), key=_age)[KEEP:]:
-                old.unlink(missing_ok=True)  # caches of older glossary files, past the few kept
+            for old in sorted(path.parent.glob(f"{what}-*{path.suffix}"), key=_age)[KEEP:]:
+                old.unlink(missing_ok=True)  # caches of older files or Pythons, past the few kept
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    except OSError as exc:  # a read-only or full disk: the glossary still works, built each time
-        log.info("glossary cache not written (%s): %s", path, exc)
+    except OSError as exc:
+        log.info("%s cache not written (%s): %s", what, path, exc)

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
 import re
 import sys
-import tempfile
 from array import array
 from pathlib import Path
 from typing import Any
@@ -27,7 +24,6 @@ from bot.errors import RulesError
 from bot.safety import glosscache
 
 FORMAT = 3
-log = logging.getLogger(__name__)
 
 try:  # CPython's own compiler steps; without them every pattern is compiled by re.compile
     import _sre
@@ -125,19 +121,5 @@ class PatternCache:
         for name, ((all_flags, groups, groupindex), code) in self._used.items():
             index[name] = [all_flags, at, len(code), groups, groupindex]
             at += len(code)
-        path = _path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".patterns-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(json.dumps({"version": _VERSION, "index": index}, separators=(",", ":")).encode())
-                    out.write(b"\n")
-                    for _, code in self._used.values():
-                        out.write(code)
-                os.replace(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        except OSError as exc:  # a read-only or full disk: the rules still load, compiled each time
-            log.info("pattern cache not written (%s): %s", path, exc)
+        head = json.dumps({"version": _VERSION, "index": index}, separators=(",", ":")).encode()
+        glosscache.keep(_path(), [head, b"\n", *(code for _, code in self._used.values())], "patterns")
