@@ -163,6 +163,9 @@ _CONFIRMED = re.compile(
     r"|\s*(?:and\s+)?(?:it'?s|it\s+is|this\s+is)\s+(?:happening|going\s+on)\s+(?:to\s+me\s+)?(?:right\s+)?now\b"
     r"|\s*(?:and\s+)?(?:it'?s|it\s+is|its)\s+(?:also\s+|really\s+|very\s+|quite\s+)?(?:tender|sore|painful|hurting|throbbing)"
     r"(?:\s+(?:too|as\s+well|when\s+i\s+(?:press|touch)))?\s*[.!]"
+    r"|\s*(?:i\s+think|i'?d\s+say|i\s+guess|i\s+reckon)\s+(?:yes|yeah|so)\s*,?\s*(?:because|cos|as|since)\s+(?:mine|it|that|this)"
+    r"(?:'s|\s+has|\s+have)?\s+(?:did|does|happened|happens)\s+(?:\w+\s+)?(?:twice|once|again|several\s+times|\w+\s+times|today|"
+    r"yesterday|this\s+(?:week|morning))\b"
     r"|\s*(?:(?:bc|because|cos|coz|cause|'cause|and|as)\s+)?(?:mine|it|that|this)(?:'s|\s+has|\s+have)?\s+(?:did|does|done|"
     r"happened|happens|been\s+happening)\s+(?:that\s+|this\s+|it\s+|to\s+me\s+)?(?:twice|once|again|several\s+times|a\s+few\s+"
     r"times|\w+\s+times|today|yesterday|this\s+(?:week|morning)|since|every\s+(?:single\s+)?(?:day|time)|all\s+week)\b"
@@ -194,7 +197,7 @@ def confirmed(text: str, end: int) -> bool:
 # "no" as the whole answer ("Gave way? No.", "breathless? also no"), not the start of another denial
 # ("...? no bladder problems")
 _ANSWERED_NO = re.compile(r"\s*\?\s*(?:(?:also|again|still|and|that's\s+(?:a|also\s+a))\s+)?"
-                          r"(?:no|nope|nah|never|none|not\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+(?:not|never|"
+                          r"(?:no|nope|nah|never|none|not\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+no\s*[.,;!]|\s+(?:not|never|"
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
                           r"|\s*\?\s*(?:but\s+)?i\s+(?:haven'?t|never)\s+(?:had|got)\s+(?:one|it|that)\b", re.I)
