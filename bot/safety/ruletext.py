@@ -196,7 +196,8 @@ def confirmed(text: str, end: int) -> bool:
 
 # "no" as the whole answer ("Gave way? No.", "breathless? also no"), not the start of another denial
 # ("...? no bladder problems")
-_ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah)\b))[\"'\u201d\u2019]?\s*(?:[-\u2013\u2014:]\s*)?(?:(?:also|again|still|and|that's\s+(?:a|also\s+a))\s+)?"
+_ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah)\b))[\"'\u201d\u2019]?\s*(?:[-\u2013\u2014:]\s*)?"
+                          r"(?:(?:also|again|still|and|that's\s+(?:a|also\s+a))\s+)?"
                           r"(?:no|nope|nah|never|none|not\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+no\s*[.,;!]|\s+(?:not|never|"
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
