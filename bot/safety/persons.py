@@ -8,7 +8,7 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|"
            r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
            r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|mummy|mommy|mumma|daddy|aunt|auntie|uncle|cousin|kid|child|"
-           r"toddler|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
+           r"toddler|baby(?!\s+(?:toe|toes|steps?|oil|wipes|carrots?|bump|fat))|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|(?<=\bthe\s)mare|(?<=\bmy\s)mare|(?<=\bour\s)mare|pony|gelding|foal|heifer|(?<=\bour\s)calf|(?<=\bour\s)calves|student|pupil|crew|crewmate|"
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man(?!\s+(?:bits|parts|region)\b)|"
            r"girl|boy(?!s\s+downstairs\b)|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
@@ -18,11 +18,12 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
 _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car|garden|school|balloons?|toys?|pram|"
           r"buggy|bike|sofa|bed|kitchen|stairs|office|shop|graduation)\b")
 _OTHER_SUBJECT = re.compile(
-    rf"\b(?:(?<!\bat\s)(?<!\bnot\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
+    rf"\b(?:(?<!\bat\s)(?<!\bnot\s)(?<!\bcarrying\s)(?<!\bholding\s)(?<!\blifting\s)(?<!\bpushing\s)(?<!\bcarried\s)"
+    rf"(?<!\bfeeding\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
     rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
-    rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|(?:\A|(?<=[.!?:\n]\s))"
-    rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:reports|says|has|complains|presents|describes|states|c/o)\b|"
+    rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|\b(?:she|he|they)(?:'s|\s+is|\s+are|'re)\s+the\s+one\s+whose\b|(?:\A|(?<=[.!?:\n]\s))"
+    rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:(?:last\s+\w+|yesterday|today|this\s+\w+)\s+)?(?:reports|says|has|had|complains|presents|describes|states|c/o)\b|"
     rf"\d{{1,3}}\s*(?:m|f|yo|y/o|yrs?|years?\s+old)\b))"
     rf"|(?:\A|(?<=[.!?:\n]\s))(?:teammate|team-mate|colleague|co-?worker|flatmate|roommate|housemate|hubby|wifey|bestie|"
     rf"buddy|gf|bf)(?=\s+(?:went|goes|has|had|is|was|got|gets|says|said|keeps|kept|felt|feels|fell|pulled|tore)\b)"
@@ -55,7 +56,8 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
         return True
     if patient_note(text):  # "Handover: bed 4, c/o sudden knee pain ..."
         return True
-    matches = list(_OTHER_SUBJECT.finditer(text, lo, core[0]))
+    matches = [m for m in _OTHER_SUBJECT.finditer(text, lo, core[0])  # not "back from my daughter's in Australia"
+               if not _PLACE_OF.search(text, max(0, m.start() - 8), m.start()) or not _PLACE_AFTER.match(text, m.end())]
     last = matches[-1] if matches else None
     if last is None or FIRST_PERSON.search(text, last.end(), core[1]) or _MY_PART.search(text, last.end(), core[1]):
         return quoted_other(text, core)
@@ -66,6 +68,8 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
+_PLACE_OF = re.compile(r"\b(?:from|at|to)\s+$", re.I)  # a home told by its owner: "back from my daughter's in ..."
+_PLACE_AFTER = re.compile(r"(?<='s)\s+(?:in|at|over|near|for|last|this|yesterday|on)\b", re.I)
 # A clinician's note about a patient, with no word of the writer's own ("Pt 52F, ... Reports knee gave way x2",
 # "Hx today: pt's R calf swollen", "Handover: bed 4, c/o ..."): every finding in it is the patient's.
 _PATIENT_NOTE = re.compile(r"(?i)\A\s*(?:pt|patient|client)\b(?:\s*\(?\d{1,3}\s*(?:m|f|yo|y/o)\b|"
@@ -79,7 +83,14 @@ _SELF = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine|self|own)\b|"
 
 def patient_note(text: str) -> bool:
     """Whether the message is a clinician's note about a patient with no word of the writer's own."""
-    return _PATIENT_NOTE.search(text) is not None and _SELF.search(text) is None
+    return _PATIENT_NOTE.search(text) is not None and _SELF.search(text) is None or _NOT_ME.search(text) is not None
+
+
+# the writer says outright that the message is about someone else ("but I'm writing about my patient, not me")
+_NOT_ME = re.compile(r"(?i)\b(?:about|for|re|on\s+behalf\s+of)\s+(?:my|a|the|our)\s+(?:\w+\s+)?"
+                     r"(?:patient|client|resident|"
+                     r"friend|mum|mom|dad|mother|father|son|daughter|husband|wife|partner|brother|sister|neighbou?r|colleague)"
+                     r"\s*[,\-\u2013\u2014]?\s*(?:and\s+)?not\s+(?:about\s+|for\s+)?(?:me|myself|mine)\b")
 
 # a first person after it starts another clause ("..., so I sent her to A&E", "..., how do I help him?")
 _NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$|"

@@ -208,7 +208,8 @@ class RuleSet:
         glossed = (g.text if (g := self.glossary.read(norm)) is not None else norm).lower()
         if (ask := compiled.ask_if) is not None and ask.search(f"{norm}\n{glossed}") or persons.only_others(glossed):
             return True
-        return any(ruletext.told_not(compiled.silent_if, norm, lo, hi) for lo, hi in sentences(norm))
+        return any(ruletext.told_not(compiled.silent_if, said, lo, hi)  # the person's words, or their English
+                   for said in {norm, glossed} for lo, hi in sentences(said))
 
     def read_confirmation(self, text: str) -> Answer:
         """What a reply to a confirmation question amounts to (a doubt counts as yes; a doubt about
@@ -322,14 +323,15 @@ class RuleSet:
             return None, a.modifiers | {Modifier.OTHER_PERSON}
         if not mine and questions.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
             return None, a.modifiers | {Modifier.HYPOTHETICAL}
-        laughed = LAUGHED.search(norm, *told)
+        # "my chest is SO tight... from laughing": the cause may follow the sentence's end
+        laughed = LAUGHED.search(norm, *told) or ruletext.LAUGHED_NEXT.match(norm, told[1])
         if laughed and not ruletext.NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
                 and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
         if joking(norm, *seg):  # "laughed so hard I couldn't breathe": the rules ask, never record
             return Decision.CONFIRM, a.modifiers | {Modifier.JOKING}
         if compiled.ask_if is not None and any(
-                u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *seg)):
+                u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *told)):
             return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
         if (cue.vague and not clear) or a.modifiers:
             return Decision.CONFIRM, a.modifiers

@@ -18,13 +18,19 @@ _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|
 # person ("the baby was laughing at me") is not, nor "don't laugh, but ...".
 JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+(?:at\s+me|when\s+i\s+(?:said|told))\b)\w*|"
                     r"lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking|meme|(?:is|was|are|keeps?)\s+sending\s+me)\b|"
-                    r"[\U0001F602\U0001F923\U0001F606]", re.I)
+                    r"[\U0001F602\U0001F923\U0001F606]|"
+                     # taken back in brackets ("(it's fine, i'm just lazy)", "(no actually it's fine)")
+                     r"\((?:no\s+)?(?:but\s+)?(?:actually\s+|seriously\s+|honestly\s+|jk\s*,?\s*)?(?:it'?s|i'?m|its|im)\s+"
+                     r"(?:totally\s+|actually\s+|really\s+|honestly\s+)?fine\b", re.I)
 # told as meant in earnest beside the laugh ("cant breathe lol, and not in the funny way"): no joke
 _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good|cute)\s+way|emotional\w*|"
                       r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth)\s+time\s+(?:this|today|in)\b|\bhappened\s+(?:loads|lots|a\s+lot|again|several\s+times)\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b|"
-                      r"\bno\s+(?:but\s+)?(?:actually|seriously|for\s+real)\b|\bbut\s+seriously\b|\bnot\s+(?:even\s+)?joking\b|"
+                      r"\bno\s+(?:but\s+)?(?:actually|seriously|for\s+real)\b(?!\s+(?:it'?s|its|i'?m|im)\s+(?:\w+\s+)?fine\b)|\bbut\s+seriously\b|\bnot\s+(?:even\s+)?joking\b|"
                       r"\b(?:twice|two\s+times|three\s+times|[2-9]\s*x)\s+(?:today|this\s+(?:week|morning)|now|since)\b|"
-                      r"\bnot\s+funny\s+(?:now|any\s*more)\b|\bwon'?t\s+go\s+away\b", re.I)
+                      r"\bnot\s+funny\s+(?:now|any\s*more)\b|\bwon'?t\s+go\s+away\b|"
+                      # a nervous laugh after the cause is played down, or told as new ("prob just anxiety lol")
+                      r"\b(?:prob(?:ably)?|probs|prolly|likely|maybe)\s+(?:just\s+)?(?:nothing|anxiety|stress|tired\w*|overthinking)\b|"
+                      r"\bwhich\s+never\s+happens\b|\b(?:has|had)\s+never\s+happened\s+before\b", re.I)
 
 
 def joking(text: str, lo: int, hi: int) -> bool:
@@ -35,8 +41,10 @@ def joking(text: str, lo: int, hi: int) -> bool:
 # The finding caused by laughing ("my knees gave out laughing", "laughed so hard I couldn't breathe"): a figure of
 # speech when the sentence tells no pain.
 LAUGHED = re.compile(r"\blaugh\w*\s+so\s+(?:hard|much)\b|\b(?:from|with|while|after)\s+laugh\w*|"
-                     r"\b(?:gave\s+out|gave\s+way|buckled|collapsed|went)\s+(?:from\s+)?laughing\b|"
+                     r"\b(?:gave\s+out|gave\s+way|buckled|collapsed|went|fell\s+over|fell\s+down)\s+(?:from\s+)?laughing\b|"
                      r"\blaughing\s+so\s+(?:hard|much)\b|\bin\s+stitches\b", re.I)
+# the cause told just after the sentence ends ("my chest is SO tight... from laughing at my brother")
+LAUGHED_NEXT = re.compile(r"[.\u2026\s]*(?:from|with|after)\s+laugh\w*", re.I)
 MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
 CONTEXT_REACH = 400  # characters either side of a finding that context may look at
 
@@ -155,7 +163,7 @@ _CONFIRMED = re.compile(
     r"\s+|pretty\s+much\s+|literally\s+)?(?:where\s+i(?:'?m|\s+am)\s+(?:at|now)|me(?:\s+(?:right\s+)?now)?\s*[.!?]|what'?s\s+"
     r"happening(?:\s+to\s+me)?|what\s+happened|my\s+situation|the\s+case\s+(?:for\s+me|now)|what\s+i(?:'?ve|\s+have)\s+(?:got|had|now))"
     r"|\s*(?:because|cos|coz|cause|and|which)\s+(?:i|it)\s+(?:do|does|have|has|am|is|did)\s*(?:[.!?]|$)"
-    r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b|\s*mine(?:'?s|\s+is|\s+has|\s+did|\s+does)(?:\s+(?:been\s+)?like\s+th|\s*[.!,]|\s*$|\s+(?:and|too|this|that|today|yesterday)\b)"
+    r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b|\s*mine(?:'?s|\s+is|\s+has|\s+did|\s+does|\s+stays|\s+stayed|\s+lasts|\s+lasted)(?:\s+(?:been\s+)?like\s+th|\s*[.!,]|\s*$|\s+(?:and|too|this|that|today|yesterday)\b)"
     r"|\s*(?:it\s+|this\s+|that\s+)?(?:started|began|came\s+on|kicked\s+in)\s+(?:yesterday|today|last\s+night|this\s+(?:morning|"
     r"afternoon|evening|week)|last\s+week|an?\s+hour\s+ago|\w+\s+(?:minutes|hours|days)\s+ago|on\s+\w+day|since)\b"
     r"|\s*(?:i'?ve\s+|i\s+)?had\s+(?:it|this|them)\s+(?:twice\s+|once\s+|a\s+few\s+times\s+)?(?:today|yesterday|this\s+(?:morning|"
@@ -195,9 +203,10 @@ def confirmed(text: str, end: int) -> bool:
 
 # "no" as the whole answer ("Gave way? No.", "breathless? also no"), not the start of another denial
 # ("...? no bladder problems")
-_ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah)\b))[\"'\u201d\u2019]?\s*(?:[-\u2013\u2014:]\s*)?"
+_ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah|zilch|nada|none|nil)\b))[\"'\u201d\u2019]?\s*"
+                          r"(?:[-\u2013\u2014:]\s*)?"
                           r"(?:(?:also|again|still|and|that's\s+(?:a|also\s+a))\s+)?"
-                          r"(?:no|nope|nah|never|none|not\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+no\s*[.,;!]|\s+(?:not|never|"
+                          r"(?:no|nope|nah|never|none|not\s+at\s+all|not\s+once|not\s+even\s+once|zilch|nada|nil|nothing|none\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+no\s*[.,;!]|\s+(?:not|never|"
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
                           r"|\s*\?\s*(?:but\s+)?i\s+(?:haven'?t|never)\s+(?:had|got)\s+(?:one|it|that)\b", re.I)

@@ -41,10 +41,11 @@ _SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "
                "last month": 30, "since the weekend": 3}
 # A diary ("day 12: still a 6", "night 9: same") or an ordinal week ("my third week of the gentle version",
 # "week 2 of babying it") also says how long.
-_DAY_N = re.compile(r"\b(?:(?:day|night|morning|evening)\s*#?\s*|d(?=\d)|"
+_DAY_N = re.compile(r"(?<!\btill\s)(?<!\buntil\s)(?<!\bbefore\s)(?<!\bby\s)"
+                    r"\b(?:(?:day|night|morning|evening)\s*#?\s*|d(?=\d)|"
                     r"days\s*(?=\d{1,3}\b(?!\s*(?:x\b|times?|sets?|reps?|hours?|hrs?|mins?|minutes?))))"
                     r"(?P<n>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?:\s*(?:-|\u2013|to)\s*(?P<n2>\d{1,3})\b(?!\s*/))?",
-                    re.I)  # "day one" is where it started; "days 9-11" ends on day 11
+                    re.I)  # "day one" is where it started; "days 9-11" ends on day 11; "wait till day seven" is ahead
 # "two Sundays ago", "the Monday before last": more than a week ago
 _WEEKDAY_AGO = re.compile(r"\b(?:(?P<n>two|three|four|2|3|4)\s+(?:mon|tues|wednes|thurs|fri|satur|sun)days\s+ago|"
                           r"the\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+before\s+last)\b", re.I)
