@@ -56,8 +56,11 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
         return True
     if patient_note(text):  # "Handover: bed 4, c/o sudden knee pain ..."
         return True
-    matches = [m for m in _OTHER_SUBJECT.finditer(text, lo, core[0])  # not "back from my daughter's in Australia"
-               if not _PLACE_OF.search(text, max(0, m.start() - 8), m.start()) or not _PLACE_AFTER.match(text, m.end())]
+    # not "back from my daughter's in Australia"
+    matches = [m for m in _OTHER_SUBJECT.finditer(text, lo, core[0])
+               if (not _PLACE_OF.search(text, max(0, m.start() - 8), m.start())
+                   or not _PLACE_AFTER.match(text, m.end()))
+               and not _ASKER.match(text, m.end())]  # "to answer the question someone asked, yes, my bum ..."
     last = matches[-1] if matches else None
     if last is None or FIRST_PERSON.search(text, last.end(), core[1]) or _MY_PART.search(text, last.end(), core[1]):
         return quoted_other(text, core)
@@ -69,6 +72,8 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
 _PLACE_OF = re.compile(r"\b(?:from|at|to)\s+$", re.I)  # a home told by its owner: "back from my daughter's in ..."
+_ASKER = re.compile(r"\s+(?:asked|wanted\s+to\s+know|was\s+asking|were\s+asking)\b"
+                    r"(?!\s+(?:me\s+)?(?:if|whether|about)\s+(?:his|her|their))", re.I)
 _PLACE_AFTER = re.compile(r"(?<='s)\s+(?:in|at|over|near|for|last|this|yesterday|on)\b", re.I)
 # A clinician's note about a patient, with no word of the writer's own ("Pt 52F, ... Reports knee gave way x2",
 # "Hx today: pt's R calf swollen", "Handover: bed 4, c/o ..."): every finding in it is the patient's.
@@ -90,7 +95,8 @@ def patient_note(text: str) -> bool:
 _NOT_ME = re.compile(r"(?i)\b(?:about|for|re|on\s+behalf\s+of)\s+(?:my|a|the|our)\s+(?:\w+\s+)?"
                      r"(?:patient|client|resident|"
                      r"friend|mum|mom|dad|mother|father|son|daughter|husband|wife|partner|brother|sister|neighbou?r|colleague)"
-                     r"\s*[,\-\u2013\u2014]?\s*(?:and\s+)?not\s+(?:about\s+|for\s+)?(?:me|myself|mine)\b")
+                     r"\s*[,\-\u2013\u2014]?\s*(?:and\s+)?not\s+(?:about\s+|for\s+)?(?:me|myself|mine)\b|"
+                     r"\bi'?ve\s+(?:got|had)\s+a\s+(?:patient|client)\s+(?:whose|who)\b")
 
 # a first person after it starts another clause ("..., so I sent her to A&E", "..., how do I help him?")
 _NEW_CLAUSE = re.compile(r"[,;:]\s*(?:(?:so|and|then|but)\s+)?$|"

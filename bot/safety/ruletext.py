@@ -29,7 +29,8 @@ _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good
                       r"\b(?:twice|two\s+times|three\s+times|[2-9]\s*x)\s+(?:today|this\s+(?:week|morning)|now|since)\b|"
                       r"\bnot\s+funny\s+(?:now|any\s*more)\b|\bwon'?t\s+go\s+away\b|"
                       # a nervous laugh after the cause is played down, or told as new ("prob just anxiety lol")
-                      r"\b(?:prob(?:ably)?|probs|prolly|likely|maybe)\s+(?:just\s+)?(?:nothing|anxiety|stress|tired\w*|overthinking)\b|"
+                      r"\b(?:prob(?:ably)?|probs|prolly|likely|maybe)\s+(?:just\s+)?(?:nothing|anxiety|stress|tired\w*|overthinking|"
+                      r"(?:the\s+)?(?:coffee|caffeine|energy\s+drinks?|nerves))\b|"
                       r"\bwhich\s+never\s+happens\b|\b(?:has|had)\s+never\s+happened\s+before\b", re.I)
 
 
@@ -206,7 +207,7 @@ def confirmed(text: str, end: int) -> bool:
 _ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah|zilch|nada|none|nil)\b))[\"'\u201d\u2019]?\s*"
                           r"(?:[-\u2013\u2014:]\s*)?"
                           r"(?:(?:also|again|still|and|that's\s+(?:a|also\s+a))\s+)?"
-                          r"(?:no|nope|nah|never|none|not\s+at\s+all|not\s+once|not\s+even\s+once|zilch|nada|nil|nothing|none\s+at\s+all)\b(?=\s*(?:[.,;!?)]|$|\s+no\s*[.,;!]|\s+(?:not|never|"
+                          r"(?:no|nope|nah|never|none|not\s+at\s+all|not\s+once|not\s+even\s+once|zilch|nada|nil|nothing|none\s+at\s+all|negative)\b(?=\s*(?:[.,;!?)]|$|\s+no\s*[.,;!]|\s+(?:not|never|"
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
                           r"|\s*\?\s*(?:but\s+)?i\s+(?:haven'?t|never)\s+(?:had|got)\s+(?:one|it|that)\b", re.I)
