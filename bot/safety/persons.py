@@ -88,7 +88,7 @@ _SELF = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine|self|own)\b|"
 
 def patient_note(text: str) -> bool:
     """Whether the message is a clinician's note about a patient with no word of the writer's own."""
-    return _PATIENT_NOTE.search(text) is not None and _SELF.search(text) is None or _NOT_ME.search(text) is not None
+    return (_PATIENT_NOTE.search(text) is not None and _SELF.search(text) is None) or _NOT_ME.search(text) is not None
 
 
 # the writer says outright that the message is about someone else ("but I'm writing about my patient, not me")
