@@ -111,6 +111,7 @@ class _Compiled:
     cues: tuple[_Cue, ...]
     not_about: re.Pattern[str] | None
     ask_if: re.Pattern[str] | None  # a sense easily taken for the flag (a locked knee as technique): ask
+    ask_told: re.Pattern[str] | None  # in the whole sentence, what may explain it ("... but I had a heat pack on")
     silent_if: re.Pattern[str] | None  # in the hit's sentence, says it is not the flag (a painless click)
     elsewhere: re.Pattern[str] | None  # the last place named before a hit, the knee unnamed in its clause
 
@@ -140,6 +141,7 @@ class RuleSet:
             rule = Rule(flag, r.triage, r.question.strip(), r.why.strip(), r.cite.strip(), r.source.strip())
             self._rules[flag] = _Compiled(rule, cues, expand.union(r.not_about, f"{where}.not_about"),
                                           expand.union(r.ask_if, f"{where}.ask_if"),
+                                          expand.union(r.ask_told, f"{where}.ask_told"),
                                           expand.union(r.silent_if, f"{where}.silent_if"),
                                           expand.union(r.elsewhere, f"{where}.elsewhere"))
         # the knee, a leg or a joint named ("lower leg" and "between my legs" are other places)
@@ -201,19 +203,18 @@ class RuleSet:
         return self._rules[RedFlag(flag)].rule
 
     def asks_instead(self, flag: RedFlag | str, text: str) -> bool:
-        """Whether the message uses words in a sense easily taken for this flag (its `ask_if`) or is only
+        """Whether the message uses words in a sense easily taken for this flag (`ask_if`, `ask_told`) or is only
         about someone else, so that a learned hit for it is asked about rather than recorded."""
         compiled = self._rules[RedFlag(flag)]
         norm = text.replace("\u2019", "'").lower()
         glossed = (g.text if (g := self.glossary.read(norm)) is not None else norm).lower()
-        if (ask := compiled.ask_if) is not None and ask.search(f"{norm}\n{glossed}") or persons.only_others(glossed):
-            return True
-        return any(ruletext.told_not(compiled.silent_if, said, lo, hi)  # the person's words, or their English
+        asks = (compiled.ask_if, compiled.ask_told)
+        return any(p is not None and p.search(f"{norm}\n{glossed}") for p in asks) or persons.only_others(glossed) \
+            or any(ruletext.told_not(compiled.silent_if, said, lo, hi)  # the person's words, or their English
                    for said in {norm, glossed} for lo, hi in sentences(said))
 
     def read_confirmation(self, text: str) -> Answer:
-        """What a reply to a confirmation question amounts to (a doubt counts as yes; a doubt about
-        something else is no answer)."""
+        """What a reply to the flag's question amounts to: a doubt is yes, a doubt about something else no answer."""
         return answer_to(text)
 
     def timeline_from(self, data: dict | None) -> Timeline:
@@ -331,7 +332,8 @@ class RuleSet:
         if joking(norm, *seg):  # "laughed so hard I couldn't breathe": the rules ask, never record
             return Decision.CONFIRM, a.modifiers | {Modifier.JOKING}
         if compiled.ask_if is not None and any(
-                u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *told)):
+                u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *told)) or (
+                compiled.ask_told is not None and compiled.ask_told.search(norm, *told)):
             return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
         if (cue.vague and not clear) or a.modifiers:
             return Decision.CONFIRM, a.modifiers

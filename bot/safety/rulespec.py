@@ -31,6 +31,8 @@ class RuleSpec(BaseModel):
     source: str
     not_about: list[str] = []
     ask_if: list[str] = []
+    # anywhere in the hit's sentence, past a "but" too, says what may explain it (a heat pack on a warm knee): ask
+    ask_told: list[str] = []
     silent_if: list[str] = []
     elsewhere: list[str] = []
     cues: list[CueSpec]

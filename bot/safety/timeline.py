@@ -121,6 +121,7 @@ _TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+
                      r"|is\s+it\s+(?:worth|better)\s+(?:trying|to\s+try|switching|to\s+switch)|would\s+it\s+help)\b",
                      re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
+_CHANGE_IN = re.compile(r"\s+(?:in|of|to|with)\s+(?:the\s+|my\s+)?", re.I)  # "no change in (the) pain"
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,10 @@ class Timeline:
                       and not any(a < m.end() and m.start() < b for a, b in taken)]
             taken += [m.span() for m in better]
             # "still hurts" says how it is going, not how long it has hurt
+            # and so does the pain a change is told of ("for the last 2 weeks with no change in pain")
             pains = [m for m in cues.pain.finditer(text, lo, hi)
-                     if not any(a < m.end() and m.start() < b for a, b in taken)]
+                     if not any(a < m.end() and m.start() < b or _CHANGE_IN.fullmatch(text, b, m.start())
+                                for a, b in taken)]
             if mods and not state.modifying:
                 state = replace(state, modifying=True)
                 spans.append(mods[0].span())
