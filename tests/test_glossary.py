@@ -1,4 +1,5 @@
 """A red flag told partly or wholly in another language (bot/data/glossary.yaml), read by the rules."""
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,16 @@ def test_matching_ignores_accents_and_case():
     # a capital letter folds as its small one does, including letters with no decomposition (Vietnamese Đ)
     assert fold("Đầu gối bị kẹt") == fold("đầu gối bị kẹt") == "dau goi bi ket"
     assert fold("ØRE") == "ore"
+
+
+def test_tone_marks_typed_apart_from_their_letter_are_read_as_if_left_out():
+    # Yoruba "ẹsẹ̀": the grave accent typed as its own combining character after "ẹ"
+    apart = unicodedata.normalize("NFD", "Ẹsẹ̀ mi méjèèjì ti kú")
+    assert any(unicodedata.combining(c) for c in apart)
+    for spelled in (apart, "Ẹsẹ̀ mi méjèèjì ti kú", "ese mi mejeeji ti ku"):
+        glossed = Glossary.load().read(spelled)
+        assert glossed is not None and glossed.text.strip() == "both my legs are numb"
+        assert glossed.back((0, len(glossed.text))) == (0, len(spelled))
 
 
 @settings(max_examples=200, deadline=None)

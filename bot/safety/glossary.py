@@ -256,10 +256,11 @@ _AND_ONTO = ((re.compile("[\u0621-\u064a]"), "\u0648"), (re.compile("[\u05d0-\u0
 _CHARS = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"  # Thai, Lao, Burmese, Khmer
           "\u3005\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff")
 _UNSPACED = re.compile(f"[{_CHARS}]")
-# Hebrew points, Arabic harakat and tatweel, zero-width (non-)joiners: written or not, part of a word,
-# left out when it is looked up.
-_POINTS = "\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u0610-\u061a\u0640\u064b-\u065f\u0670\u200c\u200d"
-_UNMARK = {c: None for c in range(0x591, 0x200E) if re.fullmatch(f"[{_POINTS}]", chr(c))}
+# Combining accents and tone marks typed apart from their letter (Yoruba "ẹsẹ̀"), Hebrew points, Arabic harakat
+# and tatweel, zero-width (non-)joiners: written or not, part of a word, left out when it is looked up.
+_POINTS = ("\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u0610-\u061a\u0640\u064b-\u065f\u0670"
+           "\u200c\u200d")
+_UNMARK = {c: None for c in range(0x300, 0x200E) if re.fullmatch(f"[{_POINTS}]", chr(c))}
 _LETTER = f"(?:[^\\W{_CHARS}]|[\u0900-\u0963\u0966-\u0dff{_POINTS}])"  # with the vowel signs of the Indic scripts
 _WORD = re.compile(f"[{_CHARS}]|{_LETTER}+(?:'{_LETTER}+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
 _SEP = re.compile(r"[\s-]+")  # what stands between the words of a key

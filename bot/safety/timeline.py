@@ -13,54 +13,20 @@ from typing import Any
 
 from bot.safety.context import ContextRules, Modifier, default_rules
 from bot.safety.diary import diary_span
+from bot.safety.durations import DAY_N, durations
 from bot.safety.sentences import sentences
 
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-            "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "couple": 2, "few": 3, "several": 4}
-_UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30, "n": 1, "e": 1}
-_DURATION = re.compile(
-    r"(?<!\btwice\s)(?<!\bonce\s)(?<!\bthrice\s)(?<!\btimes\s)(?:\b|(?<=\bx))(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
-    r"(?P<n>\d+(?:\.\d+)?|an?(?:\s+(?:good|full|whole|solid)(?=\s+(?:weeks?|fortnights?|months?)))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?|(?=weeks?\s+(?:and|n|&|an)\s+(?:a\s+)?half\b)|"
-    r"(?:(?<=for\s)|(?<=over\s)|(?<=during\s))the\s+(?:past|last)(?=\s+(?:fortnight|week|month)\b))"
-    r"\s*-?\s*(?:(?:good|full|whole|solid|long|consecutive|straight|entire)\s+)?"
-    r"(?P<u>days?|dys?|weeks?|weeeks?|wee?ks?|wks?|weak(?=\s+(?:now|already)\b|\s*[,.!?;]|\s*$)|months?|mont?hs?|mnths?|mths?|fortnights?|nights?|evenings?)\b"
-    r"(?P<half>\s+(?:and|n|&|an)\s+(?:a\s+)?half)?",
-    re.I,
-)
-# clinicians' durations: "x 2/52", "after 10/7 of ..." (not a date such as "10/7/2026" or a score "5/10"); "/7"
-# and "/12" are also day/month dates ("3/7 switched to the strap"), so they count only after a duration's word
-_CLINICAL = re.compile(r"(?<![\d/])(?P<n>\d{1,2})\s?/\s?(?P<u>7|52|12)\b(?!\s?/\s?\d)")
-_CLINICAL_BEFORE = re.compile(r"(?:\bx\s?|\b(?:for|after|over|of|about|approx)\s|[>~:]\s?)\Z", re.I)
-_SINCE = re.compile(
-    r"\b(?:since\s+)?(?P<w>yesterday|last\s+night|today|this\s+morning|(?:since\s+)?last\s+(?:week|month)|"
-    r"since\s+the\s+weekend|since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
-    re.I,
-)
-_SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "last week": 7,
-               "last month": 30, "since the weekend": 3}
-# A diary ("day 12: still a 6", "night 9: same") or an ordinal week ("my third week of the gentle version",
-# "week 2 of babying it") also says how long.
-_DAY_N = re.compile(r"(?<!\btill\s)(?<!\buntil\s)(?<!\bbefore\s)(?<!\bby\s)"
-                    r"\b(?:(?:day|night|morning|evening)\s*#?\s*|d(?=\d)|"
-                    r"days\s*(?=\d{1,3}\b(?!\s*(?:x\b|times?|sets?|reps?|hours?|hrs?|mins?|minutes?))))"
-                    r"(?P<n>\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?:\s*(?:-|\u2013|to)\s*(?P<n2>\d{1,3})\b(?!\s*/))?",
-                    re.I)  # "day one" is where it started; "days 9-11" ends on day 11; "wait till day seven" is ahead
-# "two Sundays ago", "the Monday before last": more than a week ago
-_WEEKDAY_AGO = re.compile(r"\b(?:(?P<n>two|three|four|2|3|4)\s+(?:mon|tues|wednes|thurs|fri|satur|sun)days\s+ago|"
-                          r"the\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+before\s+last)\b", re.I)
 # "Week and a half in, zero improvement": the time is how far into the changed routine the person is
 _INTO = re.compile(r"\s+in(?:to\s+(?:it|this|the\s+\w+(?:\s+\w+)?))?\s*(?:[,;:!.\u2014-]|and\b|now\b)", re.I)
 # "tried it 10 days straight": the time the routine was kept up
 _KEPT_AT = re.compile(r"\b(?:tried|done|did|doing|kept(?:\s+up|\s+at)?|keeping\s+at|stuck\s+(?:with|to|at)|been\s+at)"
-                      r"\s+(?:it|this|that|them)\s+(?:for\s+)?(?:about\s+|around\s+|over\s+|a\s+good\s+)?$", re.I)
+                      r"\s+(?:it|this|that|them)\s+(?:for\s+)?(?:about\s+|around\s+|over\s+|a\s+good\s+)?$|"
+                      # "I've done that routine every day since, so roughly 17 days now"
+                      r"\b(?:done|doing|did|kept\s+(?:up|at))\s+(?:it|that|this|the)(?:\s+(?:routine|version|one|stretch\w*))?"
+                      r"\s+(?:every\s+day\s+|daily\s+)?since\s*,?\s*(?:so\s+)?(?:that'?s\s+|it'?s\s+(?:been\s+)?)?"
+                      r"(?:roughly\s+|about\s+|around\s+|nearly\s+|almost\s+)?$", re.I)
 _AGO_STARTED = re.compile(r"(?:\s+ago)?,?\s+(?:i\s+|we\s+)?(?:started|switched|changed|began|moved|went\s+over|"
                           r"swapped)\b", re.I)
-_PLUS = re.compile(r"\s*(?:plus|and|n|&|\+)\s*(?:a\s+further\s+|another\s+|an\s+extra\s+)?", re.I)
-_AGO = re.compile(r"\s+ago\b", re.I)
-_NTH_DAY = re.compile(r"\b(?P<o>seventh|eighth|ninth|tenth|eleventh|twelfth|(?:[7-9]|1\d|2\d)(?:th|st|nd|rd))\s+day\s+"
-                      r"(?:of|on|doing|since|in\s+a\s+row)\b", re.I)
-_NTH_DAYS = {"seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12}
 # a duration told of the pain that is also the routine's ("for 9 days since I switched to the gentle version")
 _SINCE_CHANGE = re.compile(r"\s+(?:now\s+)?since\s+(?:i\s+|we\s+)?(?:switched|started|changed|began|moved|"
                            r"went\s+(?:over\s+)?to|dropped|cut|eased|backed|modified|adjusted)\b", re.I)
@@ -71,11 +37,6 @@ _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|eveni
 _ALL_ALONG = re.compile(r"\b(?:even\s+though|even\s+after|despite|stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
                         r"(?:doing|done|did|followed|following)\s+(?:everything|exactly|it\s+all)|"
                         r"i'?ve\s+(?:been\s+)?(?:doing|done|followed|following|kept|keeping))\b", re.I)
-_NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)\s+week|"
-                       r"(?:week|wk)\s*(?P<w>two|three|four|five|six|[2-6])\b(?!\s*(?:weeks|days|x)))\b", re.I)
-_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
-             "6th": 6}
-_WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
 # A pain score ("6/10", "6 out of 10") or a diary entry's number ("day 11: 6", "night 4 - 5").
 _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+|from\s+)10\b|"
                     r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}(?:\s+[a-z]+){0,4}?\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)|"
@@ -90,12 +51,13 @@ _FOR = re.compile(r"\bfor\s+(?:about\s+|around\s+|roughly\s+|over\s+|nearly\s+|a
                   r"a\s+good\s+|going\s+on\s+|coming\s+up\s+(?:to\s+)?|the\s+best\s+part\s+of\s+)?$", re.I)
 # "two weeks with the gentler stretches", "ten days of the bent-knee version": the routine's time
 _GLUED = re.compile(r"\s*(?:of|with|on|using|doing|into|in)\s+(?:the\s+|my\s+|these\s+|this\s+|a\s+)?", re.I)
-_FORTNIGHT = re.compile(r"(?<!\w\s)(?<!\w)(?:fortnight|(?P<wk>week|wk)(?=\s+(?:and\s+a\s+bit\s+)?of\b))\b", re.I)
 _ASKING = re.compile(r"\W*(?:when|will|how|does|do|should|would|is|can|could|what|has|have|did|any)\b", re.I)
 # "has it improved? nope", "any better?": a question about improving does not say it improved
 _ASKED_AFTER = re.compile(r"\s*(?:at\s+all|yet|so\s+far|much|any)?\s*\?")
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
+    r"\W*(?:i\s+have|i'?ve\s+got)\s+(?:a|an|this|one)\s+(?:\w+\s+)?(?:client|patient|athlete|student|runner|dancer)\b"
+    r"[^.!?]{0,40}?\bwho\b|"  # "I have a client, 52, who's been doing modified stretches with me"
     r"\W*(?:(?:and|but|so|ok|okay|hypothetically|theoretically|in\s+theory|just\s+planning\s+ahead|reading|"
     r"looking\s+at|checking|going\s+through)\W+)?(?:if(?!\s+anything)|suppose|supposing|what\s+if|in\s+case|assuming|"
     r"let'?s\s+(?:say|suppose)|let\s+us\s+(?:say|suppose)|what\s+(?:happens|then)\s+if|(?:would|will|is)\s+it\s+be\s+(?:bad|serious|a\s+problem|worrying)\s+if|"
@@ -122,6 +84,14 @@ _TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+
                      re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
 _CHANGE_IN = re.compile(r"\s+(?:in|of|to|with)\s+(?:the\s+|my\s+)?", re.I)  # "no change in (the) pain"
+# a duration the writer quotes to correct it ("I said 'a few days' but ... it's been 11 days now")
+_SAID_BEFORE = re.compile(r"\bsaid\s+['\"\u201c]$", re.I)
+# the gentler routine hardly kept up: its days say nothing of persistence ("I've skipped most days")
+_LAPSED = re.compile(r"\b(?:skipped|missed)\s+(?:most|half|a\s+lot|loads|several|many|the\s+majority)\b|"
+                     r"\bonly\s+(?:actually\s+|really\s+)?(?:done|did|managed)\s+(?:it|them|the\s+(?:\w+\s+){0,2}?(?:stretch\w*|"
+                     r"routine|version|exercises?))\s+(?:once|twice|two\s+or\s+three\s+times|a\s+(?:couple|few)\s+(?:of\s+)?times|"
+                     r"[1-3]\s*(?:x|times))\b|\bhaven'?t\s+(?:really\s+)?been\s+(?:doing\s+(?:it|them)|consistent)|"
+                     r"\bnot\s+been\s+(?:very\s+|that\s+)?consistent|\bfell\s+off\s+the\s+wagon", re.I)
 
 
 @dataclass(frozen=True)
@@ -178,6 +148,7 @@ class Timeline:
         """This timeline updated by `text`, and the spans of the phrases that changed it."""
         context = context or default_rules()
         state, spans, diary_days, last_at = self, [], 0.0, -1
+        lapsed = _LAPSED.search(text) is not None
         for lo, hi in sentences(text):
             if _NOT_MINE.match(text, lo, hi):  # "if it's still sore after a week of ...", "my brother says his hasn't"
                 turn = _BUT_MINE.search(text, lo, hi)  # "my husband says it's stiffness but it's three weeks ..."
@@ -202,13 +173,15 @@ class Timeline:
             if mods and not state.modifying:
                 state = replace(state, modifying=True)
                 spans.append(mods[0].span())
-            for start, end, days in _durations(text, lo, hi):
+            for start, end, days in durations(text, lo, hi):
+                if lapsed or _SAID_BEFORE.search(text, max(lo, start - 10), start):
+                    continue
                 owner = _nearest(start, end, mods, pains, text, context)
                 if mods and _AGO_STARTED.match(text, end) or (mods or state.modifying) and (
-                        _INTO.match(text, end) or _KEPT_AT.search(text, max(lo, start - 40), start)):
+                        _INTO.match(text, end) or _KEPT_AT.search(text, max(lo, start - 60), start)):
                     owner = "mod"  # "two Sundays ago I started doing it the gentle way", "ten days in, no change"
                 spans.append((start, end))
-                diary = _DAY_N.match(text, start) is not None  # "day 1: 6. day 12: 6": the latest day counts
+                diary = DAY_N.match(text, start) is not None  # "day 1: 6. day 12: 6": the latest day counts
                 diary_days = max(diary_days, days) if diary else diary_days
                 if owner == "mod" or (owner is None and state.modifying and (state.modified_days is None or diary)):
                     state = replace(state, modified_days=max(days, state.modified_days or 0) if diary else days)
@@ -266,55 +239,6 @@ def _live(pattern: re.Pattern[str], text: str, lo: int, hi: int, context: Contex
             if not ((a.modifiers - loose) & skip or a.attached & loose & skip):
                 out.append(m)
     return out
-
-
-def _durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
-    found = []
-    for m in _DURATION.finditer(text, lo, hi):
-        word = re.sub(r"\s+", " ", m.group("n").lower())
-        if word.startswith("half"):
-            n = 0.5
-        else:
-            key = word.removeprefix("a ").removesuffix(" of")
-            n = float(word) if word[:1].isdigit() else float(_NUMBERS.get(key, 1))
-        u = m.group("u").lower()
-        days = n * _UNIT_DAYS["f" if u.startswith("f") else "m" if u.startswith("m") else u[0]]
-        if m.group("half"):
-            days += _UNIT_DAYS["m" if u.startswith("m") else u[0]] / 2
-        if m.group("less"):
-            days -= 1
-        found.append((m.start(), m.end(), days))
-    for m in _CLINICAL.finditer(text, lo, hi):  # clinicians' "10/7" (days), "2/52" (weeks), "3/12" (months)
-        if m.group("u") != "52" and not _CLINICAL_BEFORE.search(text, max(0, m.start() - 8), m.start()):
-            continue
-        found.append((m.start(), m.end(), int(m.group("n")) * {"7": 1.0, "52": 7.0, "12": 30.0}[m.group("u")]))
-    for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine", "wk of gentle stretches"
-        found.append((m.start(), m.end(), 7.0 if m.group("wk") else 14.0))
-    for m in _DAY_N.finditer(text, lo, hi):
-        n = float(_NUMBERS.get(m.group("n").lower()) or m.group("n"))
-        found.append((m.start(), m.end(), max(n, float(m.group("n2") or 0))))
-    for m in _WEEKDAY_AGO.finditer(text, lo, hi):
-        word = (m.group("n") or "2").lower()
-        weeks = {"two": 2, "three": 3, "four": 4}.get(word) or int(word)
-        found.append((m.start(), m.end(), 7.0 * (weeks - 1) + 3))
-    for m in _NTH_DAY.finditer(text, lo, hi):
-        o = m.group("o").lower()
-        found.append((m.start(), m.end(), float(_NTH_DAYS.get(o) or int(re.sub(r"\D", "", o)))))
-    for m in _NTH_WEEK.finditer(text, lo, hi):
-        nth = _ORDINALS[m.group("o").lower()] if m.group("o") else _WEEK_N[m.group("w").lower()]
-        found.append((m.start(), m.end(), (nth - 1) * 7 + 1.0))
-    for m in _SINCE.finditer(text, lo, hi):
-        word = re.sub(r"\s+", " ", m.group("w").lower()).removeprefix("since ")
-        days = _SINCE_DAYS.get(word, 3)
-        found.append((m.start(), m.end(), float(days)))
-    found.sort()
-    merged: list[tuple[int, int, float]] = []
-    for start, end, days in found:  # "1 week plus 3 days", "a week and two days": one time, the sum
-        if merged and _PLUS.fullmatch(text, merged[-1][1], start) and not _AGO.match(text, end):
-            merged[-1] = (merged[-1][0], end, merged[-1][2] + days)
-        else:
-            merged.append((start, end, days))
-    return merged
 
 
 def _nearest(start: int, end: int, mods: list[re.Match[str]], pains: list[re.Match[str]],
