@@ -87,7 +87,8 @@ _CHANGE_IN = re.compile(r"\s+(?:in|of|to|with)\s+(?:the\s+|my\s+)?", re.I)  # "n
 # a duration the writer quotes to correct it ("I said 'a few days' but ... it's been 11 days now")
 _SAID_BEFORE = re.compile(r"\bsaid\s+['\"\u201c]$", re.I)
 # the gentler routine hardly kept up: its days say nothing of persistence ("I've skipped most days")
-_LAPSED = re.compile(r"\b(?:skipped|missed)\s+(?:most|half|a\s+lot|loads|several|many|the\s+majority)\b|"
+_LAPSED = re.compile(r"(?<!n't\s)(?<!not\s)(?<!never\s)\b(?:skipped|missed)\s+"
+                     r"(?:most|half|a\s+lot|loads|several|many|the\s+majority)\b|"
                      r"\bonly\s+(?:actually\s+|really\s+)?(?:done|did|managed)\s+(?:it|them|the\s+(?:\w+\s+){0,2}?(?:stretch\w*|"
                      r"routine|version|exercises?))\s+(?:once|twice|two\s+or\s+three\s+times|a\s+(?:couple|few)\s+(?:of\s+)?times|"
                      r"[1-3]\s*(?:x|times))\b|\bhaven'?t\s+(?:really\s+)?been\s+(?:doing\s+(?:it|them)|consistent)|"
