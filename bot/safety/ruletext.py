@@ -31,6 +31,7 @@ _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good
                       # a nervous laugh after the cause is played down, or told as new ("prob just anxiety lol")
                       r"\b(?:prob(?:ably)?|probs|prolly|likely|maybe)\s+(?:just\s+)?(?:nothing|anxiety|stress|tired\w*|overthinking|"
                       r"(?:the\s+)?(?:coffee|caffeine|energy\s+drinks?|nerves))\b|"
+                      r"\bnot\s+(?:ideal|great|good|fun)\b|\b(?:sorry|sry)\W{0,3}(?:lol+|haha\w*|lmf?ao+)\b|\b(?:lol+|haha\w*|lmf?ao+)\W{0,3}(?:sorry|sry)\b(?!\s+(?:for|about))|\b(?:tmi|embarrass\w*|mortif\w*)\b|\bnot\s+crying\b|\b(?:no|not|nae)\s+kiddin\w*|"
                       r"\bwhich\s+never\s+happens\b|\b(?:has|had)\s+never\s+happened\s+before\b", re.I)
 
 
