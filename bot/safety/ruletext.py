@@ -27,7 +27,7 @@ _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good
                       r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth)\s+time\s+(?:this|today|in)\b|\bhappened\s+(?:loads|lots|a\s+lot|again|several\s+times)\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b|"
                       r"\bno\s+(?:but\s+)?(?:actually|seriously|for\s+real)\b(?!\s+(?:it'?s|its|i'?m|im)\s+(?:\w+\s+)?fine\b)|\bbut\s+seriously\b|\bnot\s+(?:even\s+)?joking\b|"
                       r"\b(?:twice|two\s+times|three\s+times|[2-9]\s*x)\s+(?:today|this\s+(?:week|morning)|now|since)\b|"
-                      r"\bnot\s+funny\s+(?:now|any\s*more)\b|\bwon'?t\s+go\s+away\b|"
+                      r"\bnot\s+funny\s+(?:now|any\s*more)\b|\bnot\s+(?:actually|really|even)\s+funny\b|\bwon'?t\s+go\s+away\b|"
                       # a nervous laugh after the cause is played down, or told as new ("prob just anxiety lol")
                       r"\b(?:prob(?:ably)?|probs|prolly|likely|maybe)\s+(?:just\s+)?(?:nothing|anxiety|stress|tired\w*|overthinking|"
                       r"(?:the\s+)?(?:coffee|caffeine|energy\s+drinks?|nerves))\b|"
