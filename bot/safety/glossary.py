@@ -78,7 +78,8 @@ class Glossary:
                     self.english[joined + k] = f"and {v}"
                     if k in terms_keys:
                         terms_keys.add(joined + k)
-        self.terms = frozenset(terms_keys)
+        # the few keys that are not terms (joining words), kept instead of the many that are: less memory
+        self.joined = frozenset(k for k in self.english if k not in terms_keys)
         # Looked up word by word, not with one pattern: thousands of keys compile slowly and match slowly. A
         # spelling is its words joined by one space (no word holds one), kept as compactly as the lookup allows:
         # tens of thousands of them are a noticeable part of a query process's memory.
@@ -93,11 +94,16 @@ class Glossary:
         self._tight = {f: t for f, t in self._tight.items() if t}
         self._reach = _reach(self._forms)
 
+    @property
+    def terms(self) -> frozenset[str]:
+        """The keys that are terms, not joining words (built when asked: lookups use `joined`)."""
+        return frozenset(k for k in self.english if k not in self.joined)
+
     def _state(self) -> dict[str, Any]:
         """What lookups need, as plain JSON (bot/safety/glosscache.py): the spellings as lines of text, which
         are read back faster and with less memory than a list per spelling."""
         lines = (f"{f}\t{'' if k == f else k}\t{self._tight.get(f, 0) or ''}" for f, k in self._forms.items())
-        english = (f"{k}\t{v}\t{'t' if k in self.terms else ''}{'b' if k in self.before else ''}"
+        english = (f"{k}\t{v}\t{'' if k in self.joined else 't'}{'b' if k in self.before else ''}"
                    for k, v in self.english.items())
         return {"english": "\n".join(english), "forms": "\n".join(lines)}
 
@@ -106,15 +112,15 @@ class Glossary:
         g = cls.__new__(cls)
         same: dict[str, str] = {}  # one string object for each English text, however often used
         g.sha256, g.english = sha256, {}
-        terms, before = [], []
+        joined, before = [], []
         for line in _LINE.finditer(state["english"]):  # line by line, not all lines at once: less memory
             k, v, kind = line.group().split("\t")
             g.english[k] = same.setdefault(v, v)
-            if "t" in kind:
-                terms.append(k)
+            if "t" not in kind:
+                joined.append(k)
             if "b" in kind:
                 before.append(k)
-        g.terms, g.before = frozenset(terms), frozenset(before)
+        g.joined, g.before = frozenset(joined), frozenset(before)
         keys = {k: k for k in g.english}  # a key's own string object, shared by its spellings
         g._forms, g._tight = {}, {}
         for line in _LINE.finditer(state["forms"]):
@@ -158,7 +164,7 @@ class Glossary:
     def read(self, text: str) -> Glossed | None:
         """`text` read in English, or None when it uses no term of the glossary."""
         found = self._found(fold(text).replace("\u2019", "'"))
-        if not any(key in self.terms for _, key in found):
+        if all(key in self.joined for _, key in found):
             return None
         pieces: list[tuple[str, list[int], list[int]]] = []  # English or the person's own, with where from
         last_term = -1  # the piece of the last term in this clause, before which a following "<not" goes
@@ -183,7 +189,7 @@ class Glossary:
                 pieces.append((english, [lo] * len(english), [hi] * len(english)))
                 if not english:  # a dropped word ("po") belongs to what ends just before it
                     _reach_to(pieces, hi)
-                if key in self.terms and english:
+                if key not in self.joined and english:
                     last_term = len(pieces) - 1
             at = hi
         pieces.append((text[at:].translate(_PUNCT), list(range(at, len(text) + 1)), list(range(at + 1, len(text) + 1))))
@@ -300,10 +306,13 @@ def _spellings(key: str) -> set[_Form]:
 
 def _reach(forms: dict[str, str]) -> dict[str, int]:
     """A first word -> the most words of a spelling that starts with it."""
-    reach: dict[str, int] = {}
+    # one-word spellings first, so that a first word is kept as the string object its one-word spelling already
+    # is (assigning to a key that is there keeps the key's object): less memory
+    reach: dict[str, int] = {form: 1 for form in forms if " " not in form}
     for form in forms:
-        first, _, _ = form.partition(" ")
-        reach[first] = max(reach.get(first, 1), form.count(" ") + 1)
+        first, space, _ = form.partition(" ")
+        if space:
+            reach[first] = max(reach.get(first, 1), form.count(" ") + 1)
     return reach
 
 
