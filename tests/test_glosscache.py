@@ -47,7 +47,7 @@ def test_a_second_load_reads_the_cache_built_by_the_first(glossary_file, monkeyp
     cached = Glossary.load(glossary_file)
     assert readings(cached) == readings(built)
     assert readings(built)[0] == "the knee está swollen and roja"
-    assert cached.sha256 == built.sha256 and cached.before == built.before and cached.terms == built.terms
+    assert cached.sha256 == built.sha256 and cached.before == built.before and cached.joined == built.joined
 
 
 V = str(glosscache.FORMAT).encode()
@@ -58,7 +58,7 @@ def test_the_packaged_glossary_read_from_its_cache_is_the_one_built(tmp_path, mo
     built = Glossary.load()
     cached = Glossary.load()
     assert cached is not built and list(glosscache.folder().glob("glossary-*.json"))
-    for part in ("english", "before", "terms", "_forms", "_tight", "_reach"):
+    for part in ("english", "before", "joined", "_forms", "_tight", "_reach"):
         assert getattr(cached, part) == getattr(built, part), part
     assert len(built._forms) > 30000 and built._tight  # the real file, with keys in scripts without spaces
 

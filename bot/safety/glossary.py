@@ -94,11 +94,6 @@ class Glossary:
         self._tight = {f: t for f, t in self._tight.items() if t}
         self._reach = _reach(self._forms)
 
-    @property
-    def terms(self) -> frozenset[str]:
-        """The keys that are terms, not joining words (built when asked: lookups use `joined`)."""
-        return frozenset(k for k in self.english if k not in self.joined)
-
     def _state(self) -> dict[str, Any]:
         """What lookups need, as plain JSON (bot/safety/glosscache.py): the spellings as lines of text, which
         are read back faster and with less memory than a list per spelling."""
