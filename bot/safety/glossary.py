@@ -88,6 +88,7 @@ class Glossary:
         for k in self.english:
             for words, spaced in _spellings(k):
                 form = " ".join(words)
+                form = k if form == k else form  # the key's own string object where the spelling is the key
                 self._forms.setdefault(form, k)
                 tight = sum(1 << j for j, may in enumerate(spaced) if not may)
                 self._tight[form] = self._tight.get(form, tight) & tight  # a break allowed by any spelling of it
@@ -120,7 +121,11 @@ class Glossary:
         g._forms, g._tight = {}, {}
         for line in _LINE.finditer(state["forms"]):
             form, key, tight = line.group().split("\t")
-            g._forms[form] = keys[key] if key else keys.get(form, form)
+            if key:
+                g._forms[form] = keys[key]
+            else:  # the spelling is the key itself: one string object for both, not two
+                form = keys.get(form, form)
+                g._forms[form] = form
             if tight:
                 g._tight[form] = int(tight)
         g._reach = _reach(g._forms)
