@@ -2,7 +2,8 @@
 and written afresh when it is corrupt, stale or missing, and never needed."""
 from __future__ import annotations
 
-import json
+import hashlib
+import marshal
 import os
 
 import pytest
@@ -42,7 +43,7 @@ def glossary_file(tmp_path, monkeypatch):
 
 def test_a_second_load_reads_the_cache_built_by_the_first(glossary_file, monkeypatch):
     built = Glossary.load(glossary_file)
-    assert list(glosscache.folder().glob("glossary-*.json"))
+    assert list(glosscache.folder().glob("glossary-*.bin"))
     monkeypatch.setattr(Glossary, "__init__", lambda *a, **k: pytest.fail("built again despite a cache"))
     cached = Glossary.load(glossary_file)
     assert readings(cached) == readings(built)
@@ -57,32 +58,81 @@ def test_the_packaged_glossary_read_from_its_cache_is_the_one_built(tmp_path, mo
     monkeypatch.setenv("KNEEBOT_CACHE_DIR", str(tmp_path / "cache"))
     built = Glossary.load()
     cached = Glossary.load()
-    assert cached is not built and list(glosscache.folder().glob("glossary-*.json"))
+    assert cached is not built and list(glosscache.folder().glob("glossary-*.bin"))
     for part in ("english", "before", "joined", "_forms", "_tight", "_reach"):
         assert getattr(cached, part) == getattr(built, part), part
     assert len(built._forms) > 30000 and built._tight  # the real file, with keys in scripts without spaces
 
 
-@pytest.mark.parametrize("content", [b"\x00\xff not json", b"{\"format\": V}", b"[1, 2, 3]",
-                                     b"{\"format\": V, \"key\": \"SHA\", \"english\": 5}",
-                                     b"{\"format\": V, \"key\": \"SHA\", \"english\": \"y\", "
-                                     b"\"forms\": \"y\"}",
-                                     b"{\"format\": V, \"key\": \"SHA\", \"english\": \"y\\tand\\t\", "
-                                     b"\"forms\": \"hinchada\\tx\\t\"}"])
-def test_a_corrupt_cache_is_ignored_and_written_afresh(glossary_file, content):
+def _rewrite(cache, body: bytes, digest: bytes | None = None) -> None:
+    """The cache with `body` after its first line, that line's digest made to match it (or `digest`)."""
+    head = cache.read_bytes().partition(b"\n")[0].rsplit(b" ", 1)[0]
+    cache.write_bytes(head + b" " + (digest or hashlib.sha256(body).hexdigest().encode()) + b"\n" + body)
+
+
+def _good_state(cache) -> dict:
+    return marshal.loads(cache.read_bytes().partition(b"\n")[2])
+
+
+@pytest.mark.parametrize("damage", [
+    "random bytes", "truncated", "a bit flipped", "no first line", "another key", "a list",
+    "english not a dict", "a spelling of no key", "a joiner of no key", "an English that is not text",
+    "unmarshallable",
+])
+def test_a_corrupt_cache_is_ignored_and_written_afresh(glossary_file, damage):
     expected = readings(Glossary.load(glossary_file))
-    (cache,) = glosscache.folder().glob("glossary-*.json")
-    sha = json.loads(cache.read_bytes())["key"]
-    cache.write_bytes(content.replace(b"SHA", sha.encode()).replace(b"V", V))
+    (cache,) = glosscache.folder().glob("glossary-*.bin")
+    whole = cache.read_bytes()
+    head, _, body = whole.partition(b"\n")
+    state = _good_state(cache)
+    if damage == "random bytes":
+        cache.write_bytes(b"\x00\xff not a cache")
+    elif damage == "truncated":
+        cache.write_bytes(whole[:len(whole) // 2])
+    elif damage == "a bit flipped":  # the digest no longer matches: never unmarshalled
+        cache.write_bytes(head + b"\n" + body[:40] + bytes([body[40] ^ 1]) + body[41:])
+    elif damage == "no first line":
+        cache.write_bytes(body)
+    elif damage == "another key":
+        cache.write_bytes(head.replace(b" 3 ", b" 3 0", 1) + b"\n" + body)
+    elif damage == "unmarshallable":  # a matching digest over bytes marshal refuses
+        _rewrite(cache, b"\xff\x00\x01")
+    else:
+        if damage == "a list":
+            state = [1, 2, 3]
+        elif damage == "english not a dict":
+            state["english"] = 5
+        elif damage == "a spelling of no key":
+            state["forms"]["hinchada"] = "x"
+        elif damage == "a joiner of no key":
+            state["joined"] = ["nowhere"]
+        elif damage == "an English that is not text":
+            state["english"]["hinchada"] = 7
+        _rewrite(cache, marshal.dumps(state, 4))
     assert readings(Glossary.load(glossary_file)) == expected
-    assert json.loads(cache.read_bytes())["key"] == sha  # rebuilt and kept whole
+    assert cache.read_bytes() == whole  # rebuilt and kept whole
+
+
+def test_a_cache_written_by_another_python_is_not_read(glossary_file, monkeypatch):
+    Glossary.load(glossary_file)
+    monkeypatch.setattr(glosscache, "_PYTHON", "another-python")
+    monkeypatch.setattr(Glossary, "_from_state", classmethod(lambda *a: pytest.fail("read another Python's cache")))
+    assert Glossary.load(glossary_file).read("hinchada").text == "swollen"
+    assert len(list(glosscache.folder().glob("glossary-*.bin"))) == 2
+
+
+def test_strings_used_in_several_places_are_one_object_when_read_back(glossary_file):
+    Glossary.load(glossary_file)
+    cached = Glossary.load(glossary_file)
+    key = next(k for k in cached._forms if k == "hinchada")
+    assert cached._forms[key] is key and next(k for k in cached.english if k == "hinchada") is key
 
 
 def test_a_cache_of_another_glossary_is_not_used(glossary_file, monkeypatch):
     Glossary.load(glossary_file)
     glossary_file.write_text(BLOCK.replace('"swollen"', '"puffed up"'), encoding="utf-8")
     assert Glossary.load(glossary_file).read("hinchada").text == "puffed up"
-    assert len(list(glosscache.folder().glob("glossary-*.json"))) == 2
+    assert len(list(glosscache.folder().glob("glossary-*.bin"))) == 2
 
 
 def test_a_folder_that_cannot_be_written_costs_only_the_saving(glossary_file, tmp_path, monkeypatch):
@@ -99,4 +149,4 @@ def test_a_cache_built_by_other_code_is_not_used(glossary_file, monkeypatch):
     monkeypatch.setattr(glossary, "_code_digest", lambda: b"another version of the reading code")
     monkeypatch.setattr(Glossary, "_from_state", classmethod(lambda *a: pytest.fail("read another code's cache")))
     assert Glossary.load(glossary_file).read("hinchada").text == "swollen"
-    assert len(list(glosscache.folder().glob("glossary-*.json"))) == 2
+    assert len(list(glosscache.folder().glob("glossary-*.bin"))) == 2

@@ -96,39 +96,28 @@ class Glossary:
         self._reach = _reach(self._forms)
 
     def _state(self) -> dict[str, Any]:
-        """What lookups need, as plain JSON (bot/safety/glosscache.py): the spellings as lines of text, which
-        are read back faster and with less memory than a list per spelling."""
-        lines = (f"{f}\t{'' if k == f else k}\t{self._tight.get(f, 0) or ''}" for f, k in self._forms.items())
-        english = (f"{k}\t{v}\t{'' if k in self.joined else 't'}{'b' if k in self.before else ''}"
-                   for k, v in self.english.items())
-        return {"english": "\n".join(english), "forms": "\n".join(lines)}
+        """What lookups need, as the dictionaries themselves (bot/safety/glosscache.py keeps them with `marshal`,
+        which writes a string used in several places once, so that it is one object again when read back)."""
+        same: dict[str, str] = {}  # one string object for each English text, however often used
+        english = {k: same.setdefault(v, v) for k, v in self.english.items()}
+        keys = {k: k for k in english}
+        forms = {keys.get(f, f): keys[k] for f, k in self._forms.items()}  # a spelling that is its key: one object
+        reach = {keys.get(f, f): n for f, n in self._reach.items()}
+        return {"english": english, "joined": sorted(self.joined), "before": sorted(self.before), "forms": forms,
+                "tight": self._tight, "reach": reach}
 
     @classmethod
     def _from_state(cls, state: dict[str, Any], sha256: str) -> Glossary:
         g = cls.__new__(cls)
-        same: dict[str, str] = {}  # one string object for each English text, however often used
-        g.sha256, g.english = sha256, {}
-        joined, before = [], []
-        for line in _LINE.finditer(state["english"]):  # line by line, not all lines at once: less memory
-            k, v, kind = line.group().split("\t")
-            g.english[k] = same.setdefault(v, v)
-            if "t" not in kind:
-                joined.append(k)
-            if "b" in kind:
-                before.append(k)
-        g.joined, g.before = frozenset(joined), frozenset(before)
-        keys = {k: k for k in g.english}  # a key's own string object, shared by its spellings
-        g._forms, g._tight = {}, {}
-        for line in _LINE.finditer(state["forms"]):
-            form, key, tight = line.group().split("\t")
-            if key:
-                g._forms[form] = keys[key]
-            else:  # the spelling is the key itself: one string object for both, not two
-                form = keys.get(form, form)
-                g._forms[form] = form
-            if tight:
-                g._tight[form] = int(tight)
-        g._reach = _reach(g._forms)
+        g.sha256 = sha256
+        g.english, g._forms, g._tight, g._reach = state["english"], state["forms"], state["tight"], state["reach"]
+        g.joined, g.before = frozenset(state["joined"]), frozenset(state["before"])
+        parts = (g.english, g._forms, g._tight, g._reach)
+        if not all(isinstance(d, dict) for d in parts) or not (g.joined | g.before) <= g.english.keys() \
+                or not set(g._forms.values()) <= g.english.keys() or not g._tight.keys() <= g._forms.keys() \
+                or not all(isinstance(v, str) for v in g.english.values()) \
+                or not all(isinstance(n, int) for n in (*g._tight.values(), *g._reach.values())):
+            raise ValueError("a glossary cache of the wrong shape")
         return g
 
     @classmethod
