@@ -254,7 +254,9 @@ class ContextRules:
 
     def _backward_start(self, lo: int, t0: int, trig: _Trigger, stops: list[tuple[int, int]],
                         tokens: list[re.Match[str]]) -> int:
-        start = max([s1 for _, s1 in stops if s1 <= t0] + [lo])
+        # a list answered at its end ("any numbness, any change with peeing - and it was a no to all of them") reaches
+        # back over the commas and joins of its items to the sentence's start; other scopes stop at a terminator
+        start = lo if trig.attach == "list" else max([s1 for _, s1 in stops if s1 <= t0] + [lo])
         before = [tok for tok in tokens if start <= tok.start() and tok.end() <= t0]
         if len(before) > trig.window:
             start = before[-trig.window].start()
