@@ -259,8 +259,7 @@ _UNMARK = {c: None for c in range(0x300, 0x200E) if re.fullmatch(f"[{_POINTS}]",
 _LETTER = f"(?:[^\\W{_CHARS}]|[\u0900-\u0963\u0966-\u0dff{_POINTS}])"  # with the vowel signs of the Indic scripts
 _WORD = re.compile(f"[{_CHARS}]|{_LETTER}+(?:'{_LETTER}+)*")  # "j'ai" and "n'arrive" are one word, as their keys are
 _SEP = re.compile(r"[\s-]+")  # what stands between the words of a key
-_LINE = re.compile("[^\n]+")
-_BREAKS = re.compile("[\t\n\r]")  # never in a key or its English (the cache keeps them as lines)
+_BREAKS = re.compile("[\t\n\r]")  # never in a key or its English: a glossary line holds one key
 _CLAUSE_END = re.compile(r"[.!?;,\n]")
 # someone else named by a term, whom a following term's "I" is about when nothing stands between them
 _PERSON = re.compile(r"(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:mum|mom|mother|dad|father|husband|wife|partner|son|"
