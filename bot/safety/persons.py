@@ -54,6 +54,8 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     me" stay mine)."""
     if _THEIR.search(text, max(lo, core[0] - 8), core[0]):  # "now says his chest hurts"
         return True
+    if _ON_THEIRS.match(text, core[1]):  # "and then couldn't put weight on his leg"
+        return True
     if patient_note(text):  # "Handover: bed 4, c/o sudden knee pain ..."
         return True
     # not "back from my daughter's in Australia"
@@ -71,6 +73,8 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
+_ON_THEIRS = re.compile(r"\s+(?:on|onto|through|into)\s+(?:his|her|their)\s+"
+                        r"(?:left\s+|right\s+|bad\s+|other\s+|sore\s+)?(?:leg|legs|knee|knees|foot|feet|ankle)\b", re.I)
 _PLACE_OF = re.compile(r"\b(?:from|at|to)\s+$", re.I)  # a home told by its owner: "back from my daughter's in ..."
 _ASKER = re.compile(r"\s+(?:asked|wanted\s+to\s+know|was\s+asking|were\s+asking)\b"
                     r"(?!\s+(?:me\s+)?(?:if|whether|about)\s+(?:his|her|their))", re.I)

@@ -193,7 +193,8 @@ _CONFIRMED = re.compile(
     r"okay|normal|good|alright|not)\b)"
     r"|\s*mine\s+(?:was|went|got|did|is)\s+(?:\w+\s+){0,3}?(?:within|right\s+after|straight\s+after|straight\s+away|"
     r"today|yesterday|this\s+(?:morning|afternoon|evening|week)|last\s+night|just\s+now)\b"
-    r"|\s*(?:and\s+)?(?:it'?s|it\s+has|mine'?s|mine\s+has)\s+(?:also\s+|now\s+|just\s+)?gone\s+(?:all\s+|really\s+|bright\s+)?"
+    # "... or your bum goes numb, that's A&E.' Well it's gone numb."
+    r"|[\"'\u201d\u2019]?\s*(?:(?:and|well|so|now|guess\s+what|and\s+now|well\s+now)[,!]?\s+)?(?:it'?s|it\s+has|mine'?s|mine\s+has)\s+(?:also\s+|now\s+|just\s+)?gone\s+(?:all\s+|really\s+|bright\s+)?"
     r"(?:red|hot|purple|numb|puffy|swollen|blotchy)\b", re.I)
 
 
