@@ -553,3 +553,15 @@ def test_modified_stretching_told_plainly_and_signs_told_as_pictures_are_recorde
 ])
 def test_someone_elses_and_the_words_in_other_senses_stay_silent(rules, message):
     assert rules.scan(message).recorded == []
+
+
+@pytest.mark.parametrize("message", ["\U0001F351 numb \U0001F633 knee \U0001F623 since yday stretch",
+                                     "\U0001F351numb since last night"])
+def test_a_peach_emoji_for_the_bottom_told_numb_records_cauda_equina_signs(message):
+    """Texting: the peach stands for the bottom; "🍑 numb" is saddle numbness, an emergency sign."""
+    assert RedFlag.CAUDA_EQUINA_SIGNS in RuleSet.load().scan(message).recorded
+
+
+def test_a_peach_emoji_numb_from_sitting_is_not_recorded():
+    message = "\U0001F351 numb from sitting on the bleachers, fine once I stood up"
+    assert RedFlag.CAUDA_EQUINA_SIGNS not in RuleSet.load().scan(message).recorded

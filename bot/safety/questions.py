@@ -7,7 +7,8 @@ import re
 from bot.safety.persons import FIRST_PERSON
 
 _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+)?(?:planning\s+ahead|quick\s+question|"
-                      r"hypothetical(?:ly)?|random\s+(?:question|thought)|curious)\s*[:,\-\u2013]\s*)?(?:in\s+case|if\b(?=[^.?!]*,\s*(?:is|would|will|"
+                      r"hypothetical(?:ly)?|random\s+(?:question|thought)|curious)\s*[:,\-\u2013]\s*)?(?:in\s+case|"
+                      r"if\b(?=[^.?!]*,\s*what\s+(?:should|do|would|must|can)\s+i\s+do\b)|if\b(?=[^.?!]*,\s*(?:is|would|will|"
                       r"should|does|could)\s+(?:that|this|it)\s+(?:be\s+)?(?:a\s+|an\s+)?(?:problem|serious|bad|"
                       r"dangerous|emergency|worr\w*|concern\w*|reason|red\s+flag|sign))|wh?at+\s+(?:if|happens\s+if|"
                       r"would\s+happen\s+if|do\s+i\s+do\s+if|should\s+i\s+do\s+if)|say\s+(?:i|my|the\s+knee|your)\b|should\s+i\s+(?:worry|be\s+(?:worried|concerned))\s+if\b|let'?s\s+say|"

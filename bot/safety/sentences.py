@@ -114,7 +114,8 @@ def quoted_other(text: str, start: int, end: int) -> bool:
 
 # A condition put as a question ("If my knee ever puffed up, how quickly should I get it seen?", "Say I couldn't
 # walk on it. Would I ...?"): told in the past, with "ever" or "one day", not a habit ("if I stretch it locks").
-_CONDITION = re.compile(r"\b(?:if|say|suppose|supposing|imagine)\s+(?:[\w']+\s+){0,4}?(?:ever|one\s+day|someday|"
+_CONDITION = re.compile(r"\b(?:if(?!\s+(?:i'?m|i\s+am|im)\s+(?:being\s+)?(?:\w+\s+)?honest\b)(?!\s+you\s+ask\s+me\b)"
+                        r"|say|suppose|supposing|imagine)\s+(?:[\w']+\s+){0,4}?(?:ever|one\s+day|someday|"
                         r"went|got|were|was|had|became|become|becomes|started|stayed|suddenly|couldn'?t|could\s+not|felt|swelled|"
                         r"ballooned|blew|puffed|locked|buckled|gave|turned)\b",
                         re.I)
