@@ -557,11 +557,11 @@ def test_someone_elses_and_the_words_in_other_senses_stay_silent(rules, message)
 
 @pytest.mark.parametrize("message", ["\U0001F351 numb \U0001F633 knee \U0001F623 since yday stretch",
                                      "\U0001F351numb since last night"])
-def test_a_peach_emoji_for_the_bottom_told_numb_records_cauda_equina_signs(message):
+def test_a_peach_emoji_for_the_bottom_told_numb_records_cauda_equina_signs(rules, message):
     """Texting: the peach stands for the bottom; "🍑 numb" is saddle numbness, an emergency sign."""
-    assert RedFlag.CAUDA_EQUINA_SIGNS in RuleSet.load().scan(message).recorded
+    assert RedFlag.CAUDA_EQUINA_SIGNS in rules.scan(message).recorded
 
 
-def test_a_peach_emoji_numb_from_sitting_is_not_recorded():
+def test_a_peach_emoji_numb_from_sitting_is_not_recorded(rules):
     message = "\U0001F351 numb from sitting on the bleachers, fine once I stood up"
-    assert RedFlag.CAUDA_EQUINA_SIGNS not in RuleSet.load().scan(message).recorded
+    assert RedFlag.CAUDA_EQUINA_SIGNS not in rules.scan(message).recorded

@@ -156,14 +156,14 @@ class ContextRules:
     def assess(self, text: str, span: tuple[int, int]) -> Assessment:
         """The modifiers that apply to the finding at `span` in `text`."""
         start, end = span
-        # "a post said 'my knee swelled up'. Not me!"; "if my knee ever puffed up, how quickly should I ...?"
-        told = (Modifier.OTHER_PERSON if sentences.quoted_other(text, start, end) else
-                Modifier.HYPOTHETICAL if sentences.conditional_question(text, start, end) else None)
-        if told is not None:
-            return Assessment(frozenset({told}), frozenset({told}))
         lo, hi = sentence_at(text, start)
         lo, hi = max(lo, start - _REACH), min(max(hi, min(end, len(text))), end + _REACH)
         pseudo = [m.span() for m in self.pseudo.finditer(text, lo, hi)] if self.pseudo else []
+        # "a post said 'my knee swelled up'. Not me!"; "if my knee ever puffed up, how quickly should I ...?"
+        told = (Modifier.OTHER_PERSON if sentences.quoted_other(text, start, end) else
+                Modifier.HYPOTHETICAL if sentences.conditional_question(text, start, end, pseudo) else None)
+        if told is not None:
+            return Assessment(frozenset({told}), frozenset({told}))
         heads = [m.span() for m in self.heads.finditer(text, lo, hi)]
         tokens = [m for m in _TOKEN.finditer(text, lo, hi)]
         found: set[Modifier] = set()

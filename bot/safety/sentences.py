@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "&", "plus", "either"})
 # a body part or quality before a listed symptom ("no fever, calf swelling or chest pain")
@@ -114,8 +115,7 @@ def quoted_other(text: str, start: int, end: int) -> bool:
 
 # A condition put as a question ("If my knee ever puffed up, how quickly should I get it seen?", "Say I couldn't
 # walk on it. Would I ...?"): told in the past, with "ever" or "one day", not a habit ("if I stretch it locks").
-_CONDITION = re.compile(r"\b(?:if(?!\s+(?:i'?m|i\s+am|im)\s+(?:being\s+)?(?:\w+\s+)?honest\b)(?!\s+you\s+ask\s+me\b)"
-                        r"|say|suppose|supposing|imagine)\s+(?:[\w']+\s+){0,4}?(?:ever|one\s+day|someday|"
+_CONDITION = re.compile(r"\b(?:if|say|suppose|supposing|imagine)\s+(?:[\w']+\s+){0,4}?(?:ever|one\s+day|someday|"
                         r"went|got|were|was|had|became|become|becomes|started|stayed|suddenly|couldn'?t|could\s+not|felt|swelled|"
                         r"ballooned|blew|puffed|locked|buckled|gave|turned)\b",
                         re.I)
@@ -127,11 +127,12 @@ _MET = re.compile(r"\b(?:(?:they|it|mine|i)\s+(?:did|has|have|had|does|do)\b(?!\
                   r"haven'?t\s+gone|already|right\s+now|at\s+the\s+moment|it'?s\s+been)", re.I)
 
 
-def conditional_question(text: str, start: int, end: int) -> bool:
+def conditional_question(text: str, start: int, end: int, not_conditions: Sequence[tuple[int, int]] = ()) -> bool:
     """Whether text[start:end] lies in a condition, told in the past or with "ever", that its sentence or the next
-    asks about."""
+    asks about; a condition word inside one of `not_conditions` ("If I'm honest ...") is none."""
     lo, hi = sentence_at(text, start)
-    cond = _CONDITION.search(text, lo, end)
+    cond = next((c for c in _CONDITION.finditer(text, lo, end)
+                 if not any(p0 <= c.start() < p1 for p0, p1 in not_conditions)), None)
     if end > hi or cond is None or cond.start() >= start or not _LEAD.search(text[lo:cond.start()].strip()):
         return False
     after = text[hi:hi + 200]
