@@ -19,7 +19,7 @@ _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car
           r"buggy|bike|sofa|bed|kitchen|stairs|office|shop|graduation)\b")
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?<!\bat\s)(?<!\bnot\s)(?<!\bcarrying\s)(?<!\bholding\s)(?<!\blifting\s)(?<!\bpushing\s)(?<!\bcarried\s)"
-    rf"(?<!\bfeeding\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
+    rf"(?<!\bfeeding\s)(?<!\bwalking\s)(?<!\bwalked\s)(?<!\bwalk\s)(?<!\bwalks\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
     rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours)|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|\b(?:she|he|they)(?:'s|\s+is|\s+are|'re)\s+the\s+one\s+whose\b|(?:\A|(?<=[.!?:\n]\s))"
@@ -78,7 +78,9 @@ _ON_THEIRS = re.compile(r"\s+(?:on|onto|through|into)\s+(?:his|her|their)\s+"
 _PLACE_OF = re.compile(r"\b(?:from|at|to)\s+$", re.I)  # a home told by its owner: "back from my daughter's in ..."
 _ASKER = re.compile(r"\s+(?:asked|wanted\s+to\s+know|was\s+asking|were\s+asking)\b"
                     r"(?!\s+(?:me\s+)?(?:if|whether|about)\s+(?:his|her|their))", re.I)
-_PLACE_AFTER = re.compile(r"(?<='s)\s+(?:in|at|over|near|for|last|this|yesterday|on)\b", re.I)
+# "back from my sister's in Leeds", "... my sister's and since then": a home, told by its owner
+_PLACE_AFTER = re.compile(r"(?<='s)(?:\s+(?:in|at|over|near|for|last|this|yesterday|on|and|then|but|so)\b|"
+                          r"\s*[.,;!?])", re.I)
 # A clinician's note about a patient, with no word of the writer's own ("Pt 52F, ... Reports knee gave way x2",
 # "Hx today: pt's R calf swollen", "Handover: bed 4, c/o ..."): every finding in it is the patient's.
 _PATIENT_NOTE = re.compile(r"(?i)\A\s*(?:pt|patient|client)\b(?:\s*\(?\d{1,3}\s*(?:m|f|yo|y/o)\b|"
