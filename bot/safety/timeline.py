@@ -27,9 +27,11 @@ _KEPT_AT = re.compile(r"\b(?:tried|done|did|doing|kept(?:\s+up|\s+at)?|keeping\s
                       r"(?:roughly\s+|about\s+|around\s+|nearly\s+|almost\s+)?$", re.I)
 _AGO_STARTED = re.compile(r"(?:\s+ago)?,?\s+(?:i\s+|we\s+)?(?:started|switched|changed|began|moved|went\s+over|"
                           r"swapped)\b", re.I)
-# a duration told of the pain that is also the routine's ("for 9 days since I switched to the gentle version")
-_SINCE_CHANGE = re.compile(r"\s+(?:now\s+)?since\s+(?:i\s+|we\s+)?(?:switched|started|changed|began|moved|"
-                           r"went\s+(?:over\s+)?to|dropped|cut|eased|backed|modified|adjusted)\b", re.I)
+# a duration told of the pain that is also the routine's ("for 9 days since I switched to the gentle version",
+# "still here 2 weeks after switching to the bent knee stretch")
+_SINCE_CHANGE = re.compile(r"\s+(?:now\s+)?(?:since|after)\s+(?:i\s+|we\s+)?(?:switched|switching|started|starting|"
+                           r"changed|changing|began|moved|went\s+(?:over\s+)?to|dropped|cut|eased|backed|modified|"
+                           r"adjusted)\b", re.I)
 # "doing the gentler version every day" while it hurt for ten days: the routine ran as long as the pain
 _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|evening)|each\s+day|daily|religiously|"
                          r"consistently|haven'?t\s+(?:skipped|missed)|without\s+fail)\b", re.I)
