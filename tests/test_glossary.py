@@ -150,6 +150,12 @@ def test_a_hyphenated_key_matches_written_apart_together_or_hyphenated(message):
     assert glossed is not None and glossed.text.startswith("I can't pee")
 
 
+def test_a_key_that_is_not_a_spelling_of_its_own_is_not_found_as_written():
+    g = Glossary({"knee  pain": "sore knee", "knee a pain": "a sore knee"}, {})  # spelled "knee pain": one space
+    assert g.read("knee pain").text == "sore knee" and g.read("knee a pain").text == "a sore knee"
+    assert g.read("knee \u0301 pain") is None  # words "knee", "" (a mark alone, left out), "pain": the key as written
+
+
 @pytest.mark.parametrize("message", ["do I need to see someone?", "is it in stable condition", "I need to race home"])
 def test_separate_english_words_are_never_run_together_into_one_key(message):
     g = Glossary.load()

@@ -191,6 +191,25 @@ def test_red_flag_layer_on_the_runtime_matches_torch(runtime):
 
 
 @pytest.mark.slow
+def test_the_token_table_read_row_by_row_gives_what_the_mapped_file_gives_bit_for_bit(lean_index):
+    """The lower graph on the rows read in (bot/guidance/tokentable.py) and on onnxruntime's own map of lower.data."""
+    import onnxruntime as ort
+
+    from bot.tokens import encode
+
+    runtime = load_runtime(lean_index).ready()
+    assert runtime._table is not None
+    mapped = ort.InferenceSession(str(runtime.folder / LOWER), rt.session_options(), providers=rt.CPU)
+    texts = varied_sentences()
+    batches = [texts[i:i + 1] for i in range(0, len(texts), 7)] + [texts[i:i + 16] for i in range(0, len(texts), 16)]
+    for batch in batches:
+        ids, mask = encode(runtime.tokenizer, batch, rt.MAX_SEQ_LENGTH)
+        ours = runtime.hidden(ids, mask)
+        assert ours.tobytes() == mapped.run(None, {"input_ids": ids, "attention_mask": mask})[0].tobytes(), batch
+    assert 0 < runtime._table._read.sum() < len(runtime._table.array)
+
+
+@pytest.mark.slow
 def test_a_corrupt_export_is_refused_with_what_to_run(index_copy):
     folder = index_copy / json.loads((index_copy / EXPORT_MANIFEST).read_text())["folder"]
     with (folder / LOWER).open("r+b") as fh:  # one byte flipped: same size, another hash

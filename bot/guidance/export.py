@@ -32,6 +32,7 @@ from bot.guidance.runtime import (
     export_status,
     layer_dir_default,
 )
+from bot.guidance.tokentable import TABLE
 from bot.version import VERSION
 
 MIN_COSINE = 0.9999
@@ -124,6 +125,8 @@ def _embedding_table_apart(folder: Path) -> None:
 
     model = onnx.load(str(folder / LOWER))
     table = max(model.graph.initializer, key=lambda t: len(t.raw_data))
+    if table.name != TABLE:  # the name the runtime gives its own copy of the table under (tokentable.py)
+        raise ModelError(f"the token embedding table in {LOWER} is named {table.name!r}, not {TABLE!r}")
     (folder / LOWER_DATA).write_bytes(table.raw_data)
     external_data_helper.set_external_data(table, LOWER_DATA, offset=0, length=len(table.raw_data))
     table.ClearField("raw_data")

@@ -7,8 +7,8 @@ a folder `export-<id>/` holding:
 
     tokenizer.json   the bundled model's tokenizer
     lower.onnx       token embeddings and the shared lower layers: (input_ids, attention_mask) -> hidden
-    lower.data       the token embedding table, which onnxruntime maps from the file rather than copying,
-                     so only the rows of tokens actually seen take memory
+    lower.data       the token embedding table, of which only the rows of tokens actually seen are read into
+                     memory (bot/guidance/tokentable.py)
     retrieval.onnx   the bundled top layers, mean pooling, L2 normalisation: (hidden, mask) -> embedding
     flags.onnx       the red-flag layer's fine-tuned top layers, head and sigmoid: (hidden, mask) -> probs
 
@@ -33,6 +33,7 @@ from bot.datafile import file_sha256
 from bot.errors import ModelError
 from bot.guidance.embedding import BUNDLED_MODEL_ID, BUNDLED_SHA256
 from bot.guidance.index import IndexStatus
+from bot.guidance.tokentable import TABLE, TokenTable
 from bot.tokens import encode
 
 EXPORT_MANIFEST = "export.json"
@@ -136,6 +137,20 @@ def _verified(folder: Path, name: str, expected: str | None) -> bool:
     return True
 
 
+def session_options() -> Any:
+    """onnxruntime's options for the export's sessions."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.enable_cpu_mem_arena = False  # the arena keeps every batch shape's peak; serving wants it small
+    # One thread per call: a query is a few dozen tokens, too little to share out, and a second spinning
+    # thread only competes with the other turns, workers and processes on a small machine (3x slower here).
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return options
+
+
 class Runtime:
     """The exported graphs in onnxruntime sessions, and the tokenizer; thread-safe to call.
 
@@ -143,7 +158,8 @@ class Runtime:
     optimises the graphs), so the rest of start-up overlaps with it; `ready()` waits and raises ModelError
     if they could not be created, and every call waits for them. The lower layers' output for the last few
     single texts is kept: a turn runs the red-flag layer on the message, then often retrieval on the same
-    words, which then needs only the retrieval top.
+    words, which then needs only the retrieval top. The lower graph looks tokens up in a table holding only
+    the rows of the tokens seen so far (bot/guidance/tokentable.py).
     """
 
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
@@ -159,6 +175,7 @@ class Runtime:
         self.embedder = ExportedEmbedder(self)
         self._hidden: dict[bytes, np.ndarray] = {}
         self._hidden_lock = threading.Lock()
+        self._table: TokenTable | None = None
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kneebot-runtime")
         self._loading = pool.submit(self._create_sessions)
         pool.shutdown(wait=False)
@@ -166,16 +183,17 @@ class Runtime:
     def _create_sessions(self) -> dict[str, Any]:
         import onnxruntime as ort
 
-        options = ort.SessionOptions()
-        options.enable_cpu_mem_arena = False  # the arena keeps every batch shape's peak; serving wants it small
-        # One thread per call: a query is a few dozen tokens, too little to share out, and a second spinning
-        # thread only competes with the other turns, workers and processes on a small machine (3x slower here).
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
+        lower = session_options()
         try:
-            return {name: ort.InferenceSession(str(self.folder / name), options, providers=CPU)
-                    for name in (LOWER, RETRIEVAL, FLAGS)}
+            self._table = TokenTable(self.folder / LOWER_DATA, DIM)
+            lower.add_initializer(TABLE, self._table.value())
+        except (OSError, ValueError):
+            self._table = None  # onnxruntime maps the file itself, and says so if it cannot
+            lower = session_options()
+        options = {LOWER: lower, RETRIEVAL: session_options(), FLAGS: session_options()}
+        try:
+            return {name: ort.InferenceSession(str(self.folder / name), options[name], providers=CPU)
+                    for name in options}
         except Exception as exc:  # onnxruntime raises its own kinds; all mean "cannot use it"
             raise ModelError(f"cannot load the model export in {self.folder}: {exc}; {REBUILD}") from exc
 
@@ -187,15 +205,21 @@ class Runtime:
     def _run(self, name: str, inputs: dict[str, np.ndarray]) -> np.ndarray:
         return self._loading.result()[name].run(None, inputs)[0]
 
+    def _lower(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        self.ready()
+        if self._table is not None:
+            self._table.fill(ids)
+        return self._run(LOWER, {"input_ids": ids, "attention_mask": mask})
+
     def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """The shared lower layers' output for a padded batch."""
         if len(ids) != 1:
-            return self._run(LOWER, {"input_ids": ids, "attention_mask": mask})
+            return self._lower(ids, mask)
         key = ids.tobytes() + mask.tobytes()
         with self._hidden_lock:
             found = self._hidden.get(key)
         if found is None:
-            found = self._run(LOWER, {"input_ids": ids, "attention_mask": mask})
+            found = self._lower(ids, mask)
             with self._hidden_lock:
                 self._hidden[key] = found
                 while len(self._hidden) > HIDDEN_KEPT:

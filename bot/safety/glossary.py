@@ -83,17 +83,21 @@ class Glossary:
         # Looked up word by word, not with one pattern: thousands of keys compile slowly and match slowly. A
         # spelling is its words joined by one space (no word holds one), kept as compactly as the lookup allows:
         # tens of thousands of them are a noticeable part of a query process's memory.
-        self._forms: dict[str, str] = {}  # a spelling -> its key
+        forms: dict[str, str] = {}  # a spelling -> its key
         self._tight: dict[str, int] = {}  # a spelling -> the words before which no break may stand, as bits
         for k in self.english:
             for words, spaced in _spellings(k):
                 form = " ".join(words)
                 form = k if form == k else form  # the key's own string object where the spelling is the key
-                self._forms.setdefault(form, k)
+                forms.setdefault(form, k)
                 tight = sum(1 << j for j, may in enumerate(spaced) if not may)
                 self._tight[form] = self._tight.get(form, tight) & tight  # a break allowed by any spelling of it
         self._tight = {f: t for f, t in self._tight.items() if t}
-        self._reach = _reach(self._forms)
+        self._reach = {w: n for w, n in _reach(forms).items() if n > 1}  # 1, the lookup's default, is not kept
+        # Most spellings are their own key: those are found in `english` instead (a tenth of the entries kept),
+        # but for the keys that are not a spelling of theirs and that a lookup could ask for.
+        self._forms = {f: k for f, k in forms.items() if f != k}
+        self._unspelled = frozenset(k for k in self.english if k not in forms and _formable(k))
 
     def _state(self) -> dict[str, Any]:
         """What lookups need, as the dictionaries themselves (bot/safety/glosscache.py keeps them with `marshal`,
@@ -101,10 +105,10 @@ class Glossary:
         same: dict[str, str] = {}  # one string object for each English text, however often used
         english = {k: same.setdefault(v, v) for k, v in self.english.items()}
         keys = {k: k for k in english}
-        forms = {keys.get(f, f): keys[k] for f, k in self._forms.items()}  # a spelling that is its key: one object
+        forms = {keys.get(f, f): keys[k] for f, k in self._forms.items()}  # a spelling that is a key: one object
         reach = {keys.get(f, f): n for f, n in self._reach.items()}
         return {"english": english, "joined": sorted(self.joined), "before": sorted(self.before), "forms": forms,
-                "tight": self._tight, "reach": reach}
+                "tight": self._tight, "reach": reach, "unspelled": sorted(self._unspelled)}
 
     @classmethod
     def _from_state(cls, state: dict[str, Any], sha256: str) -> Glossary:
@@ -112,9 +116,12 @@ class Glossary:
         g.sha256 = sha256
         g.english, g._forms, g._tight, g._reach = state["english"], state["forms"], state["tight"], state["reach"]
         g.joined, g.before = frozenset(state["joined"]), frozenset(state["before"])
+        g._unspelled = frozenset(state["unspelled"])
         parts = (g.english, g._forms, g._tight, g._reach)
-        if not all(isinstance(d, dict) for d in parts) or not (g.joined | g.before) <= g.english.keys() \
-                or not set(g._forms.values()) <= g.english.keys() or not g._tight.keys() <= g._forms.keys() \
+        if not all(isinstance(d, dict) for d in parts) \
+                or not (g.joined | g.before | g._unspelled) <= g.english.keys() \
+                or not set(g._forms.values()) <= g.english.keys() \
+                or not all(f in g._forms or f in g.english for f in g._tight) \
                 or not all(isinstance(v, str) for v in g.english.values()) \
                 or not all(isinstance(n, int) for n in (*g._tight.values(), *g._reach.values())):
             raise ValueError("a glossary cache of the wrong shape")
@@ -203,6 +210,8 @@ class Glossary:
             for m in range(min(self._reach.get(tokens[i], 1), n - i), 0, -1):
                 form = " ".join(tokens[i:i + m])
                 key = self._forms.get(form)
+                if key is None and form in self.english and form not in self._unspelled:
+                    key = form  # a spelling that is its own key
                 if key is None or not _stands(folded, words[i:i + m], self._tight.get(form, 0)):
                     continue
                 rest = best[i + m]
@@ -302,6 +311,15 @@ def _reach(forms: dict[str, str]) -> dict[str, int]:
         if space:
             reach[first] = max(reach.get(first, 1), form.count(" ") + 1)
     return reach
+
+
+def _formable(key: str) -> bool:
+    """Whether a lookup could ask for this string: a spelling never holds a hyphen or a mark that `_UNMARK`
+    drops, nor two characters of a script without spaces side by side (each is a word of its own)."""
+    return not _UNFORMABLE.search(key)
+
+
+_UNFORMABLE = re.compile(f"[-{_POINTS}]|[{_CHARS}][{_CHARS}]")
 
 
 def _key(word: str) -> str:

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-FORMAT = 3
+FORMAT = 4
 _PYTHON = hashlib.sha256(f"{sys.version}|{marshal.version}".encode()).hexdigest()[:12]  # marshal is per Python
 KEEP = 8  # caches of each kind kept in the folder, the newest first (several versions may be in use)
 log = logging.getLogger(__name__)
