@@ -208,11 +208,16 @@ def confirmed(text: str, end: int) -> bool:
 # ("...? no bladder problems")
 _ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah|zilch|nada|none|nil)\b))[\"'\u201d\u2019]?\s*"
                           r"(?:[-\u2013\u2014:]\s*)?"
+                          r"(?:(?:lol|lmao|haha\w*|ha|hmm+|um+|erm+|tbh|honestly)\W*\s*)?"  # "numb bum? lol no"
                           r"(?:(?:also|again|still|and|that's\s+(?:a|also\s+a))\s+)?"
                           r"(?:no|nope|nah|never|none|not\s+at\s+all|not\s+once|not\s+even\s+once|zilch|nada|nil|nothing|none\s+at\s+all|negative)\b(?=\s*(?:[.,;!?)]|$|\s+no\s*[.,;!]|\s+(?:not|never|"
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
-                          r"|\s*\?\s*(?:but\s+)?i\s+(?:haven'?t|never)\s+(?:had|got)\s+(?:one|it|that)\b", re.I)
+                          r"|\s*\?\s*(?:but\s+)?i\s+(?:haven'?t|never)\s+(?:had|got)\s+(?:one|it|that)\b"
+                          # "did it swell quickly? it's not swollen at all", "breathless? only if I run for the bus"
+                          r"|\s*\?\s*(?:it'?s\s+not|its\s+not|it\s+is\s+not|it\s+isn'?t|they'?re\s+not|they\s+aren'?t)\s+"
+                          r"(?:\w+\s+){0,2}?at\s+all\b"
+                          r"|\s*\?\s*only\s+(?:if|when)\s+i\s+(?:run|sprint|rush|race|dash|chase|leg\s+it)\b", re.I)
 
 
 def answered_no(text: str, end: int) -> bool:
