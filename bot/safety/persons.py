@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.safety.sentences import sentence_at
+
 _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
            r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|"
            r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
@@ -95,6 +97,18 @@ _SELF = re.compile(r"(?i)\b(?:i|i'm|im|i've|ive|i'd|me|myself|mine|self|own)\b|"
 def patient_note(text: str) -> bool:
     """Whether the message is a clinician's note about a patient with no word of the writer's own."""
     return (_PATIENT_NOTE.search(text) is not None and _SELF.search(text) is None) or _NOT_ME.search(text) is not None
+
+
+def theirs(text: str, span: tuple[int, int]) -> bool:
+    """Whether the pain whose course is told at `span` is someone else's: a clinician's note, or a pain told
+    as his, her or their own in that sentence ("the stretches with my mum for two weeks and her pain hasn't
+    improved")."""
+    return patient_note(text) or _THEIR_PAIN.search(text, *sentence_at(text, span[0])) is not None
+
+
+# his, her or their pain, with no pain of the writer's own told after it in the sentence
+_THEIR_PAIN = re.compile(r"\b(?:his|her|their)\s+(?:\w+\s+)?(?:pain|ache|soreness)\b"
+                         r"(?![^.!?]*\bmy\s+(?:pain|ache|knee)\b)", re.I)
 
 
 # the writer says outright that the message is about someone else ("but I'm writing about my patient, not me")

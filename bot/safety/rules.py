@@ -34,9 +34,6 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml
 _ASKED_ABOUT = frozenset({Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL})  # lifted when the person says it is theirs
 SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL,
                        Modifier.HISTORICAL, Modifier.OTHER_PERSON})
-# the pain told as someone else's in the sentence that says it is not improving
-_THEIR_PAIN = re.compile(r"\b(?:his|her|their)\s+(?:\w+\s+)?(?:pain|ache|soreness)\b"
-                         r"(?![^.!?]*\bmy\s+(?:pain|ache|knee)\b)", re.I)
 TIMELINE = "timeline"  # modifier of a persistent-pain detection made from the timeline of several messages
 
 
@@ -255,9 +252,7 @@ class RuleSet:
         flag = RedFlag.PERSISTENT_PAIN
         status, was = after.status(self.timeline_cues.min_days), before.status(self.timeline_cues.min_days)
         if (flag not in found and spans and status != was and status in ("persistent", "possible")
-                and not self.context.resolved_history(norm, spans[-1]) and not persons.patient_note(norm)
-                # "the gentle stretches with my mum for two weeks and her pain hasn't improved": hers, not mine
-                and not _THEIR_PAIN.search(norm, *sentence_at(norm, spans[-1][0]))):
+                and not self.context.resolved_history(norm, spans[-1]) and not persons.theirs(norm, spans[-1])):
             span = spans[-1]
             decision = Decision.RECORD if status == "persistent" else Decision.CONFIRM
             found[flag] = Detection(flag, decision, span, text[span[0]:span[1]], frozenset({TIMELINE}))
