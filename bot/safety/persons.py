@@ -103,12 +103,15 @@ def theirs(text: str, span: tuple[int, int]) -> bool:
     """Whether the pain whose course is told at `span` is someone else's: a clinician's note, or a pain told
     as his, her or their own in that sentence ("the stretches with my mum for two weeks and her pain hasn't
     improved")."""
-    return patient_note(text) or _THEIR_PAIN.search(text, *sentence_at(text, span[0])) is not None
+    lo, hi = sentence_at(text, span[0])
+    return patient_note(text) or (_THEIR_PAIN.search(text, lo, hi) is not None
+                                  and _MY_PAIN.search(text, lo, hi) is None)
 
 
-# his, her or their pain, with no pain of the writer's own told after it in the sentence
-_THEIR_PAIN = re.compile(r"\b(?:his|her|their)\s+(?:\w+\s+)?(?:pain|ache|soreness)\b"
-                         r"(?![^.!?]*\bmy\s+(?:pain|ache|knee)\b)", re.I)
+_THEIR_PAIN = re.compile(r"\b(?:his|her|their)\s+(?:\w+\s+)?(?:pain|ache|soreness)\b", re.I)
+# the writer's own pain anywhere in the sentence ("my knee pain is no better, same as her pain") keeps it theirs too
+_MY_PAIN = re.compile(r"\b(?:my|mine)\s+(?:\w+\s+)?(?:pain|ache|soreness|knee|leg|hamstring)s?\b"
+                      r"|\bi\s+(?:still\s+)?(?:hurt|ache)\b", re.I)
 
 
 # the writer says outright that the message is about someone else ("but I'm writing about my patient, not me")

@@ -214,10 +214,10 @@ _ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah|zilch|nada|none|
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
                           r"|\s*\?\s*(?:but\s+)?i\s+(?:haven'?t|never)\s+(?:had|got)\s+(?:one|it|that)\b"
-                          # "did it swell quickly? it's not swollen at all", "breathless? only if I run for the bus"
-                          r"|\s*\?\s*(?:it'?s\s+not|its\s+not|it\s+is\s+not|it\s+isn'?t|they'?re\s+not|they\s+aren'?t)\s+"
-                          r"(?:\w+\s+){0,2}?at\s+all\b"
-                          r"|\s*\?\s*only\s+(?:if|when)\s+i\s+(?:run|sprint|rush|race|dash|chase|leg\s+it)\b", re.I)
+                          # "did it swell quickly? it's not swollen at all": the sign denied, not "it's not bad at all"
+                          r"|\s*\?\s*(?:it'?s\s+not|its\s+not|it\s+is\s+not|it\s+isn'?t|they'?re\s+not"
+                          r"|they\s+aren'?t)\s+(?:even\s+)?(?:swollen|puffy|numb|hot|warm|red|locked|stuck|wobbly|unstable)"
+                          r"\s+at\s+all\b", re.I)
 
 
 def answered_no(text: str, end: int) -> bool:
