@@ -45,10 +45,10 @@ class Decision(StrEnum):
 
 
 # someone else's finding that the person says they share, in the same sentence
-_MINE_TOO = re.compile(r"\b(?:(?:and|&|but)\s+)?(?:so\s+(?:did|has|does|is|was)\s+(?:mine|i)\b|mine\s+(?:too|as\s+well)"
-                       r"\b|mine(?:'s|\s+has|\s+is)\s+(?:now\s+|also\s+)?(?:started|begun|been)\s+(?:doing\s+(?:it|that|the\s+same)"
-                       r"|at\s+it)\s+(?:too|as\s+well)\b|mine\s+(?:did|has|does|is|was)\s+too\b|(?:and|&)\s+(?:mine|me)\s+too\b|same\s+(?:here|with\s+me)\b|"
-                       r"(?:pt|patient|client)\s+is\s+(?:me|myself)\b)", re.I)
+_MINE_TOO = re.compile(r"\b(?:(?:so\s+(?:did|has|does|is|was|do|am|have)\s+(?:mine|i)|mine\s+(?:(?:did|has|does|is|was)"
+                       r"\s+)?(?:too|as\s+well))\b|mine(?:'s|\s+has|\s+is)\s+(?:now\s+|also\s+)?(?:(?:started|begun|bee"
+                       r"n)\s+)?(?:doing\s+(?:it|that|the\s+same)|at\s+it)\b|(?:and|&)\s+me\s+too\b|same\s+(?:here|with"
+                       r"\s+me)\b|(?:pt|patient|client)\s+is\s+(?:me|myself)\b|(?:neither|nor)\s+can\s+i\b)", re.I)
 MAX_HITS_WEIGHED = 40  # cue matches a rule weighs in one message (bounds the cost of repeated words)
 
 @dataclass(frozen=True)

@@ -85,6 +85,10 @@ _BUT_MINE = re.compile(r"\b(?:says?|said|thinks?|reckons?|claims?|swears?)\b[^.!
 _TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+i\s+(?:try|start|switch|use|give|go)"
                      r"|is\s+it\s+(?:worth|better)\s+(?:trying|to\s+try|switching|to\s+switch)|would\s+it\s+help)\b",
                      re.I)
+# "10 days of pain; modified everything on day 2"; "a few days - actually, it's 11 days"
+_ON_DAY = re.compile(r"\b(?:modified|switched|changed|started|eased\s+off|adjusted|cut\s+back|went\s+(?:easy|gentle))"
+                     r"\w*\b[^.!?]{0,40}?\bon\s+day\s+(?P<n>\d{1,2})\b", re.I)
+_CORRECTED = re.compile(r"\b(?:actually|correction|no\s+wait|i\s+mean)\b[^.!?\d]{0,40}$", re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
 _CHANGE_IN = re.compile(r"\s+(?:in|of|to|with)\s+(?:the\s+|my\s+)?", re.I)  # "no change in (the) pain"
 # a duration the writer quotes to correct it ("I said 'a few days' but ... it's been 11 days now")
@@ -151,7 +155,7 @@ class Timeline:
              context: ContextRules | None = None) -> tuple[Timeline, list[tuple[int, int]]]:
         """This timeline updated by `text`, and the spans of the phrases that changed it."""
         context = context or default_rules()
-        state, spans, diary_days, last_at = self, [], 0.0, -1
+        state, spans, diary_days, last_at, last_owner = self, [], 0.0, -1, ""
         lapsed = _LAPSED.search(text) is not None
         for lo, hi in sentences(text):
             if _NOT_MINE.match(text, lo, hi):  # "if it's still sore after a week of ...", "my brother says his hasn't"
@@ -181,6 +185,8 @@ class Timeline:
                 if lapsed or _SAID_BEFORE.search(text, max(lo, start - 10), start):
                     continue
                 owner = _nearest(start, end, mods, pains, text, context)
+                if last_owner and _CORRECTED.search(text, lo, start):  # the writer corrects the span just told
+                    owner = last_owner
                 if mods and _AGO_STARTED.match(text, end) or (mods or state.modifying) and (
                         _INTO.match(text, end) or _KEPT_AT.search(text, max(lo, start - 60), start)):
                     owner = "mod"  # "two Sundays ago I started doing it the gentle way", "ten days in, no change"
@@ -189,8 +195,10 @@ class Timeline:
                 diary_days = max(diary_days, days) if diary else diary_days
                 if owner == "mod" or (owner is None and state.modifying and (state.modified_days is None or diary)):
                     state = replace(state, modified_days=max(days, state.modified_days or 0) if diary else days)
+                    last_owner = "mod"
                 else:  # pain has lasted the longest it is told to ("since last week ... still the same today")
                     state = replace(state, pain_days=max(days, state.pain_days or 0))
+                    last_owner = "pain"
                     if _SINCE_CHANGE.match(text, end):  # "for 9 days since I switched to the gentle version"
                         state = replace(state, modified_days=days)
             last = max(worse + better, key=lambda m: m.start(), default=None)
@@ -198,6 +206,10 @@ class Timeline:
                 state = replace(state, improving=last in better)
                 last_at = last.start()
                 spans.append(last.span())
+        on_day = _ON_DAY.search(text)
+        since = state.pain_days - int(on_day["n"]) if on_day and state.pain_days else 0
+        if state.modifying and since > (state.modified_days or 0):
+            state = replace(state, modified_days=since)
         diary_days = max(diary_days, diary_span(text))  # "3rd: 5/10 ... 14th: 5/10" is eleven days
         if state.modifying and diary_days and (state.modified_days or 0) < diary_days:
             state = replace(state, modified_days=diary_days)  # a diary of the modified routine ("today" is not)
