@@ -86,9 +86,10 @@ _TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+
                      r"|is\s+it\s+(?:worth|better)\s+(?:trying|to\s+try|switching|to\s+switch)|would\s+it\s+help)\b",
                      re.I)
 # "10 days of pain; modified everything on day 2"; "a few days - actually, it's 11 days"
-_ON_DAY = re.compile(r"\b(?:modified|switched|changed|started|eased\s+off|adjusted|cut\s+back|went\s+(?:easy|gentle))"
-                     r"\w*\b[^.!?]{0,40}?\bon\s+day\s+(?P<n>\d{1,2})\b", re.I)
-_CORRECTED = re.compile(r"\b(?:actually|correction|no\s+wait|i\s+mean)\b[^.!?\d]{0,40}$", re.I)
+_ON_DAY = re.compile(r"\b(?:modified|switched|changed|(?<!pain\s)(?<!it\s)started|eased\s+off|adjusted|cut\s+back|"
+                     r"went\s+(?:easy|gentle))\w*\b[^.!?]{0,40}?\bon\s+day\s+(?P<n>\d{1,2})\b", re.I)
+_CORRECTED = re.compile(r"\b(?:actually|correction|no\s+wait|i\s+mean)\b(?:(?!\b(?:pain|hurt\w*|ache\w*|sore|start\w*|"
+                        r"began|begun)\b)[^.!?\d]){0,40}$", re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
 _CHANGE_IN = re.compile(r"\s+(?:in|of|to|with)\s+(?:the\s+|my\s+)?", re.I)  # "no change in (the) pain"
 # a duration the writer quotes to correct it ("I said 'a few days' but ... it's been 11 days now")
