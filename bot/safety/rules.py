@@ -45,10 +45,10 @@ class Decision(StrEnum):
 
 
 # someone else's finding that the person says they share, in the same sentence
-_MINE_TOO = re.compile(r"\b(?:(?:so\s+(?:(?:did|has|does|is|was)\s+(?:mine|i)|(?:do|am|have)\s+i(?=\s*(?:[.,;!]|$|too\b"
-                       r")))|mine\s+(?:\w+\s+)?(?:too|as\s+well))\b|mine(?:'?s|\s+has|\s+is)\s+(?:now\s+|also\s+)?(?:\w+"
-                       r"\s+)?(?:doing\s+(?:it|that|the\s+same)|at\s+it)\b|(?:and|&)\s+me\s+too\b|same\s+(?:here|with\s"
-                       r"+me)\b|(?:pt|patient|client)\s+is\s+m(?:e|yself)\b|n(?:either|or)\s+can\s+i\b)", re.I)
+_MINE_TOO = re.compile(r"\b(?:(?:so\s+(?:(?:did|has|does|is|was)\s+(?:mine|i)|(?:do|am|have)\s+i(?=\s*(?:[.,;!]|$|too"
+                       r"\b)))|mine\s+(?:\w+\s+)?(?:too|as\s+well))\b|mine(?:'?s|\s+has|\s+is)\s+(?:now\s+|also\s+)?(?:"
+                       r"\w+\s+)?(?:doing\s+(?:it|that|the\s+same)|at\s+it)\b|(?:and|&)\s+me\s+too\b|same\s+(?:here|"
+                       r"with\s+me)\b|(?:pt|patient|client)\s+is\s+m(?:e|yself)\b|n(?:either|or)\s+can\s+i\b)", re.I)
 MAX_HITS_WEIGHED = 40  # cue matches a rule weighs in one message (bounds the cost of repeated words)
 
 @dataclass(frozen=True)
