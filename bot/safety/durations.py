@@ -20,6 +20,10 @@ _DURATION = re.compile(
 # and "/12" are also day/month dates ("3/7 switched to the strap"), so they count only after a duration's word
 _CLINICAL = re.compile(r"(?<![\d/])(?P<n>\d{1,2})\s?/\s?(?P<u>7|52|12)\b(?!\s?/\s?\d)")
 _CLINICAL_BEFORE = re.compile(r"(?:\bx\s?|\b(?:for|after|over|of|about|approx)\s|[>~:]\s?)\Z", re.I)
+_CONTRAST = re.compile(r",\s*\Z")
+_AND_A_HALF = re.compile(r"\b(?P<n>an?|one|two|three|four|\d)\s+(?:and|n|&|an)\s+a\s+half\s+(?P<u>days?|weeks?|wks?)\b",
+                         re.I)
+_CLINICAL_OF = re.compile(r"\s+of\s+(?!(?:the\s+)?(?:month|year|july)\b)", re.I)
 _SINCE = re.compile(
     r"\b(?:since\s+)?(?P<w>yesterday|last\s+night|today|this\s+morning|(?:since\s+)?last\s+(?:week|month)|"
     r"since\s+the\s+weekend|since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
@@ -65,10 +69,16 @@ def durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
         if m.group("half"):
             days += _UNIT_DAYS["m" if u.startswith("m") else u[0]] / 2
         if m.group("less"):
+            if m.group("less").lower() == "not" and _CONTRAST.search(text, max(lo, m.start() - 3), m.start()):
+                continue  # "more like 2 weeks, not a few days": the span taken back is not told
             days -= 1
         found.append((m.start(), m.end(), days))
+    for m in _AND_A_HALF.finditer(text, lo, hi):  # "one and a half week", "2 n a half weeks"
+        n = float(_NUMBERS.get(m.group("n").lower()) or m.group("n"))
+        found.append((m.start(), m.end(), (n + 0.5) * _UNIT_DAYS[m.group("u")[0].lower()]))
     for m in _CLINICAL.finditer(text, lo, hi):  # clinicians' "10/7" (days), "2/52" (weeks), "3/12" (months)
-        if m.group("u") != "52" and not _CLINICAL_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+        if m.group("u") != "52" and not _CLINICAL_BEFORE.search(text, max(0, m.start() - 8), m.start()) and not (
+                m.group("u") == "7" and _CLINICAL_OF.match(text, m.end())):  # "10/7 of modified stretching"
             continue
         found.append((m.start(), m.end(), int(m.group("n")) * {"7": 1.0, "52": 7.0, "12": 30.0}[m.group("u")]))
     for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine", "wk of gentle stretches"

@@ -11,7 +11,7 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
            r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|mummy|mommy|mumma|daddy|aunt|auntie|uncle|cousin|kid|child|"
            r"toddler|baby(?!\s+(?:toe|toes|steps?|oil|wipes|carrots?|bump|fat))|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
-           r"colleague|co-?worker|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|(?<=\bthe\s)mare|(?<=\bmy\s)mare|(?<=\bour\s)mare|pony|gelding|foal|heifer|(?<=\bour\s)calf|(?<=\bour\s)calves|student|pupil|crew|crewmate|"
+           r"colleague|co-?worker|co-?driver|co-?pilot|apprentice|trainee|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|(?<=\bthe\s)mare|(?<=\bmy\s)mare|(?<=\bour\s)mare|pony|gelding|foal|heifer|(?<=\bour\s)calf|(?<=\bour\s)calves|student|pupil|crew|crewmate|"
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man(?!\s+(?:bits|parts|region)\b)|"
            r"girl|boy(?!s\s+downstairs\b)|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
            r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
@@ -22,14 +22,15 @@ _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car
           r"wheelchair|shoes|trainers|boots|phone|room|bedroom|laptop|couch)\b")
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?<!\bat\s)(?<!\bnot\s)(?<!\bcarrying\s)(?<!\bholding\s)(?<!\blifting\s)(?<!\bpushing\s)(?<!\bcarried\s)"
-    rf"(?<!\bfeeding\s)(?<!\bwalking\s)(?<!\bwalked\s)(?<!\bwalk\s)(?<!\bwalks\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
+    rf"(?<!\bfeeding\s)(?<!\breading\s)(?<!\breading\sto\s)(?<!\bstory\sfor\s)(?<!\bbathing\s)(?<!\bwalking\s)(?<!\bwalked\s)(?<!\bwalk\s)(?<!\bwalks\s)(?:my|mi|our|a|an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
     rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
     rf"|{_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours|me)\b|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|\b(?:she|he|they)(?:'s|\s+is|\s+are|'re)\s+the\s+one\s+whose\b|(?:\A|(?<=[.!?:\n]\s))"
     rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:(?:last\s+\w+|yesterday|today|this\s+\w+)\s+)?(?:reports|says|has|had|complains|presents|describes|states|c/o)\b|"
     rf"\d{{1,3}}\s*(?:m|f|yo|y/o|yrs?|years?\s+old)\b))"
     rf"|(?:\A|(?<=[.!?:\n]\s))(?:teammate|team-mate|colleague|co-?worker|flatmate|roommate|housemate|hubby|wifey|bestie|"
-    rf"buddy|gf|bf|grandad|grandpa|grandma|granny|gran|nan|nana|mum|mom|dad)(?=\s+(?:went|goes|has|had|is|was|got|gets|says|"
+    rf"buddy|gf|bf|grandad|grandpa|grandma|granny|gran|nan|nana|mum|mom|dad|apprentice|trainee|client)"
+    rf"(?=(?:\s+(?:i|we)\s+(?:train|coach|see|treat|look\s+after|work\s+with))?\s+(?:went|goes|has|had|is|was|got|gets|says|"
     rf"said|keeps|kept|felt|feels|fell|pulled|tore)\b)"
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
@@ -68,12 +69,22 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
                    or not _PLACE_AFTER.match(text, m.end()))
                and not _ASKER.match(text, m.end())]  # "to answer the question someone asked, yes, my bum ..."
     last = matches[-1] if matches else None
-    if last is None or FIRST_PERSON.search(text, last.end(), core[1]) or _MY_PART.search(text, last.end(), core[1]):
+    if last is None or _mine_after(text, last.end(), core[1]) or _MY_PART.search(text, last.end(), core[1]):
         return quoted_other(text, core)
     after = FIRST_PERSON.search(text, core[1], min(len(text), core[1] + 12))
     if after is None or _NEW_CLAUSE.search(text, core[1], after.start()) or _ENDS.search(text, core[1], after.start()):
         return True
     return quoted_other(text, core)
+
+
+# "my client (I'm a PT) has numbness": the writer's aside about themselves leaves the subject someone else's
+_ASIDE = re.compile(r"\((?:i'?m|i\s+am|im|i\s+work\s+as)\s[^()]{0,30}\)", re.I)
+
+
+def _mine_after(text: str, lo: int, hi: int) -> bool:
+    """Whether a first-person word in text[lo:hi] makes the finding the writer's (not one in an aside)."""
+    asides = [m.span() for m in _ASIDE.finditer(text, lo, hi)]
+    return any(not any(a <= m.start() < b for a, b in asides) for m in FIRST_PERSON.finditer(text, lo, hi))
 
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)

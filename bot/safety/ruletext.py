@@ -16,7 +16,8 @@ _DEF = re.compile(r"<<(\w+)>>")
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
 # A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the
 # person ("the baby was laughing at me") is not, nor "don't laugh, but ...".
-JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b(?:laugh(?!\w*\s+(?:at\s+me|when\s+i\s+(?:said|told))\b)\w*|"
+JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b"
+                    r"(?:laugh(?!\w*\s+(?:at\s+me|when\s+i\s+(?:said|told)|when\s+my\s+(?:knee|leg)s?)\b)\w*|"
                     r"lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking|meme|(?:is|was|are|keeps?)\s+sending\s+me)\b|"
                     r"[\U0001F602\U0001F923\U0001F606]|"
                      # taken back in brackets ("(it's fine, i'm just lazy)", "(no actually it's fine)")
@@ -31,7 +32,7 @@ _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good
                       # a nervous laugh after the cause is played down, or told as new ("prob just anxiety lol")
                       r"\b(?:prob(?:ably)?|probs|prolly|likely|maybe)\s+(?:just\s+)?(?:nothing|anxiety|stress|tired\w*|overthinking|"
                       r"(?:the\s+)?(?:coffee|caffeine|energy\s+drinks?|nerves))\b|"
-                      r"\bnot\s+(?:ideal|great|good|fun)\b|\b(?:sorry|sry)\W{0,3}(?:lol+|haha\w*|lmf?ao+)\b|\b(?:lol+|haha\w*|lmf?ao+)\W{0,3}(?:sorry|sry)\b(?!\s+(?:for|about))|\b(?:tmi|embarrass\w*|mortif\w*)\b|\bnot\s+crying\b|\b(?:no|not|nae)\s+kiddin\w*|"
+                      r"\bnot\s+(?:ideal|great|good|fun)\b|\b(?:sorry|sry)\W{0,3}(?:lol+|haha\w*|lmf?ao+)\b|\b(?:lol+|haha\w*|lmf?ao+)\W{0,3}(?:sorry|sry)\b(?!\s+(?:for|about))|\b(?:tmi|embarrass\w*|mortif\w*)\b|\bnot\s+crying\b|\bnot\s+(?:lol+|funny)\s+actually\b|\bnot\s+lol+\b|\b(?:no|not|nae)\s+kiddin\w*|"
                       r"\bwhich\s+never\s+happens\b|\b(?:has|had)\s+never\s+happened\s+before\b", re.I)
 
 
