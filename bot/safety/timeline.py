@@ -56,6 +56,9 @@ _GLUED = re.compile(r"\s*(?:of|with|on|using|doing|into|in)\s+(?:the\s+|my\s+|th
 _ASKING = re.compile(r"\W*(?:when|will|how|does|do|should|would|is|can|could|what|has|have|did|any)\b", re.I)
 # "has it improved? nope", "any better?": a question about improving does not say it improved
 _ASKED_AFTER = re.compile(r"\s*(?:at\s+all|yet|so\s+far|much|any)?\s*\?")
+# a sentence told of another complaint ("Ear's fine now by the way") says nothing of how the knee is going
+_OTHER_PART = re.compile(r"\W*(?:(?:my|the)\s+)?(?:ear|eye|head|throat|cold|cough|flu|tooth|teeth|stomach|tummy|wrist|"
+                         r"elbow|shoulder|neck|rash|infection)s?(?:'s|\s+is|\s+has|\s+are|\s+feels?)\b", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
     r"\W*(?:i\s+have|i'?ve\s+got)\s+(?:a|an|this|one)\s+(?:\w+\s+)?(?:client|patient|athlete|student|runner|dancer)\b"
@@ -76,6 +79,7 @@ _NOT_MINE = re.compile(
     r"(?:\s*\(\s*\d{1,3}\s*[mf]?\s*\))?\s+(?:says?|said|has|had|is|was|"
     r"knee|leg|pain|notes|diary|chart|records?|log)|(?:an?\s+|one\s+)?(?:client|patient|friend|colleague|neighbou?r)s?\s+of\s+(?:mine|ours)|"
     r"(?:the\s+)?(?:pt|patient|client)\s+(?:reports|states|describes|complains)|"
+    r"(?:the\s+)?(?:client|patient|trainee|apprentice)(?:\s+(?:at|from|in)\s+(?:the\s+|my\s+)?\w+)?\s+(?:says?|said|has|had)\b|"
     r"(?:my|our|a)\s+(?:\w+\s+)?(?:client|patient|student|athlete|runner|player|friend|mate|son|daughter|mum|mom|dad|"
     r"wife|husband|partner)\s*,[^.!?]{0,80}?,\s+(?:reports|states|says|said|has|had|is|was|describes|complains|tells)|"
     r"quot(?:e|es|ing)\b[^.!?]{0,60}?\w(?=:))\b", re.I)
@@ -171,7 +175,7 @@ class Timeline:
             taken = [m.span() for m in worse]
             asking = _ASKING.match(text, lo, hi) is not None and "?" in text[hi:hi + 2]  # "when does it improve?"
             better = [m for m in _live(cues.improving, text, lo, hi, context, _SKIP | {Modifier.UNCERTAIN})
-                      if not asking and not _ASKED_AFTER.match(text, m.end())
+                      if not asking and not _ASKED_AFTER.match(text, m.end()) and not _OTHER_PART.match(text, lo, hi)
                       and not any(a < m.end() and m.start() < b for a, b in taken)]
             taken += [m.span() for m in better]
             # "still hurts" says how it is going, not how long it has hurt
