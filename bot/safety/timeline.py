@@ -58,7 +58,8 @@ _ASKING = re.compile(r"\W*(?:when|will|how|does|do|should|would|is|can|could|wha
 _ASKED_AFTER = re.compile(r"\s*(?:at\s+all|yet|so\s+far|much|any)?\s*\?")
 # a sentence told of another complaint ("Ear's fine now by the way") says nothing of how the knee is going
 _OTHER_PART = re.compile(r"\W*(?:(?:my|the)\s+)?(?:ear|eye|head|throat|cold|cough|flu|tooth|teeth|stomach|tummy|wrist|"
-                         r"elbow|shoulder|neck|rash|infection)s?(?:'s|\s+is|\s+has|\s+are|\s+feels?)\b", re.I)
+                         r"elbow|shoulder|neck|rash|infection)s?(?:'s|\s+is|\s+has|\s+are|\s+feels?)\b"
+                         r"(?![^.!?]*\b(?:knee|leg|hamstring|stretch\w*)\b)", re.I)
 # A sentence that is a condition or someone else's story tells nothing about this person's timeline.
 _NOT_MINE = re.compile(
     r"\W*(?:i\s+have|i'?ve\s+got)\s+(?:a|an|this|one)\s+(?:\w+\s+)?(?:client|patient|athlete|student|runner|dancer)\b"
