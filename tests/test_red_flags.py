@@ -555,6 +555,21 @@ def test_someone_elses_and_the_words_in_other_senses_stay_silent(rules, message)
     assert rules.scan(message).recorded == []
 
 
+@pytest.mark.parametrize(("message", "flag"), [
+    # an accident that is not a bladder's, a hard saddle, a "week" that is no "wee", numb from the news
+    ("Had a little accident with my yoga strap, it snapped and I fell onto the sofa \U0001F602 knee is fine",
+     RedFlag.CAUDA_EQUINA_SIGNS),
+    ("had a bit of an accident in the kitchen with a knife", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("everyone thought I'd had an accident because my water bottle leaked down my shorts", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("my saddle feels like a plank of wood on long rides", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("this week it takes ages to get going in the morning", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("I'm numb after the match result", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
+])
+def test_look_alikes_of_new_signs_neither_record_nor_ask(rules, message, flag):
+    result = rules.scan(message)
+    assert flag not in result.recorded and flag not in result.to_confirm
+
+
 @pytest.mark.parametrize("message", ["\U0001F351 numb \U0001F633 knee \U0001F623 since yday stretch",
                                      "\U0001F351numb since last night"])
 def test_a_peach_emoji_for_the_bottom_told_numb_records_cauda_equina_signs(rules, message):

@@ -174,9 +174,11 @@ class Timeline:
             # a not-improving phrase carries its own negation ("no, it hasn't got any better")
             worse = _live(cues.not_improving, text, lo, hi, context, _SKIP - {Modifier.NEGATED})
             taken = [m.span() for m in worse]
-            asking = _ASKING.match(text, lo, hi) is not None and "?" in text[hi:hi + 2]  # "when does it improve?"
+            # a question ("when does it improve?") or news of another complaint tells nothing of improving
+            aside = (_ASKING.match(text, lo, hi) is not None and "?" in text[hi:hi + 2]
+                     or _OTHER_PART.match(text, lo, hi) is not None)
             better = [m for m in _live(cues.improving, text, lo, hi, context, _SKIP | {Modifier.UNCERTAIN})
-                      if not asking and not _ASKED_AFTER.match(text, m.end()) and not _OTHER_PART.match(text, lo, hi)
+                      if not aside and not _ASKED_AFTER.match(text, m.end())
                       and not any(a < m.end() and m.start() < b for a, b in taken)]
             taken += [m.span() for m in better]
             # "still hurts" says how it is going, not how long it has hurt
