@@ -580,3 +580,23 @@ def test_a_peach_emoji_for_the_bottom_told_numb_records_cauda_equina_signs(rules
 def test_a_peach_emoji_numb_from_sitting_is_not_recorded(rules):
     message = "\U0001F351 numb from sitting on the bleachers, fine once I stood up"
     assert RedFlag.CAUDA_EQUINA_SIGNS not in rules.scan(message).recorded
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("is it normal for your knee to feel like it's sliding out of place? happens to me when I turn",
+     RedFlag.KNEE_INSTABILITY),
+    ("is it normal for a knee to balloon straight after a stretch? mine is huge now", RedFlag.RAPID_SWELLING),
+    ("Is it normal to get a sharp electric pain that stops the stretch dead? Happened about 10 minutes ago.",
+     RedFlag.SUDDEN_SEVERE_PAIN),
+])
+def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, message, flag):
+    """"...? happens to me", "...? mine is huge now", "...? Happened about 10 minutes ago": the sign is theirs."""
+    assert flag in rules.scan(message).recorded
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("is it normal for a knee to balloon straight after a stretch? mine is fine now", RedFlag.RAPID_SWELLING),
+    ("is it normal for your knee to give way? it happened to my sister", RedFlag.KNEE_INSTABILITY),
+])
+def test_a_question_the_next_sentence_does_not_make_theirs_is_not_recorded(rules, message, flag):
+    assert flag not in rules.scan(message).recorded

@@ -31,7 +31,7 @@ _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good
                       r"\bnot\s+funny\s+(?:now|any\s*more)\b|\bnot\s+(?:actually|really|even)\s+funny\b|\bwon'?t\s+go\s+away\b|"
                       # a nervous laugh after the cause is played down, or told as new ("prob just anxiety lol")
                       r"\b(?:prob(?:ably)?|probs|prolly|likely|maybe)\s+(?:just\s+)?(?:nothing|anxiety|stress|tired\w*|overthinking|"
-                      r"(?:the\s+)?(?:coffee|caffeine|energy\s+drinks?|nerves))\b|"
+                      r"(?:the\s+)?(?:coffee|caffeine|energy\s+drinks?|nerves)|(?:i'?m\s+|im\s+|i\s+am\s+)?(?:just\s+)?(?:out\s+of\s+shape|unfit|getting\s+old))\b|"
                       r"\bnot\s+(?:ideal|great|good|fun)\b|\b(?:sorry|sry)\W{0,3}(?:lol+|haha\w*|lmf?ao+)\b|\b(?:lol+|haha\w*|lmf?ao+)\W{0,3}(?:sorry|sry)\b(?!\s+(?:for|about))|\b(?:tmi|embarrass\w*|mortif\w*)\b|\bnot\s+crying\b|\bnot\s+(?:lol+|funny)\s+actually\b|\bnot\s+lol+\b|\b(?:no|not|nae)\s+kiddin\w*|"
                       r"\bwhich\s+never\s+happens\b|\b(?:has|had)\s+never\s+happened\s+before\b", re.I)
 
@@ -188,12 +188,14 @@ _CONFIRMED = re.compile(
     r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:(?:there|like\s+that|going\s+on|happening)\s+)?(?:since|for|all)\b"
     r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:there|like\s+that|going\s+on|happening)\s+(?:(?:a|an|one|two|three|four|five|six|\d+|a\s+few|a\s+couple\s+of)\s+(?:days?|weeks?|hours?))\b"
     r"|\s*mine(?:'s|\s+is|\s+are|\s+has\s+been)\s+(?!(?:\w+\s+)?(?:fine|ok|okay|normal|good|alright|great|perfect|"
-    r"grand)\b)(?:\w+\s+){0,4}?(?:since|right\s+now|today|at\s+the\s+moment|days?|weeks?)\b"
+    r"grand|better|settled|gone)\b)(?:\w+\s+){0,4}?(?:since|(?:right\s+)?now|today|at\s+the\s+moment|days?|weeks?)\b"
     # "...? Because mine has", "...? Mine was visibly bulging within minutes", "...? It's gone red too."
     r"|\s*(?:because|cos|coz|cause|'cause|bc)\s+mine(?:'s|\s+is|\s+has|\s+was|\s+did|\s+does)\b(?!\s+(?:\w+\s+)?(?:fine|ok|"
     r"okay|normal|good|alright|not)\b)"
     r"|\s*mine\s+(?:was|went|got|did|is)\s+(?:\w+\s+){0,3}?(?:within|right\s+after|straight\s+after|straight\s+away|"
     r"today|yesterday|this\s+(?:morning|afternoon|evening|week)|last\s+night|just\s+now)\b"
+    # "...? happens to me on stairs", "...? Happened about 10 minutes ago."
+    r"|\s*(?:(?:because|cos|coz|and|as|well)\s+)?(?:it\s+|this\s+|that\s+)?happen(?:s|ed)\s+(?:to\s+me\b|(?:about|like|around)\s+(?:\d+|an?|half|ten|five|twenty)\s|(?:\d+|an?|one|two|ten|five|twenty)\s*(?:min|hour|sec|h\b)\w*\s+ago|just\s+now|(?:this|last)\s+(?:morning|night|evening|afternoon|week)|yesterday|today|earlier)"
     # "... or your bum goes numb, that's A&E.' Well it's gone numb."
     r"|[\"'\u201d\u2019]?\s*(?:(?:and|well|so|now|guess\s+what|and\s+now|well\s+now)[,!]?\s+)?(?:it'?s|it\s+has|mine'?s|mine\s+has)\s+(?:also\s+|now\s+|just\s+)?gone\s+(?:all\s+|really\s+|bright\s+)?"
     r"(?:red|hot|purple|numb|puffy|swollen|blotchy)\b", re.I)
