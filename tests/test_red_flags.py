@@ -588,6 +588,9 @@ def test_a_peach_emoji_numb_from_sitting_is_not_recorded(rules):
     ("is it normal for a knee to balloon straight after a stretch? mine is huge now", RedFlag.RAPID_SWELLING),
     ("Is it normal to get a sharp electric pain that stops the stretch dead? Happened about 10 minutes ago.",
      RedFlag.SUDDEN_SEVERE_PAIN),
+    ("The nurse said to tell someone if I lost control of my bladder. I have, twice today.",
+     RedFlag.CAUDA_EQUINA_SIGNS),
+    ("My GP said to come straight back if my calf got hot or swollen. It's both now.", RedFlag.CALF_CLOT_SIGNS),
 ])
 def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, message, flag):
     """"...? happens to me", "...? mine is huge now", "...? Happened about 10 minutes ago": the sign is theirs."""
@@ -597,6 +600,9 @@ def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, m
 @pytest.mark.parametrize(("message", "flag"), [
     ("is it normal for a knee to balloon straight after a stretch? mine is fine now", RedFlag.RAPID_SWELLING),
     ("is it normal for your knee to give way? it happened to my sister", RedFlag.KNEE_INSTABILITY),
+    ("The nurse said to tell someone if I lost control of my bladder. I haven't.", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("My GP said to come straight back if my calf got hot or swollen. It's neither, thankfully.",
+     RedFlag.CALF_CLOT_SIGNS),
 ])
 def test_a_question_the_next_sentence_does_not_make_theirs_is_not_recorded(rules, message, flag):
     assert flag not in rules.scan(message).recorded

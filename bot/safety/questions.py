@@ -41,6 +41,8 @@ _GENERAL_Q = re.compile(r"\W*(?:is|are|does|do|can|could|would|should|will|why|h
 # the person says the question is not about them ("just curious", "I don't have any", "for my first aid course");
 # a denial (`_DENIED`) says so too, but "I'm not sure", "I don't understand" or "never had this before" do not
 _NOT_ME = re.compile(_DENIED.pattern + r"|\b(?:just\s+(?:curious|wondering|asking|reading|checking)|curious\w*|"
+                     r"asking\s+(?:for|about)\s+(?:a|my|an|our)\s+(?:\w+\s+)?(?:friend|mate|mum|mom|dad|partner|wife|husband|"
+                     r"son|daughter|client|patient|colleague|brother|sister|relative|neighbou?r|kid|child)|"
                      r"wondering|reading\s+up|in\s+general|for\s+(?:my|a|our)\s+(?:\w+\s+)?(?:class|club|group|leaflet|"
                      r"handout|course|exam|quiz|notes|plan|project|essay|assignment|article|thesis|dissertation|blog|podcast)|"
                      r"not\s+about\s+(?:anyone|anybody|me|myself)\b|first\s+aid|studying|textbook|(?:mine|i)(?:'s|\s+am|'m|\s+is)\s+"
