@@ -599,6 +599,8 @@ def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, m
 
 @pytest.mark.parametrize(("message", "flag"), [
     ("is it normal for a knee to balloon straight after a stretch? mine is fine now", RedFlag.RAPID_SWELLING),
+    ("is it normal for the knee to swell straight after a stretch? mine is not swollen now, just asking",
+     RedFlag.RAPID_SWELLING),
     ("is it normal for your knee to give way? it happened to my sister", RedFlag.KNEE_INSTABILITY),
     ("The nurse said to tell someone if I lost control of my bladder. I haven't.", RedFlag.CAUDA_EQUINA_SIGNS),
     ("My GP said to come straight back if my calf got hot or swollen. It's neither, thankfully.",

@@ -188,7 +188,7 @@ _CONFIRMED = re.compile(
     r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:(?:there|like\s+that|going\s+on|happening)\s+)?(?:since|for|all)\b"
     r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:there|like\s+that|going\s+on|happening)\s+(?:(?:a|an|one|two|three|four|five|six|\d+|a\s+few|a\s+couple\s+of)\s+(?:days?|weeks?|hours?))\b"
     r"|\s*mine(?:'s|\s+is|\s+are|\s+has\s+been)\s+(?!(?:\w+\s+)?(?:fine|ok|okay|normal|good|alright|great|perfect|"
-    r"grand|better|settled|gone)\b)(?:\w+\s+){0,4}?(?:since|(?:right\s+)?now|today|at\s+the\s+moment|days?|weeks?)\b"
+    r"grand|better|settled|gone|not|never)\b)(?:\w+\s+){0,4}?(?:since|(?:right\s+)?now|today|at\s+the\s+moment|days?|weeks?)\b"
     # "...? Because mine has", "...? Mine was visibly bulging within minutes", "...? It's gone red too."
     r"|\s*(?:because|cos|coz|cause|'cause|bc)\s+mine(?:'s|\s+is|\s+has|\s+was|\s+did|\s+does)\b(?!\s+(?:\w+\s+)?(?:fine|ok|"
     r"okay|normal|good|alright|not)\b)"
