@@ -591,9 +591,13 @@ def test_a_peach_emoji_numb_from_sitting_is_not_recorded(rules):
     ("The nurse said to tell someone if I lost control of my bladder. I have, twice today.",
      RedFlag.CAUDA_EQUINA_SIGNS),
     ("My GP said to come straight back if my calf got hot or swollen. It's both now.", RedFlag.CALF_CLOT_SIGNS),
+    ("is a hot red swollen knee with a temperature serious? That's me right now.", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("is it normal for your chest to hurt when you stretch your legs? like mine does now",
+     RedFlag.CHEST_PAIN_OR_BREATHLESS),
 ])
 def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, message, flag):
-    """"...? happens to me", "...? mine is huge now", "...? Happened about 10 minutes ago": the sign is theirs."""
+    """"...? happens to me", "...? mine is huge now", "...? Happened about 10 minutes ago", or a condition answered
+    ("... if I lost control of my bladder. I have, twice today."): the sign is theirs."""
     assert flag in rules.scan(message).recorded
 
 
@@ -602,6 +606,7 @@ def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, m
     ("is it normal for the knee to swell straight after a stretch? mine is not swollen now, just asking",
      RedFlag.RAPID_SWELLING),
     ("is it normal for your knee to give way? it happened to my sister", RedFlag.KNEE_INSTABILITY),
+    ("is it normal for knees to click? happens like a lot to people", RedFlag.LOCKING_OR_CLICKING),
     ("The nurse said to tell someone if I lost control of my bladder. I haven't.", RedFlag.CAUDA_EQUINA_SIGNS),
     ("My GP said to come straight back if my calf got hot or swollen. It's neither, thankfully.",
      RedFlag.CALF_CLOT_SIGNS),

@@ -195,13 +195,14 @@ _CONFIRMED = re.compile(
     r"|\s*mine\s+(?:was|went|got|did|is)\s+(?:\w+\s+){0,3}?(?:within|right\s+after|straight\s+after|straight\s+away|"
     r"today|yesterday|this\s+(?:morning|afternoon|evening|week)|last\s+night|just\s+now)\b"
     # "... if I lost control of my bladder. I have, twice today.", "... if my calf got hot or swollen. It's both now.",
-    # "'... is never nothing'. That's me right now.", "...?? like mine does now"
+    # "is a hot red swollen knee with a temperature serious? That's me right now.", "...? like mine does now"
     r"|\s*i\s+have(?:\s+now)?\s*,\s*(?:twice|once|three\s+times|\w+\s+times|today|this\s+(?:morning|week))\b"
     r"|\s*(?:it'?s|it\s+is|they'?re|they\s+are)\s+(?:both|all\s+(?:three|of\s+them|of\s+those))(?:\s+now)?\s*[.!]"
     r"|\s*(?:that'?s|that\s+is)\s+(?:me|mine|what\s+i(?:'?ve|\s+have)\s+got)\s+(?:right\s+)?now\b"
-    r"|\s*(?:like|as)\s+mine\s+(?:does|is|did)(?:\s+(?:right\s+)?now)\b"
+    r"|\s*(?:like|as)\s+mine\s+(?:does|is|did)\s+(?:right\s+)?now\b"
     # "...? happens to me on stairs", "...? Happened about 10 minutes ago."
-    r"|\s*(?:(?:because|cos|coz|and|as|well)\s+)?(?:it\s+|this\s+|that\s+)?happen(?:s|ed)\s+(?:to\s+me\b|(?:about|like|around)\s+(?:\d+|an?|half|ten|five|twenty)\s|(?:\d+|an?|one|two|ten|five|twenty)\s*(?:min|hour|sec|h\b)\w*\s+ago|just\s+now|(?:this|last)\s+(?:morning|night|evening|afternoon|week)|yesterday|today|earlier)"
+    r"|\s*(?:(?:because|cos|coz|and|as|well)\s+)?(?:it\s+|this\s+|that\s+)?happen(?:s|ed)\s+(?:to\s+me\b|(?:about\s+|like\s+|around\s+)?(?:\d+|an?|one|two|ten|five|twenty|half\s+an?)\s*"
+    r"(?:min|hour|sec|h\b|day)\w*\s+ago|just\s+now|(?:this|last)\s+(?:morning|night|evening|afternoon|week)|yesterday|today|earlier)"
     # "... or your bum goes numb, that's A&E.' Well it's gone numb."
     r"|[\"'\u201d\u2019]?\s*(?:(?:and|well|so|now|guess\s+what|and\s+now|well\s+now)[,!]?\s+)?(?:it'?s|it\s+has|mine'?s|mine\s+has)\s+(?:also\s+|now\s+|just\s+)?gone\s+(?:all\s+|really\s+|bright\s+)?"
     r"(?:red|hot|purple|numb|puffy|swollen|blotchy)\b", re.I)
