@@ -594,6 +594,7 @@ def test_a_peach_emoji_numb_from_sitting_is_not_recorded(rules):
     ("is a hot red swollen knee with a temperature serious? That's me right now.", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
     ("is it normal for your chest to hurt when you stretch your legs? like mine does now",
      RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("is chest pain linked to a swollen calf? I have both right now", RedFlag.CHEST_PAIN_OR_BREATHLESS),
 ])
 def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, message, flag):
     """"...? happens to me", "...? mine is huge now", "...? Happened about 10 minutes ago", or a condition answered
@@ -607,6 +608,8 @@ def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, m
      RedFlag.RAPID_SWELLING),
     ("is it normal for your knee to give way? it happened to my sister", RedFlag.KNEE_INSTABILITY),
     ("is it normal for knees to click? happens like a lot to people", RedFlag.LOCKING_OR_CLICKING),
+    ("is chest pain related to clots? ok I got it now, thanks", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("Is breathlessness ever linked to leg pain? I've seen something about clots", RedFlag.CHEST_PAIN_OR_BREATHLESS),
     ("The nurse said to tell someone if I lost control of my bladder. I haven't.", RedFlag.CAUDA_EQUINA_SIGNS),
     ("My GP said to come straight back if my calf got hot or swollen. It's neither, thankfully.",
      RedFlag.CALF_CLOT_SIGNS),

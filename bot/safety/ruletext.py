@@ -183,7 +183,7 @@ _CONFIRMED = re.compile(
     r"|\s*(?:i'?m\s+)?trying\s+to\s+describe\s+what\s+i"
     r"|\s*(?:(?:because|cos|coz|cause|and|as)\s+)?i(?:'?ve|\s+have)\s+got\s+(?:it|them|both|that|this|those|all\s+(?:of\s+)?"
     r"(?:that|them|three))(?:\s+(?:right\s+)?now|\s+(?:too|as\s+well))?\s*(?:[.!?,]|$)|\s*(?:because|cos|coz|cause)\s+i\s+did\b"
-    r"|\s*(?:(?:because|cos|coz|cause|and|as)\s+)?i\s+(?:have|got)\s+(?:both|it|them|all\s+(?:three|of\s+them))\s+(?:right\s+)?now\b"
+    r"|\s*(?:(?:because|cos|coz|cause|and|as)\s+)?i\s+have\s+(?:both|it|them|all\s+(?:three|of\s+them))\s+(?:right\s+)?now\b"
     r"|\s*asking\s+(?:because|cos|coz|as)\s+(?:that'?s|thats|it'?s)\s+(?:exactly\s+)?what\s+i(?:'?ve|\s+have)?\s+(?:got|had|feel)"
     r"|\s*(?:both\s+of\s+)?(?:mine|i)(?:'ve|\s+has|\s+have)\s+been\s+like\s+(?:it|that|this)\s+(?:since|for|all)\b"
     r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:(?:there|like\s+that|going\s+on|happening)\s+)?(?:since|for|all)\b"
