@@ -52,6 +52,11 @@ def only_others(text: str) -> bool:
     return FIRST_PERSON.search(text) is None and _MY_PART.search(text) is None and _SOMEONE.search(text) is not None
 
 
+def names_someone(text: str) -> bool:
+    """Whether the message names anyone besides the writer ("my wife", "she", "our coach")."""
+    return _SOMEONE.search(text) is not None
+
+
 def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     """Whether the finding's clause is about someone else: an other-person subject or possessive
     ("my friend felt a pop and couldn't walk", "our captain's knee ballooned") comes before it with no

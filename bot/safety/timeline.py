@@ -11,6 +11,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from bot.safety import persons
 from bot.safety.context import ContextRules, Modifier, default_rules
 from bot.safety.diary import diary_span
 from bot.safety.durations import DAY_N, durations
@@ -36,6 +37,11 @@ _SINCE_CHANGE = re.compile(r"\s+(?:now\s+)?(?:since|after)\s+(?:i\s+|we\s+)?(?:s
 _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|evening)|each\s+day|daily|religiously|"
                          r"consistently|haven'?t\s+(?:skipped|missed)|without\s+fail)\b", re.I)
 # the same when the pain is told as not improving ("sore for ten days, even though I've stuck to the light ones")
+# or when one message tells the pain lasting well past a week, the gentler stretching and no change ("pain behind
+# the knee 2 weeks, I already changed the stretch, but is the same pain"; reading 32)
+LONG_TOLD = 10
+_JUST_BEGUN = re.compile(r"\b(?:just|only\s+just|only|recently)\s+(?:\w+\s+)?(?:switched|started|changed|began|begun|"
+                         r"tried|moved)\b|\b(?:like|as)\s+(?:you|it)\s+(?:said|suggested|told\s+me)\b", re.I)
 _ALL_ALONG = re.compile(r"\b(?:even\s+though|even\s+after|despite|stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
                         r"(?:doing|done|did|followed|following)\s+(?:everything|exactly|it\s+all)|"
                         r"i'?ve\s+(?:been\s+)?(?:doing|done|followed|following|kept|keeping))\b", re.I)
@@ -162,6 +168,7 @@ class Timeline:
         """This timeline updated by `text`, and the spans of the phrases that changed it."""
         context = context or default_rules()
         state, spans, diary_days, last_at, last_owner = self, [], 0.0, -1, ""
+        told_mod, told_pain, mod_set = False, 0.0, False  # what this message itself tells
         lapsed = _LAPSED.search(text) is not None
         for lo, hi in sentences(text):
             if _NOT_MINE.match(text, lo, hi):  # "if it's still sore after a week of ...", "my brother says his hasn't"
@@ -186,6 +193,7 @@ class Timeline:
             pains = [m for m in cues.pain.finditer(text, lo, hi)
                      if not any(a < m.end() and m.start() < b or _CHANGE_IN.fullmatch(text, b, m.start())
                                 for a, b in taken)]
+            told_mod = told_mod or (bool(mods) and "?" not in text[lo:hi + 2])
             if mods and not state.modifying:
                 state = replace(state, modifying=True)
                 spans.append(mods[0].span())
@@ -202,10 +210,13 @@ class Timeline:
                 diary = DAY_N.match(text, start) is not None  # "day 1: 6. day 12: 6": the latest day counts
                 diary_days = max(diary_days, days) if diary else diary_days
                 if owner == "mod" or (owner is None and state.modifying and (state.modified_days is None or diary)):
+                    if mod_set and not days and state.modified_days:
+                        continue  # "after 8 days of gentle stretches, can't put weight on it this morning"
                     state = replace(state, modified_days=max(days, state.modified_days or 0) if diary else days)
-                    last_owner = "mod"
+                    last_owner, mod_set = "mod", True
                 else:  # pain has lasted the longest it is told to ("since last week ... still the same today")
                     state = replace(state, pain_days=max(days, state.pain_days or 0))
+                    told_pain = max(told_pain, days)
                     last_owner = "pain"
                     if _SINCE_CHANGE.match(text, end):  # "for 9 days since I switched to the gentle version"
                         state = replace(state, modified_days=days)
@@ -222,7 +233,10 @@ class Timeline:
         if state.modifying and diary_days and (state.modified_days or 0) < diary_days:
             state = replace(state, modified_days=diary_days)  # a diary of the modified routine ("today" is not)
         if (state.modifying and state.modified_days is None and state.pain_days is not None
-                and (_THROUGHOUT.search(text) or (state.improving is False and _ALL_ALONG.search(text)))):
+                and (_THROUGHOUT.search(text) or (state.improving is False and (
+                    _ALL_ALONG.search(text) or (told_mod and told_pain >= LONG_TOLD and last_at >= 0
+                                                and not _JUST_BEGUN.search(text) and not persons.names_someone(text)
+                                                and (context.dated is None or not context.dated.search(text))))))):
             state = replace(state, modified_days=state.pain_days)
         trend = _trend(text)  # numbers told after the last word on how it goes say it ("still 5. Day 10: 1")
         if trend is not None and state.modifying and (last_at < 0 or trend[3] and trend[1] > last_at):
