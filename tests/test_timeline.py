@@ -120,6 +120,21 @@ def test_possible_is_worth_asking(cues, messages, expected):
     assert _run(cues, *messages).status(cues.min_days) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # one message telling the pain lasting ten days or more, the gentler stretching and no change (reading 32)
+    ("pain behind my knee for two weeks, I already changed to the gentle stretch, it is the same pain", "persistent"),
+    ("weeks of gentle stretching, still hurts", "persistent"),
+    ("after 8 days of gentle stretches it is not improving and I could not walk on it this morning", "persistent"),
+    # a change only just made, made on the assistant's advice, or old history: asked; someone else's: not the writer's
+    ("pain behind my knee for two weeks, I just switched to the gentle version, no better", "possible"),
+    ("pain for two weeks now. I changed the stretch like you said and it is still the same", "possible"),
+    ("my wife has had the same knee pain for two weeks even with the gentler stretches", None),
+    ("in 2017 I had knee pain for months that did not improve however gently I stretched", "possible"),
+])
+def test_one_message_telling_long_pain_gentler_stretching_and_no_change(cues, text, expected):
+    assert Timeline().updated(text, cues).status(cues.min_days) == expected
+
+
 @pytest.mark.parametrize(("text", "days"), [
     ("bent knee version for two weeks", 14), ("bent knee version for 10 days", 10),
     ("bent knee version since last month", 30), ("bent knee version for a week and a half", 10.5),

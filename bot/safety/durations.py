@@ -51,11 +51,10 @@ _NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|
 _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
              "6th": 6}
 _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
-_WEEKS = re.compile(r"(?<!\w\s)(?<!\w)weeks(?=\s+of\b)", re.I)
 # "after the week of gentler stretching", "the whole week of ..." (reading 26)
 _FORTNIGHT = re.compile(r"(?:(?<!\w\s)(?<!\w)|(?<=\bafter\sthe\s)|(?<=\bthe\swhole\s)|(?<=\bthe\sfull\s)|"
                         r"(?<=\bthe\sentire\s))"
-                        r"(?:fortnight|(?P<wk>week|wk)(?=\s+(?:and\s+a\s+bit\s+)?of\b))\b", re.I)
+                        r"(?:fortnight|(?P<wk>week|wk)(?=\s+(?:and\s+a\s+bit\s+)?of\b)|weeks(?=\s+of\b))\b", re.I)
 
 
 def durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
@@ -85,10 +84,8 @@ def durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
                 m.group("u") == "7" and _CLINICAL_OF.match(text, m.end())):  # "10/7 of modified stretching"
             continue
         found.append((m.start(), m.end(), int(m.group("n")) * {"7": 1.0, "52": 7.0, "12": 30.0}[m.group("u")]))
-    for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine", "wk of gentle stretches"
-        found.append((m.start(), m.end(), 7.0 if m.group("wk") else 14.0))
-    for m in _WEEKS.finditer(text, lo, hi):  # "weeks of gentle stretching, still hurts": at least two
-        found.append((m.start(), m.end(), 14.0))
+    for m in _FORTNIGHT.finditer(text, lo, hi):  # "fortnight of the gentle routine", "wk of gentle stretches",
+        found.append((m.start(), m.end(), 7.0 if m.group("wk") else 14.0))  # "weeks of ...": at least two
     for m in DAY_N.finditer(text, lo, hi):
         n = float(_NUMBERS.get(m.group("n").lower()) or m.group("n"))
         found.append((m.start(), m.end(), max(n, float(m.group("n2") or 0))))

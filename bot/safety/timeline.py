@@ -37,14 +37,15 @@ _SINCE_CHANGE = re.compile(r"\s+(?:now\s+)?(?:since|after)\s+(?:i\s+|we\s+)?(?:s
 _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|evening)|each\s+day|daily|religiously|"
                          r"consistently|haven'?t\s+(?:skipped|missed)|without\s+fail)\b", re.I)
 # the same when the pain is told as not improving ("sore for ten days, even though I've stuck to the light ones")
-# or when one message tells the pain lasting well past a week, the gentler stretching and no change ("pain behind
-# the knee 2 weeks, I already changed the stretch, but is the same pain"; reading 32)
-LONG_TOLD = 10
-_JUST_BEGUN = re.compile(r"\b(?:just|only\s+just|only|recently)\s+(?:\w+\s+)?(?:switched|started|changed|began|begun|"
-                         r"tried|moved)\b|\b(?:like|as)\s+(?:you|it)\s+(?:said|suggested|told\s+me)\b", re.I)
 _ALL_ALONG = re.compile(r"\b(?:even\s+though|even\s+after|despite|stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
                         r"(?:doing|done|did|followed|following)\s+(?:everything|exactly|it\s+all)|"
                         r"i'?ve\s+(?:been\s+)?(?:doing|done|followed|following|kept|keeping))\b", re.I)
+# or when one message of the writer's own tells the pain lasting well past a week (days), the gentler stretching
+# and no change ("pain behind knee 2 weeks, I already changed the stretch, but is the same pain"; reading 32), unless
+# the change was only just made or made on the assistant's advice
+LONG_TOLD = 10
+_JUST_BEGUN = re.compile(r"\b(?:just|only\s+just|only|recently)\s+(?:\w+\s+)?(?:switched|started|changed|began|begun|"
+                         r"tried|moved)\b|\b(?:like|as)\s+(?:you|it)\s+(?:said|suggested|told\s+me)\b", re.I)
 # A pain score ("6/10", "6 out of 10") or a diary entry's number ("day 11: 6", "night 4 - 5").
 _SCORE = re.compile(r"(?<![\d/.])(?P<n>\d{1,2})\s*(?:/|out\s+of\s+|from\s+)10\b|"
                     r"\b(?:day|night|morning|evening)\s*#?\s*\d{1,3}(?:\s+[a-z]+){0,4}?\s*[:=\-\u2013]\s*(?P<d>\d{1,2})\b(?!\s*/)|"
@@ -232,11 +233,10 @@ class Timeline:
         diary_days = max(diary_days, diary_span(text))  # "3rd: 5/10 ... 14th: 5/10" is eleven days
         if state.modifying and diary_days and (state.modified_days or 0) < diary_days:
             state = replace(state, modified_days=diary_days)  # a diary of the modified routine ("today" is not)
-        if (state.modifying and state.modified_days is None and state.pain_days is not None
-                and (_THROUGHOUT.search(text) or (state.improving is False and (
-                    _ALL_ALONG.search(text) or (told_mod and told_pain >= LONG_TOLD and last_at >= 0
-                                                and not _JUST_BEGUN.search(text) and not persons.names_someone(text)
-                                                and (context.dated is None or not context.dated.search(text))))))):
+        at_once = (told_mod and told_pain >= LONG_TOLD and last_at >= 0 and not _JUST_BEGUN.search(text)
+                   and not persons.names_someone(text) and not (context.dated and context.dated.search(text)))
+        if (state.modifying and state.modified_days is None and state.pain_days is not None and (
+                _THROUGHOUT.search(text) or (state.improving is False and (_ALL_ALONG.search(text) or at_once)))):
             state = replace(state, modified_days=state.pain_days)
         trend = _trend(text)  # numbers told after the last word on how it goes say it ("still 5. Day 10: 1")
         if trend is not None and state.modifying and (last_at < 0 or trend[3] and trend[1] > last_at):
