@@ -429,6 +429,10 @@ def test_laughing_as_the_cause_is_a_figure_of_speech(rules, text, silent):
     ("swelling, heat, fever: none of those. it just pulls behind the knee", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
     # a whole question about what might happen
     ("what if I stretch and afterwards I can't put weight on it? is that A&E or GP?", RedFlag.CANNOT_BEAR_WEIGHT),
+    # a condition asked about after a lead-in and a colon
+    ("Thinking ahead: if I ever felt like I had the flu with a hot knee, is that a doctor job?",
+     RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("Before I start: if I got a sharp pain that stopped me mid-stretch, what then?", RedFlag.SUDDEN_SEVERE_PAIN),
     # someone the person cares for
     ("The lady I care for has a hot, swollen knee and a temperature.", RedFlag.HOT_SWOLLEN_KNEE_FEVER),
     # a checklist answered no at once

@@ -119,9 +119,10 @@ _CONDITION = re.compile(r"\b(?:if|say|suppose|supposing|imagine)\s+(?:[\w']+\s+)
                         r"went|got|were|was|had|became|become|becomes|started|stayed|suddenly|couldn'?t|could\s+not|felt|swelled|"
                         r"ballooned|blew|puffed|locked|buckled|gave|turned)\b",
                         re.I)
-# what may come before it in its sentence: nothing, or the start of a question about it ("what would it mean if")
-_LEAD = re.compile(r"(?:^|,|\bbut|\band|\bso|\bwondering|\bhypothetically|\bwould\s+it\s+be\s+\w+|\bwould\s+it\s+mean|"
-                   r"\bwhat\s+would\s+(?:happen|that\s+mean|it\s+mean))\s*$", re.I)
+# what may come before it in its sentence: nothing, or the start of a question about it ("what would it mean if"),
+# or a lead-in ended by a colon ("Before I start: if I got a sharp pain ..., what then?")
+_LEAD = re.compile(r"(?:^|,|:|\bbut|\band|\bso|\bwondering|\bhypothetically|\bwould\s+it\s+be\s+\w+|"
+                   r"\bwould\s+it\s+mean|\bwhat\s+would\s+(?:happen|that\s+mean|it\s+mean))\s*$", re.I)
 # the condition is met after all ("is it bad if both my legs went numb? asking because they did")
 _MET = re.compile(r"\b(?:(?:they|it|mine|i)\s+(?:did|has|have|had|does|do)\b(?!\s+not|n't)|hasn'?t\s+gone|"
                   r"haven'?t\s+gone|already|right\s+now|at\s+the\s+moment|it'?s\s+been)", re.I)
