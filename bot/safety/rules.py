@@ -308,7 +308,7 @@ class RuleSet:
                 cue.clear_if is not None and ruletext.live(cue.clear_if, norm)):
             return None, frozenset()  # "tingles in the stretch ... gone the second I let go", told nowhere as lasting
         told = sentence_at(norm, core[0])
-        if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told[1]):
+        if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told, core):
             return None, frozenset()
         a = ruletext.own_no_asked(self.context.assess(norm, core), norm, core[0])  # "no swelling, no feeling there"
         if mine := ruletext.confirmed(norm, told[1]):  # "if I still have pins and needles ...? Because I do."

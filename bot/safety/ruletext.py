@@ -224,16 +224,28 @@ _ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah|zilch|nada|none|
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
                           r"|\s*\?\s*(?:but\s+)?i\s+(?:haven'?t|never)\s+(?:had|got)\s+(?:one|it|that)\b"
+                          # "weak leg? I don't think so"
+                          r"|\s*\?\s*(?:um+\W*\s*|hmm+\W*\s*)?(?:i\s+)?(?:don'?t|do\s+not|dont)\s+think\s+so\b"
                           # "did it swell quickly? it's not swollen at all": the sign denied, not "it's not bad at all"
                           r"|\s*\?\s*(?:it'?s\s+not|its\s+not|it\s+is\s+not|it\s+isn'?t|they'?re\s+not"
                           r"|they\s+aren'?t)\s+(?:even\s+)?(?:swollen|puffy|numb|hot|warm|red|locked|stuck|wobbly|unstable)"
                           r"\s+at\s+all\b", re.I)
 
 
-def answered_no(text: str, end: int) -> bool:
-    """Whether the sentence ending at `end` is a question the person answers no to at once, as in a
-    checklist ("Gave way? No. Swelling? Nope.")."""
-    return _ANSWERED_NO.match(text, end) is not None
+def answered_no(text: str, told: tuple[int, int], core: tuple[int, int]) -> bool:
+    """Whether the sign is asked and answered no at once, as in a checklist: the sentence is the question
+    ("Gave way? No. Swelling? Nope."), or the sign is named alone and denied after a comma or colon
+    ("Giving way, no, never.", "Instability: not at all.")."""
+    if _ANSWERED_NO.match(text, told[1]) is not None:
+        return True
+    return _ECHO_LEAD.fullmatch(text, told[0], core[0]) is not None and _ECHO_NO.match(text, core[1]) is not None
+
+
+# the sign named alone at the start of its sentence, then denied: "Chest pain, no no, nothing like that"
+_ECHO_LEAD = re.compile(r"\W*(?:(?:and|also|any|as\s+for|about|re|what\s+about|oh|well|so)\s+)*", re.I)
+_ECHO_NO = re.compile(r"(?:\s+(?:in|of|on|around|behind|at)\s+(?:the\s+|my\s+)?(?:knee|leg|calf|foot|chest)s?)?"
+                      r"\s*[,:\u2013\u2014-]\s*(?:no+|nope|nah|never|none|not\s+at\s+all|not\s+once|negative)\b"
+                      r"(?=\s*(?:[.,;!?)]|$|\s+(?:no|not|never|none|nothing|at\s+all|thanks|thank)\b))", re.I)
 
 
 _SHORT = 70  # characters: "Doesn't hurt at all, it just sounds gross."
