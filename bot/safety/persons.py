@@ -13,7 +13,7 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"toddler|baby(?!\s+(?:toe|toes|steps?|oil|wipes|carrots?|bump|fat))|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|co-?driver|co-?pilot|apprentice|trainee|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|(?<=\bthe\s)mare|(?<=\bmy\s)mare|(?<=\bour\s)mare|pony|gelding|foal|heifer|(?<=\bour\s)calf|(?<=\bour\s)calves|student|pupil|crew|crewmate|"
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man(?!\s+(?:bits|parts|region)\b)|"
-           r"girl|boy(?!s\s+downstairs\b)|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
+           r"rider|tito|tita|lolo|lola|girl|boy(?!s\s+downstairs\b)|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
            r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
            r"bestie|bff|sis|bro|da|eldest|youngest|oldest|ouma|oupa|oma|opa|nonna|nonno|abuela|abuelo|breddah|bredda|pug|dh|dw|ds|\d{1,2}\s*yo|winger|striker|goalie|goalkeeper|keeper|defender|midfielder|fullback|full-back|skipper|regular(?=\s+(?:at|from|in|who)\b))")
 # "my kid's party balloons", "my mate's wedding": a thing of theirs, not them as the subject
@@ -36,6 +36,13 @@ _OTHER_SUBJECT = re.compile(
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
 # "the back of my knee" is mine too, when telling whose the finding is (not a question's own first person)
+# the person has it too, told after someone else's ("my mate's knee gave way and so did mine", "she can feel a
+# clunk in the knee, and I can feel it too")
+MINE_TOO = re.compile(r"\b(?:(?:so\s+(?:(?:did|has|does|is|was)\s+(?:mine|i)|(?:do|am|have)\s+i(?=\s*(?:[.,;!]|$|too"
+                      r"\b)))|mine\s+(?:\w+\s+)?(?:too|as\s+well))\b|mine(?:'?s|\s+has|\s+is)\s+(?:now\s+|also\s+)?(?:"
+                      r"\w+\s+)?(?:doing\s+(?:it|that|the\s+same)|at\s+it)\b|(?:and|&)\s+me\s+too\b|same\s+(?:here|"
+                      r"with\s+me)\b|(?:pt|patient|client)\s+is\s+m(?:e|yself)\b|n(?:either|or)\s+can\s+i\b|"
+                      r"i\s+(?:can\s+)?(?:feel|felt|hear|heard)\s+it\s+(?:too|as\s+well)\b)", re.I)
 _MY_PART = re.compile(r"\b(?:back|side|front|top|pit)\s+of\s+my\b", re.I)
 FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
                            r"visit|teach|babysit)\b)(?!(?<=where\si)\s+(?:work|volunteer|train|teach|coach)\b)|i'm|im|i've|ive|i'd|id|(?<!told\s)(?<!tells\s)(?<!texted\s)(?<!messaged\s)me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
@@ -93,7 +100,7 @@ def _mine_after(text: str, lo: int, hi: int) -> bool:
 
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
-_ON_THEIRS = re.compile(r"\s+(?:on|onto|through|into)\s+(?:his|her|their)\s+"
+_ON_THEIRS = re.compile(r"\s+(?:on|onto|through|into|in|down)\s+(?:his|her|their)\s+"
                         r"(?:left\s+|right\s+|bad\s+|other\s+|sore\s+)?(?:leg|legs|knee|knees|foot|feet|ankle)\b", re.I)
 _PLACE_OF = re.compile(r"\b(?:from|at|to)\s+$", re.I)  # a home told by its owner: "back from my daughter's in ..."
 _ASKER = re.compile(r"\s+(?:asked|wanted\s+to\s+know|was\s+asking|were\s+asking)\b"
@@ -146,9 +153,12 @@ _ENDS = re.compile(r"[.!?]")  # "..., so I sent her to A&E", "... had to stop. P
 _OPEN_QUOTE = re.compile(r"(?:^|(?<=[\s:(]))['\"‘“]")
 _CLOSE_QUOTE = re.compile(r"['\"’”](?=[\s.,!?;:)]|$)")
 _SPOKEN = re.compile(rf"(?:\b{_PEOPLE}s?\b|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b(?<!\bi\s)(?:told|tells?|telling|"
-                     rf"said|says|wrote|writes|texted|messaged|rang|phoned|called|posted|notes?|put\s+it|word\s+for\s+word|"
+                     rf"said|says|saying|say|yelled|yells|shouted|shouts|wrote|writes|texted|messaged|rang|phoned|called|posted|notes?|"
+                     rf"put\s+it|word\s+for\s+word|"
                      rf"in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$"
                      rf"|\b(?:my|our|a|the)\s+(?:\w+\s+)?{_PEOPLE}'s\s+(?:message|text|post|email|words)\b"
+                     # "My wife, not me: '...'", "Text from my sister: '...'", "My mate on the phone: '...'"
+                     rf"|\b{_PEOPLE}s?\b[^.!?:'\"‘“]{{0,30}}:\s*$"
                      rf"|\bquot(?:e|es|ed|ing)\b(?!\s+(?:me|myself)\b)[^.!?]{{0,60}}$|\bthe\s+OP\b[^.!?]{{0,40}}$"
                      rf"|\b(?:guidance|guide|article|leaflet|website|textbook|study)\s+(?:says|said|lists|calls|mentions)\b"
                      rf"|\b(?:saw|seen|read|found|came\s+across)\s+(?:this|a|that|the)\s+(?:\w+\s+)?(?:post|thread|comment|"
@@ -163,13 +173,23 @@ _MY_PART_SAID = re.compile(r"\bmy\s+(?:knee|leg|calf|foot|ankle|thigh|chest)s?\s
 _LIKE = re.compile(r"\s*(?:like|as)\b", re.I)
 
 
+# the speaker told after the quote: "'It just locks', that's what my son keeps saying", "'...' - my mate"
+_SPOKEN_AFTER = re.compile(rf"\W{{0,3}}\s*(?:(?:that'?s|is)\s+what\s+(?:my\s+|our\s+)?(?:\w+\s+){{0,2}}?"
+                           rf"(?:{_PEOPLE}s?|he|she|they)\b|(?:says|said|writes|wrote|texted)\s+(?:my\s+|our\s+)?"
+                           rf"(?:\w+\s+)?{_PEOPLE}\b|[-\u2013\u2014]\s*(?:my\s+|our\s+)(?:\w+\s+)?{_PEOPLE}\b)", re.I)
+
+
 def quoted_other(text: str, core: tuple[int, int]) -> bool:
     """Whether the finding is inside someone else's words, quoted ("my client told me, word for word: 'I
-    can't put any weight on it'"; "writing this for my partner: 'my leg won't take any weight'")."""
+    can't put any weight on it'"; "writing this for my partner: 'my leg won't take any weight'"; "'it just
+    locks', that's what my son keeps saying")."""
     openings = list(_OPEN_QUOTE.finditer(text, max(0, core[0] - 200), core[0]))
     opening = openings[-1] if openings else None
     if opening is None or _CLOSE_QUOTE.search(text, opening.end(), core[0]) is not None:
         return False
+    closing = _CLOSE_QUOTE.search(text, core[1], core[1] + 300)
+    if closing is not None and _SPOKEN_AFTER.match(text, closing.end()):
+        return True
     if _MY_PART_SAID.search(text, max(0, opening.start() - 40), opening.start()) and _LIKE.match(text, opening.end()):
         return False  # their word for my knee: "partner says my knee looked 'like a grapefruit'"
     return _SPOKEN.search(text[max(0, opening.start() - 160):opening.start()]) is not None

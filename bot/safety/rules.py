@@ -45,10 +45,6 @@ class Decision(StrEnum):
 
 
 # someone else's finding that the person says they share, in the same sentence
-_MINE_TOO = re.compile(r"\b(?:(?:so\s+(?:(?:did|has|does|is|was)\s+(?:mine|i)|(?:do|am|have)\s+i(?=\s*(?:[.,;!]|$|too"
-                       r"\b)))|mine\s+(?:\w+\s+)?(?:too|as\s+well))\b|mine(?:'?s|\s+has|\s+is)\s+(?:now\s+|also\s+)?(?:"
-                       r"\w+\s+)?(?:doing\s+(?:it|that|the\s+same)|at\s+it)\b|(?:and|&)\s+me\s+too\b|same\s+(?:here|"
-                       r"with\s+me)\b|(?:pt|patient|client)\s+is\s+m(?:e|yself)\b|n(?:either|or)\s+can\s+i\b)", re.I)
 MAX_HITS_WEIGHED = 40  # cue matches a rule weighs in one message (bounds the cost of repeated words)
 
 @dataclass(frozen=True)
@@ -313,7 +309,7 @@ class RuleSet:
         a = ruletext.own_no_asked(self.context.assess(norm, core), norm, core[0])  # "no swelling, no feeling there"
         if mine := ruletext.confirmed(norm, told[1]):  # "if I still have pins and needles ...? Because I do."
             a = Assessment(a.modifiers - _ASKED_ABOUT, a.attached - _ASKED_ABOUT)
-        me_too = _MINE_TOO.search(norm, core[1], told[1]) is not None  # "my mate's knee gave way and so did mine"
+        me_too = persons.MINE_TOO.search(norm, core[1], told[1]) is not None  # "... gave way and so did mine"
         if me_too:
             a = Assessment(a.modifiers - {Modifier.OTHER_PERSON}, a.attached - {Modifier.OTHER_PERSON})
         if a.attached & SILENCING:
