@@ -30,7 +30,7 @@ _AND_A_HALF = re.compile(r"\b(?P<n>an?|one|two|three|four|\d)\s+(?:and|n|&|an)\s
 _CLINICAL_OF = re.compile(r"\s+of\s+(?!(?:the\s+)?(?:month|year|july)\b)", re.I)
 _SINCE = re.compile(
     r"\b(?:since\s+)?(?P<w>yesterday|last\s+night|today|this\s+morning|(?:since\s+)?last\s+(?:week|month)|"
-    r"since\s+the\s+weekend|since\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    r"since\s+the\s+weekend|since\s+(?:last\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
     re.I,
 )
 _SINCE_DAYS = {"yesterday": 1, "last night": 1, "today": 0, "this morning": 0, "last week": 7,
@@ -105,7 +105,7 @@ def durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
         found.append((m.start(), m.end(), (nth - 1) * 7 + 1.0))
     for m in _SINCE.finditer(text, lo, hi):
         word = re.sub(r"\s+", " ", m.group("w").lower()).removeprefix("since ")
-        days = _SINCE_DAYS.get(word, 3)
+        days = _SINCE_DAYS.get(word, 7 if word.startswith("last ") else 3)  # "since last Monday": a week or more
         found.append((m.start(), m.end(), float(days)))
     found.sort()
     merged: list[tuple[int, int, float]] = []

@@ -75,6 +75,9 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
         return True
     if patient_note(text):  # "Handover: bed 4, c/o sudden knee pain ..."
         return True
+    opening = _opening(text, core)
+    if opening is not None and _MY_WORDS.search(text[max(0, opening.start() - 160):opening.start()]):
+        lo = max(lo, opening.end())  # the writer's own words to someone: "my text to my partner: '... my foot'"
     # not "back from my daughter's in Australia"
     matches = [m for m in _OTHER_SUBJECT.finditer(text, lo, core[0])
                if (not _PLACE_OF.search(text, max(0, m.start() - 8), m.start())
@@ -173,20 +176,34 @@ _MY_PART_SAID = re.compile(r"\bmy\s+(?:knee|leg|calf|foot|ankle|thigh|chest)s?\s
 _LIKE = re.compile(r"\s*(?:like|as)\b", re.I)
 
 
+# the writer's own words to someone, quoted: "Pasting what I sent my sister:", "my own message to my husband:"
+_MY_WORDS = re.compile(r"\bi\s+(?:sent|texted|wrote|messaged|replied|posted|told)\b[^.!?'\"‘“]{0,40}$"
+                       r"|\bmy\s+(?:own\s+)?(?:message|text|reply|email|post|words|whatsapp)\b(?!\s+from)[^.!?'\"‘“]{0,40}$",
+                       re.I)
 # the speaker told after the quote: "'It just locks', that's what my son keeps saying", "'...' - my mate"
 _SPOKEN_AFTER = re.compile(rf"\W{{0,3}}\s*(?:(?:that'?s|is)\s+what\s+(?:my\s+|our\s+)?(?:\w+\s+){{0,2}}?"
                            rf"(?:{_PEOPLE}s?|he|she|they)\b|(?:says|said|writes|wrote|texted)\s+(?:my\s+|our\s+)?"
                            rf"(?:\w+\s+)?{_PEOPLE}\b|[-\u2013\u2014]\s*(?:my\s+|our\s+)(?:\w+\s+)?{_PEOPLE}\b)", re.I)
 
 
+def _opening(text: str, core: tuple[int, int]) -> re.Match[str] | None:
+    """The opening quotation mark of the quote the finding is inside, if it is inside one."""
+    openings = list(_OPEN_QUOTE.finditer(text, max(0, core[0] - 200), core[0]))
+    opening = openings[-1] if openings else None
+    if opening is None or _CLOSE_QUOTE.search(text, opening.end(), core[0]) is not None:
+        return None
+    return opening
+
+
 def quoted_other(text: str, core: tuple[int, int]) -> bool:
     """Whether the finding is inside someone else's words, quoted ("my client told me, word for word: 'I
     can't put any weight on it'"; "writing this for my partner: 'my leg won't take any weight'"; "'it just
     locks', that's what my son keeps saying")."""
-    openings = list(_OPEN_QUOTE.finditer(text, max(0, core[0] - 200), core[0]))
-    opening = openings[-1] if openings else None
-    if opening is None or _CLOSE_QUOTE.search(text, opening.end(), core[0]) is not None:
+    opening = _opening(text, core)
+    if opening is None:
         return False
+    if _MY_WORDS.search(text[max(0, opening.start() - 160):opening.start()]):
+        return False  # the writer's own words to someone: "Pasting what I sent my sister: '...'"
     closing = _CLOSE_QUOTE.search(text, core[1], core[1] + 300)
     if closing is not None and _SPOKEN_AFTER.match(text, closing.end()):
         return True
