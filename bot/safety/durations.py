@@ -6,13 +6,13 @@ import re
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
             "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-            "couple": 2, "few": 3, "several": 4, "": 1}
+            "couple": 2, "few": 3, "several": 4}
 _UNIT_DAYS = {"d": 1, "w": 7, "f": 14, "m": 30, "n": 1, "e": 1}
 _DURATION = re.compile(
     r"(?<!\btwice\s)(?<!\bonce\s)(?<!\bthrice\s)(?<!\btimes\s)(?:\b|(?<=\bx))(?:(?P<less>almost|nearly|not\s+quite|not(?:\s+even)?|less\s+than|under|just\s+under)\s+)?"
     r"(?P<n>\d+(?:\.\d+)?|an?(?:\s+(?:good|full|whole|solid)(?=\s+(?:weeks?|fortnights?|months?)))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|"
-    r"(?<=\bmore\sthan\s)(?=weeks?\b)|"  # learners' "more than week"
+    r"(?<=\bmore\sthan\s)(?=weeks?\b)|"  # learners' "more than week": an empty number, one week
     r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few|several|half\s+an?|(?=weeks?\s+(?:and|n|&|an)\s+(?:a\s+)?half\b)|"
     r"(?:(?<=for\s)|(?<=over\s)|(?<=during\s))the\s+(?:past|last)(?=\s+(?:fortnight|week|month)\b))"
     r"\s*-?\s*(?:(?:good|full|whole|solid|long|consecutive|straight|entire)\s+)?"

@@ -35,7 +35,6 @@ _OTHER_SUBJECT = re.compile(
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
-# "the back of my knee" is mine too, when telling whose the finding is (not a question's own first person)
 # the person has it too, told after someone else's ("my mate's knee gave way and so did mine", "she can feel a
 # clunk in the knee, and I can feel it too")
 MINE_TOO = re.compile(r"\b(?:(?:so\s+(?:(?:did|has|does|is|was)\s+(?:mine|i)|(?:do|am|have)\s+i(?=\s*(?:[.,;!]|$|too"
@@ -43,6 +42,7 @@ MINE_TOO = re.compile(r"\b(?:(?:so\s+(?:(?:did|has|does|is|was)\s+(?:mine|i)|(?:
                       r"\w+\s+)?(?:doing\s+(?:it|that|the\s+same)|at\s+it)\b|(?:and|&)\s+me\s+too\b|same\s+(?:here|"
                       r"with\s+me)\b|(?:pt|patient|client)\s+is\s+m(?:e|yself)\b|n(?:either|or)\s+can\s+i\b|"
                       r"i\s+(?:can\s+)?(?:feel|felt|hear|heard)\s+it\s+(?:too|as\s+well)\b)", re.I)
+# "the back of my knee" is mine too, when telling whose the finding is (not a question's own first person)
 _MY_PART = re.compile(r"\b(?:back|side|front|top|pit)\s+of\s+my\b", re.I)
 FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|coach|train|support|nurse|"
                            r"visit|teach|babysit)\b)(?!(?<=where\si)\s+(?:work|volunteer|train|teach|coach)\b)|i'm|im|i've|ive|i'd|id|(?<!told\s)(?<!tells\s)(?<!texted\s)(?<!messaged\s)me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
@@ -76,7 +76,7 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     if patient_note(text):  # "Handover: bed 4, c/o sudden knee pain ..."
         return True
     opening = _opening(text, core)
-    if opening is not None and _MY_WORDS.search(text[max(0, opening.start() - 160):opening.start()]):
+    if opening is not None and _own_words(text, opening):
         lo = max(lo, opening.end())  # the writer's own words to someone: "my text to my partner: '... my foot'"
     # not "back from my daughter's in Australia"
     matches = [m for m in _OTHER_SUBJECT.finditer(text, lo, core[0])
@@ -160,8 +160,9 @@ _SPOKEN = re.compile(rf"(?:\b{_PEOPLE}s?\b|\b(?:he|she|they)\b)[^.!?]{{0,80}}?\b
                      rf"put\s+it|word\s+for\s+word|"
                      rf"in\s+(?:his|her|their)\s+words)\b|\bfor\s+(?:my|our)\s+(?:\w+\s+)?{_PEOPLE}s?\b[^.!?]{{0,60}}?:\s*$"
                      rf"|\b(?:my|our|a|the)\s+(?:\w+\s+)?{_PEOPLE}'s\s+(?:message|text|post|email|words)\b"
-                     # "My wife, not me: '...'", "Text from my sister: '...'", "My mate on the phone: '...'"
-                     rf"|\b{_PEOPLE}s?\b[^.!?:'\"‘“]{{0,30}}:\s*$"
+                     # "My wife, not me: '...'", "Text from my sister: '...'", not "Note to my mum: '...'"
+                     rf"|(?<!\bto\s)(?<!\bfor\s)(?<!\bto\smy\s)(?<!\bfor\smy\s)(?<!\bto\sour\s)(?<!\bfor\sour\s)"
+                     rf"\b{_PEOPLE}s?\b[^.!?:'\"‘“]{{0,30}}:\s*$"
                      rf"|\bquot(?:e|es|ed|ing)\b(?!\s+(?:me|myself)\b)[^.!?]{{0,60}}$|\bthe\s+OP\b[^.!?]{{0,40}}$"
                      rf"|\b(?:guidance|guide|article|leaflet|website|textbook|study)\s+(?:says|said|lists|calls|mentions)\b"
                      rf"|\b(?:saw|seen|read|found|came\s+across)\s+(?:this|a|that|the)\s+(?:\w+\s+)?(?:post|thread|comment|"
@@ -178,6 +179,7 @@ _LIKE = re.compile(r"\s*(?:like|as)\b", re.I)
 
 # the writer's own words to someone, quoted: "Pasting what I sent my sister:", "my own message to my husband:"
 _MY_WORDS = re.compile(r"\bi\s+(?:sent|texted|wrote|messaged|replied|posted|told)\b[^.!?'\"‘“]{0,40}$"
+                       r"|\b(?:note|reply|message|text|email|update)\s+to\s+(?:my|our)\s+[^.!?'\"‘“]{0,30}$"
                        r"|\bmy\s+(?:own\s+)?(?:message|text|reply|email|post|words|whatsapp)\b(?!\s+from)[^.!?'\"‘“]{0,40}$",
                        re.I)
 # the speaker told after the quote: "'It just locks', that's what my son keeps saying", "'...' - my mate"
@@ -195,6 +197,12 @@ def _opening(text: str, core: tuple[int, int]) -> re.Match[str] | None:
     return opening
 
 
+def _own_words(text: str, opening: re.Match[str]) -> bool:
+    """Whether the quote opening here holds the writer's own words sent to someone ("my text to my partner: '...'",
+    "Reply to my sister: '...'")."""
+    return _MY_WORDS.search(text[max(0, opening.start() - 160):opening.start()]) is not None
+
+
 def quoted_other(text: str, core: tuple[int, int]) -> bool:
     """Whether the finding is inside someone else's words, quoted ("my client told me, word for word: 'I
     can't put any weight on it'"; "writing this for my partner: 'my leg won't take any weight'"; "'it just
@@ -202,7 +210,7 @@ def quoted_other(text: str, core: tuple[int, int]) -> bool:
     opening = _opening(text, core)
     if opening is None:
         return False
-    if _MY_WORDS.search(text[max(0, opening.start() - 160):opening.start()]):
+    if _own_words(text, opening):
         return False  # the writer's own words to someone: "Pasting what I sent my sister: '...'"
     closing = _CLOSE_QUOTE.search(text, core[1], core[1] + 300)
     if closing is not None and _SPOKEN_AFTER.match(text, closing.end()):

@@ -44,7 +44,6 @@ class Decision(StrEnum):
     CONFIRM = "confirm"
 
 
-# someone else's finding that the person says they share, in the same sentence
 MAX_HITS_WEIGHED = 40  # cue matches a rule weighs in one message (bounds the cost of repeated words)
 
 @dataclass(frozen=True)

@@ -237,8 +237,9 @@ _ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah|zilch|nada|none|
 
 def answered_no(text: str, told: tuple[int, int], core: tuple[int, int]) -> bool:
     """Whether the sign is asked and answered no at once, as in a checklist: the sentence is the question
-    ("Gave way? No. Swelling? Nope."), or the sign is named alone and denied after a comma or colon
-    ("Giving way, no, never.", "Instability: not at all.")."""
+    ("Gave way? No. Swelling? Nope.", "weak leg? I don't think so"), a list of signs is followed by "I don't have
+    any of those", or the sign is named alone and denied after a comma or colon ("Giving way, no, never.",
+    "Instability: not at all.")."""
     if _ANSWERED_NO.match(text, told[1]) is not None:
         return True
     return _ECHO_LEAD.fullmatch(text, told[0], core[0]) is not None and _ECHO_NO.match(text, core[1]) is not None
