@@ -188,8 +188,8 @@ class ContextRules:
             if gap is None and trig.direction in ("backward", "both") and end <= t0:
                 if start >= self._backward_start(lo, t0, trig, stops, tokens):
                     gap = (end, t0)
-            if gap is None:
-                continue
+            if gap is None or (trig.attach == "resolved" and RECURRED.search(text, t1)):
+                continue  # a dated episode that has come back since is told now ("... Now it's come back")
             found.add(trig.modifier)
             if self._attached(text, trig, gap, tokens, heads, end):
                 attached.add(trig.modifier)
