@@ -10,6 +10,7 @@ from bot.answers import Answer
 from bot.config import PROJECT_ROOT
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
+from bot.safety import ruletext
 from bot.safety.rules import DEFAULT_PATH, Decision, RuleSet
 from bot.safety.timeline import Timeline
 
@@ -192,6 +193,32 @@ def test_history_told_as_over_is_silent(rules, text, flag):
 ])
 def test_history_that_is_not_over_still_counts(rules, text):
     assert _decision(rules, text, RedFlag.KNEE_INSTABILITY) is not None
+
+
+# a month or a holiday dates a history too; an episode that has come back since is now
+@pytest.mark.parametrize(("text", "flag", "decision"), [
+    ("Back in January I had a swollen knee after a fall. Totally gone now, this is just a stretch ache.",
+     RedFlag.RAPID_SWELLING, None),
+    ("I had a chest infection at Christmas that left me breathless for a couple of weeks. Fully better now.",
+     RedFlag.CHEST_PAIN_OR_BREATHLESS, None),
+    ("My left leg was numb for 2 weeks back in March, it went away. Now it's come back since Thursday, shin and foot.",
+     RedFlag.LEG_NUMBNESS_OR_WEAKNESS, Decision.RECORD),
+    ("My knee gave way years ago. It's come back again this week.", RedFlag.KNEE_INSTABILITY, Decision.RECORD),
+])
+def test_dated_by_a_month_and_come_back_since(rules, text, flag, decision):
+    assert _decision(rules, text, flag) == decision
+
+
+def test_dictated_punctuation_reads_as_the_mark(rules):
+    """Voice-to-text writes "full stop" and "comma" as words: they end a sentence or a clause as the marks do, and
+    every offset of the message stays where it was."""
+    said = "the stretch band snapped and gave way full stop it flicked my arm full stop knee is fine"
+    assert len(ruletext.dictated(said)) == len(said)
+    assert ruletext.dictated("i fell comma it hurts full stop") == "i fell,      it hurts.         "
+    assert _decision(rules, said, RedFlag.KNEE_INSTABILITY) is None
+    told = "out of nowhere my knee just exploded with pain comma i fell out of the stretch full stop"
+    detection = next(d for d in rules.scan(told).detections if d.rule == RedFlag.SUDDEN_SEVERE_PAIN)
+    assert detection.decision == Decision.RECORD and told[slice(*detection.span)] == detection.matched
 
 
 # Told as not the sign at all: exertion, idioms, transient numbness, an animal, a question for later,

@@ -306,3 +306,12 @@ def live(pattern: re.Pattern[str], text: str) -> bool:
     """Whether `pattern` occurs in `text` other than negated or belittled just before ("never lingers",
     "doesn't go when I let go", "only lasts a second")."""
     return any(not _UNSAID.search(text, max(0, m.start() - 24), m.start()) for m in pattern.finditer(text))
+
+
+# punctuation spoken into voice-to-text and typed out as words ("it locked full stop then it hurt comma a lot")
+_DICTATED = re.compile(r"(?<=\w)\s+(?:(?P<stop>full\s+stop)|(?P<comma>comma))\b(?=\s|$)", re.I)
+
+
+def dictated(text: str) -> str:
+    """`text` with dictated punctuation read as the mark, padded with spaces so that every offset stays the same."""
+    return _DICTATED.sub(lambda m: ("." if m.group("stop") else ",").ljust(len(m.group()), " "), text)
