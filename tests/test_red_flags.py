@@ -216,6 +216,10 @@ def test_dictated_punctuation_reads_as_the_mark(rules):
     assert len(ruletext.dictated(said)) == len(said)
     assert ruletext.dictated("i fell comma it hurts full stop") == "i fell,      it hurts.         "
     assert _decision(rules, said, RedFlag.KNEE_INSTABILITY) is None
+    # the full stop ends the knee's sentence, so the calf's swelling and heat are not the knee's
+    calf = "the knee is fine full stop my calf is swollen and hot"
+    assert _decision(rules, calf, RedFlag.CALF_CLOT_SIGNS) == Decision.RECORD
+    assert _decision(rules, calf, RedFlag.HOT_SWOLLEN_KNEE_FEVER) is None
     told = "out of nowhere my knee just exploded with pain comma i fell out of the stretch full stop"
     detection = next(d for d in rules.scan(told).detections if d.rule == RedFlag.SUDDEN_SEVERE_PAIN)
     assert detection.decision == Decision.RECORD and told[slice(*detection.span)] == detection.matched
