@@ -158,7 +158,9 @@ class ContextRules:
         start, end = span
         lo, hi = sentence_at(text, start)
         lo, hi = max(lo, start - _REACH), min(max(hi, min(end, len(text))), end + _REACH)
-        pseudo = [m.span() for m in self.pseudo.finditer(text, lo, hi)] if self.pseudo else []
+        # a pseudo-trigger may look past its sentence ("is it bad if ur knee gives out? bc mine just did")
+        pseudo = [m.span() for m in self.pseudo.finditer(text, lo, min(len(text), hi + _REACH))
+                  if m.start() < hi] if self.pseudo else []
         # "a post said 'my knee swelled up'. Not me!"; "if my knee ever puffed up, how quickly should I ...?"
         told = (Modifier.OTHER_PERSON if sentences.quoted_other(text, start, end) else
                 Modifier.HYPOTHETICAL if sentences.conditional_question(text, start, end, pseudo) else None)

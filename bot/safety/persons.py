@@ -25,7 +25,7 @@ _OTHER_SUBJECT = re.compile(
     rf"(?<!\bfeeding\s)(?<!\breading\s)(?<!\breading\sto\s)(?<!\bstory\sfor\s)(?<!\bbathing\s)(?<!\bhelping\s)(?<!\bwalking\s)(?<!\bwalked\s)(?<!\bwalk\s)(?<!\bwalks\s)(?:my|mi|our|(?<!\blike\s)a|(?<!\blike\s)an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
     rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
     rf"|(?<!\blike\sa\s)(?<!\blike\san\s){_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours|me)\b|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
-    rf"|(?:his|her|their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|\b(?:she|he|they)(?:'s|\s+is|\s+are|'re)\s+the\s+one\s+whose\b|(?:\A|(?<=[.!?:\n]\s))"
+    rf"|(?:his|her|(?<!\belse\sget\s)(?<!\belse\sgot\s)(?<!\belse\shave\s)(?<!\belse\shad\s)their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|\b(?:she|he|they)(?:'s|\s+is|\s+are|'re)\s+the\s+one\s+whose\b|(?:\A|(?<=[.!?:\n]\s))"
     rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:(?:last\s+\w+|yesterday|today|this\s+\w+)\s+)?(?:reports|says|has|had|complains|presents|describes|states|c/o)\b|"
     rf"\d{{1,3}}\s*(?:m|f|yo|y/o|yrs?|years?\s+old)\b))"
     rf"|(?:\A|(?<=[.!?:\n]\s))(?:teammate|team-mate|colleague|co-?worker|flatmate|roommate|housemate|hubby|wifey|bestie|"
