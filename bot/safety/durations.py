@@ -55,7 +55,8 @@ _NTH_WEEK = re.compile(r"\b(?:(?P<o>second|third|fourth|fifth|sixth|2nd|3rd|4th|
 _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
              "6th": 6}
 _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
-# "after the week of gentler stretching", "the whole week of ..." (reading 26); "in the fortnight since I switched" (reading 48)
+# "after the week of gentler stretching", "the whole week of ..." (reading 26);
+# "in the fortnight since I switched" (reading 48)
 _FORTNIGHT = re.compile(r"(?:(?<!\w\s)(?<!\w)|(?<=\bafter\sthe\s)|(?<=\bthe\swhole\s)|(?<=\bthe\sfull\s)|"
                         r"(?<=\bthe\sentire\s)|(?<=\bin\sthe\s)|(?<=\bfor\sthe\s)|(?<=\bover\sthe\s))"
                         r"(?:fortnight|(?P<wk>week|wk)(?=\s+(?:and\s+a\s+bit\s+)?of\b)|weeks(?=\s+of\b))\b", re.I)
