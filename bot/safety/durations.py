@@ -57,9 +57,10 @@ _ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "2nd"
 _WEEK_N = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
 # "after the week of gentler stretching", "the whole week of ..." (reading 26);
 # "in the fortnight since I switched" (reading 48)
-_FORTNIGHT = re.compile(r"(?:(?<!\w\s)(?<!\w)|(?<=\bafter\sthe\s)|(?<=\bthe\swhole\s)|(?<=\bthe\sfull\s)|"
-                        r"(?<=\bthe\sentire\s)|(?<=\bin\sthe\s)|(?<=\bfor\sthe\s)|(?<=\bover\sthe\s))"
-                        r"(?:fortnight|(?P<wk>week|wk)(?=\s+(?:and\s+a\s+bit\s+)?of\b)|weeks(?=\s+of\b))\b", re.I)
+_FORTNIGHT = re.compile(r"(?:(?:(?<!\w\s)(?<!\w)|(?<=\bafter\sthe\s)|(?<=\bthe\swhole\s)|(?<=\bthe\sfull\s)|"
+                        r"(?<=\bthe\sentire\s))"
+                        r"(?:fortnight|(?P<wk>week|wk)(?=\s+(?:and\s+a\s+bit\s+)?of\b)|weeks(?=\s+of\b))|"
+                        r"(?:(?<=\bin\sthe\s)|(?<=\bfor\sthe\s)|(?<=\bover\sthe\s))fortnight)\b", re.I)
 
 
 def durations(text: str, lo: int, hi: int) -> list[tuple[int, int, float]]:
