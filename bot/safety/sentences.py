@@ -11,7 +11,7 @@ QUALIFIERS = frozenset("chest calf groin saddle bladder bowel urinary faecal fec
 _VERB = re.compile(r"\w+ed\b|\b(?:gave|give|gives|giving|went|goes|swells|locks|clicks)\b", re.I)
 MAX_SENTENCE = 1000  # characters; a longer run-on is read in pieces
 _SENTENCE_END = re.compile(
-    r"[.!?]+[\"'\u201d\u2019]*(?=\s|$)|\n+|\s*[;]\s*|(?-i:(?<=[a-z0-9])\s+(?=(?:My|It|The|But|So|Then|Now|Also|Today|Yesterday)\b))"
+    r"[.!?]+[\"'\u201d\u2019]*(?=\s|$)|\n+|\s*[;]\s*|(?-i:(?<=[a-z0-9])\s+(?=(?:My|It|The|But|So|Then|Now|Also|Today|Yesterday|Like)\b))"
 )
 
 
