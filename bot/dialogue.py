@@ -89,6 +89,7 @@ class Conversation:
         if confirm and (not recorded or  # after an escalation, only a flag that would raise triage
                         self.services.safety.rules.rule(confirm).triage.rank > self.state.level.rank):
             self._ask_confirm(confirm, b)
+        b.someone_else([f for f in RedFlag if f in r.scan.theirs and f not in self.state.red_flags])
         return bool(recorded or confirm)
 
     def _audit(self, flag: str, span: tuple[int, int] | None, modifiers: tuple[str, ...],

@@ -102,6 +102,12 @@ class ReplyBuilder:
         if self.state.level.rank >= Triage.SEEK_CARE.rank:
             self.say("escalate_still")
 
+    def someone_else(self, flags: list[RedFlag]) -> None:
+        """What someone else with a warning sign told as now should do ("typing for my dad, he says his chest
+        hurts"); the conversation's own triage stays."""
+        for flag in flags:
+            self.say(f"someone_else.{self.rules.rule(flag).triage}", sign=self.t(f"flag_signs.{flag}"))
+
     def escalate_screen(self) -> None:
         """Escalate on a positive answer to the safety screen."""
         self._reminded = True

@@ -19,7 +19,8 @@ _REQUIRED = (
     "confirm_intro", "escalate", "escalate_banner", "escalate_because", "escalate_screen",
     "escalate_still", "escalate_reminder", "escalate_source", "summary_intro", "summary_also",
     "summary_unclear", "summary_because", "summary_advice", "summary_nerve", "summary_when_care",
-    "summary_more", "cause_labels", "finding_labels", "flag_labels", "citation_line", "store_failed",
+    "summary_more", "cause_labels", "finding_labels", "flag_labels", "flag_signs", "someone_else", "citation_line",
+    "store_failed",
 )
 _ESCALATING = {str(t) for t in Triage if t is not Triage.SELF_CARE}
 
@@ -40,10 +41,11 @@ class Templates:
         missing = [k for k in _REQUIRED if k not in data]
         if missing:
             raise RulesError(f"{path}: missing template(s) {', '.join(missing)}")
-        for key in ("escalate", "escalate_banner"):
+        for key in ("escalate", "escalate_banner", "someone_else"):
             if set(data[key]) != _ESCALATING:
                 raise RulesError(f"{path}: {key} must have exactly the levels {sorted(_ESCALATING)}")
-        for key, ids in (("cause_labels", {str(c) for c in Cause}), ("flag_labels", {str(f) for f in RedFlag})):
+        flags = {str(f) for f in RedFlag}
+        for key, ids in (("cause_labels", {str(c) for c in Cause}), ("flag_labels", flags), ("flag_signs", flags)):
             labels = data[key]
             if not isinstance(labels, dict):
                 raise RulesError(f"{path}: {key} must be a mapping of id to label")

@@ -256,3 +256,27 @@ def test_a_question_right_after_a_red_flag_is_answered_from_its_passage(fast_ass
 def test_a_first_question_that_tells_a_symptom_gets_the_safety_screen(fast_assistant, first):
     reply = fast_assistant.conversation().send(first)
     assert reply.question is not None and "safety check" in reply.question
+
+
+@pytest.mark.parametrize(("message", "sign", "level"), [
+    ("typing for my dad, he's sat next to me grey and sweaty, says his chest hurts and he's short of breath",
+     "chest pain or breathlessness", "it is an emergency"),
+    ("My friend's calf is swollen and red since her flight on Sunday", "a swollen, warm or red calf",
+     "get it checked promptly"),
+])
+def test_someone_elses_warning_sign_gets_what_they_should_do(fast_assistant, grounding, message, sign, level):
+    reply = fast_assistant.conversation().send(message)
+    line = next(x for x in reply.text.splitlines() if x.startswith("You describe"))
+    assert sign in line and level in line
+    assert reply.triage is Triage.SELF_CARE and reply.red_flags == ()  # their sign, not the person's own
+    assert grounding.ungrounded(reply.text) == []
+
+
+@pytest.mark.parametrize("message", [
+    "my mum's knee gave way in 2015 but it's been fine ever since",
+    "my husband's calf isn't swollen or red at all, it just aches",
+    "what if my partner's knee locked during the stretch?",
+    "my knee gave way twice today",
+])
+def test_no_warning_for_someone_else_denied_past_supposed_or_own(fast_assistant, message):
+    assert "in someone else" not in fast_assistant.conversation().send(message).text

@@ -96,7 +96,7 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
             lo = len(text) - len(text.lstrip())
             hi = min(len(text.rstrip()), lo + 200)
             out.append(Detection(flag, decision, (lo, hi), text[lo:hi], frozenset({LAYER_HIT})))
-    return ScanResult(out, result.timeline)
+    return replace(result, detections=out)
 
 
 def timeline_rules_out(timeline: Timeline, rules: RuleSet) -> bool:

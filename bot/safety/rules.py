@@ -32,6 +32,7 @@ from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
 _ASKED_ABOUT = frozenset({Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL})  # lifted when the person says it is theirs
+_NOT_NOW = _ASKED_ABOUT | {Modifier.NEGATED, Modifier.HISTORICAL}  # not a bystander warning when so told
 SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL,
                        Modifier.HISTORICAL, Modifier.OTHER_PERSON})
 TIMELINE = "timeline"  # modifier of a persistent-pain detection made from the timeline of several messages
@@ -76,6 +77,7 @@ class ScanResult:
     detections: list[Detection] = field(default_factory=list)
     timeline: Timeline = field(default_factory=Timeline)
     others: frozenset[RedFlag] = frozenset()  # flags whose cue the rules found told of someone else, and silenced
+    theirs: frozenset[RedFlag] = frozenset()  # of those, told as someone else's now (not denied, past or supposed)
 
     @property
     def recorded(self) -> list[RedFlag]:
@@ -226,11 +228,11 @@ class RuleSet:
         result = self._scan(glossed.text, glossed.text, timeline, pending)  # told (partly) in another language
         back = [replace(d, span=glossed.back(d.span), matched=text[slice(*glossed.back(d.span))])
                 for d in result.detections]
-        return ScanResult(back, result.timeline, result.others)
+        return replace(result, detections=back)
 
     def _scan(self, norm: str, text: str, timeline: Timeline | None, pending: RedFlag | None) -> ScanResult:
         found: dict[RedFlag, Detection] = {}
-        others: set[RedFlag] = set()
+        others: dict[RedFlag, bool] = {}  # flag -> told as someone else's now
         if pending is not None and self.read_confirmation(text).counts_as_yes:
             lo = len(text) - len(text.lstrip())
             hi = min(len(text.rstrip()), lo + 200)
@@ -251,10 +253,11 @@ class RuleSet:
             span = spans[-1]
             decision = Decision.RECORD if status == "persistent" else Decision.CONFIRM
             found[flag] = Detection(flag, decision, span, text[span[0]:span[1]], frozenset({TIMELINE}))
-        return ScanResult(sorted(found.values(), key=lambda d: list(RedFlag).index(d.rule)), after, frozenset(others))
+        return ScanResult(sorted(found.values(), key=lambda d: list(RedFlag).index(d.rule)), after, frozenset(others),
+                          frozenset(f for f, now in others.items() if now))
 
     def _best(self, norm: str, text: str, compiled: _Compiled, spans: list[tuple[int, int]],
-              others: set[RedFlag]) -> Detection | None:
+              others: dict[RedFlag, bool]) -> Detection | None:
         best: Detection | None = None
         weighed = 0
         for cue in compiled.cues:
@@ -269,7 +272,7 @@ class RuleSet:
                 decision, mods = self._decide(norm, m, core, cue, compiled, cleared)
                 if decision is None:
                     if Modifier.OTHER_PERSON in mods:
-                        others.add(compiled.rule.id)
+                        others[compiled.rule.id] = others.get(compiled.rule.id, False) or not mods & _NOT_NOW
                     continue
                 if best is None or (decision is Decision.RECORD and best.decision is Decision.CONFIRM):
                     best = Detection(compiled.rule.id, decision, m.span(), text[m.start():m.end()],
