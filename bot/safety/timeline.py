@@ -72,7 +72,8 @@ _NOT_MINE = re.compile(
     r"\W*(?:i\s+have|i'?ve\s+got)\s+(?:a|an|this|one)\s+(?:\w+\s+)?(?:client|patient|athlete|student|runner|dancer)\b"
     r"[^.!?]{0,40}?\bwho\b|"  # "I have a client, 52, who's been doing modified stretches with me"
     r"\W*(?:(?:and|but|so|ok|okay|hypothetically|theoretically|in\s+theory|just\s+planning\s+ahead|reading|"
-    r"looking\s+at|checking|going\s+through)\W+)?(?:if(?!\s+anything)|suppose|supposing|what\s+if|in\s+case|assuming|"
+    r"looking\s+at|checking|going\s+through|(?:my|the|our)\s+(?:physio|doctor|doc|gp|pt|nurse|therapist|coach|trainer)\s+"
+    r"(?:said|says|tell|tells|told)(?:\s+me)?(?:\s+that)?)\W+)?(?:if(?!\s+anything)|suppose|supposing|what\s+if|in\s+case|assuming|"
     r"let'?s\s+(?:say|suppose)|let\s+us\s+(?:say|suppose)|what\s+(?:happens|then)\s+if|(?:would|will|is)\s+it\s+be\s+(?:bad|serious|a\s+problem|worrying)\s+if|"
     r"what\s+(?:should|do|would|can)\s+i\s+do\s+if|what\s+(?:would|does|will)\s+it\s+mean\s+if|"
     r"asking\s+(?:for|about)\s+(?:my|a|an|our)\s+\w+|"
@@ -93,6 +94,11 @@ _NOT_MINE = re.compile(
     r"quot(?:e|es|ing)\b[^.!?]{0,60}?\w(?=:))\b", re.I)
 _BUT_MINE = re.compile(r"\b(?:says?|said|thinks?|reckons?|claims?|swears?)\b[^.!?]{0,60}?\b(?P<b>but)\s+"
                        r"(?:it'?s|i|i'?m|i'?ve|my|the\s+pain)\b", re.I)
+# "if it's not better after a week of them, come back, and it's been 10 days of them and it's no better": the
+# person's own
+_OF_THEM = re.compile(r"\b(?:of|with|doing)\s+(?:them|those|these|it)\b", re.I)
+_NOW_MINE = re.compile(r"(?:,|\bcome\s+back|\bsee\s+(?:her|him|them))\s*(?P<b>and|but|well|now)\s+"
+                       r"(?:it'?s|it\s+has|i'?ve|i\s+have|i'?m|i\s+am)\s+(?:been|done|at|on|now|had|still)\b", re.I)
 # "Should I try the strap and bent-knee version first?": a change asked about, not made
 _TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+i\s+(?:try|start|switch|use|give|go)"
                      r"|is\s+it\s+(?:worth|better)\s+(?:trying|to\s+try|switching|to\s+switch)|would\s+it\s+help)\b",
@@ -172,13 +178,18 @@ class Timeline:
         told_mod, told_pain, mod_set = False, 0.0, False  # what this message itself tells
         lapsed = _LAPSED.search(text) is not None
         for lo, hi in sentences(text):
+            of_them = None  # the change told in the condition, then "10 days of them": the person's own
             if _NOT_MINE.match(text, lo, hi):  # "if it's still sore after a week of ...", "my brother says his hasn't"
-                turn = _BUT_MINE.search(text, lo, hi)  # "my husband says it's stiffness but it's three weeks ..."
+                # "my husband says it's stiffness but it's three weeks ..."
+                turn = _BUT_MINE.search(text, lo, hi) or _NOW_MINE.search(text, lo, hi)
                 if turn is None:
                     continue
+                if _OF_THEM.search(text, turn.start("b"), hi):
+                    of_them = cues.modifying.search(text, lo, turn.start("b"))
                 lo = turn.start("b")
             mods = [] if _TRYING.match(text, lo, hi) and "?" in text[lo:hi + 2] else _live(
                 cues.modifying, text, lo, hi, context, _SKIP, frozenset({Modifier.NEGATED}))
+            mods = mods or ([of_them] if of_them else [])
             # a not-improving phrase carries its own negation ("no, it hasn't got any better")
             worse = _live(cues.not_improving, text, lo, hi, context, _SKIP - {Modifier.NEGATED})
             taken = [m.span() for m in worse]
