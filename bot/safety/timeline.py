@@ -112,6 +112,9 @@ _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifi
 _CHANGE_IN = re.compile(r"\s+(?:in|of|to|with)\s+(?:the\s+|my\s+)?", re.I)  # "no change in (the) pain"
 # a duration the writer quotes to correct it ("I said 'a few days' but ... it's been 11 days now")
 _SAID_BEFORE = re.compile(r"\bsaid\s+['\"\u201c]$", re.I)
+# a span still to come ("so I'll give the gentler version a week like the article says") (reading 54)
+_PLANNED = re.compile(r"\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|i'?m\s+gonna|gonna|i\s+plan\s+to)\s+(?:give|try|do|"
+                      r"stick\s+with|keep\s+(?:at|up|going\s+with))\b[^.!?,;]{0,40}$", re.I)
 # the gentler routine hardly kept up: its days say nothing of persistence ("I've skipped most days")
 _LAPSED = re.compile(r"(?<!n't\s)(?<!not\s)(?<!never\s)\b(?:skipped|missed)\s+"
                      r"(?:most|half|a\s+lot|loads|several|many|the\s+majority)\b|"
@@ -210,7 +213,8 @@ class Timeline:
                 state = replace(state, modifying=True)
                 spans.append(mods[0].span())
             for start, end, days in durations(text, lo, hi):
-                if lapsed or _SAID_BEFORE.search(text, max(lo, start - 10), start):
+                if lapsed or _SAID_BEFORE.search(text, max(lo, start - 10), start) or _PLANNED.search(
+                        text, max(lo, start - 60), start):
                     continue
                 owner = _nearest(start, end, mods, pains, text, context)
                 if last_owner and _CORRECTED.search(text, lo, start):  # the writer corrects the span just told
