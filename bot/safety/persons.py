@@ -33,8 +33,7 @@ _OTHER_SUBJECT = re.compile(
     rf"(?=\s*\(\d{{1,3}}\)\s*:|(?:\s+(?:i|we)\s+(?:train|coach|see|treat|look\s+after|work\s+with))?\s+(?:went|goes|has|had|is|was|got|gets|says|"
     rf"said|keeps|kept|felt|feels|fell|pulled|tore)\b)"
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
-    rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)"
-    rf"(?!\s+(?:said|says|told\s+me|thinks|noticed|found|checked)\s+(?:that\s+)?the\s+(?:calf|knee|leg|foot|ankle))(?:'s|'d)?)\b",
+    rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
 # the person has it too, told after someone else's ("my mate's knee gave way and so did mine", "she can feel a
 # clunk in the knee, and I can feel it too")
