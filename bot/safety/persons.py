@@ -9,7 +9,7 @@ from bot.safety.sentences import sentence_at
 _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
            r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|"
            r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
-           r"grandmother|grandad|grandpa|grandfather|nan|nana|nani|dadi|mummy|mommy|mumma|daddy|aunt|auntie|uncle|cousin|kid|child|"
+           r"grandmother|grandad|grandpa|grandfather|grandson|granddaughter|grandchild(?:ren)?|grandkid|grandbaby|nan|nana|nani|dadi|mummy|mommy|mumma|daddy|aunt|auntie|uncle|cousin|kid|child|"
            r"toddler|baby(?!\s+(?:toe|toes|steps?|oil|wipes|carrots?|bump|fat))|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|co-?driver|co-?pilot|apprentice|trainee|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|(?<=\bthe\s)mare|(?<=\bmy\s)mare|(?<=\bour\s)mare|pony|gelding|foal|heifer|(?<=\bour\s)calf|(?<=\bour\s)calves|student|pupil|crew|crewmate|"
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man(?!\s+(?:bits|parts|region)\b)|"
@@ -19,10 +19,10 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
 # "my kid's party balloons", "my mate's wedding": a thing of theirs, not them as the subject
 _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car|garden|school|balloons?|toys?|pram|"
           r"buggy|bike|sofa|bed|kitchen|stairs|office|shop|graduation|crutch(?:es)?|walking\s+stick|cane|zimmer|walker|"
-          r"wheelchair|shoes|trainers|boots|phone|room|bedroom|laptop|couch)\b")
+          r"wheelchair|shoes|trainers|boots|phone|room|bedroom|laptop|couch|bags?|shopping|luggage|suitcases?)\b")
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?<!\bat\s)(?<!\bnot\s)(?<!\bcarrying\s)(?<!\bholding\s)(?<!\blifting\s)(?<!\bpushing\s)(?<!\bcarried\s)"
-    rf"(?<!\bfeeding\s)(?<!\breading\s)(?<!\breading\sto\s)(?<!\bstory\sfor\s)(?<!\bbathing\s)(?<!\bhelping\s)(?<!\bwalking\s)(?<!\bwalked\s)(?<!\bwalk\s)(?<!\bwalks\s)(?:my|mi|our|(?<!\blike\s)a|(?<!\blike\s)an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
+    rf"(?<!\bfeeding\s)(?<!\breading\s)(?<!\breading\sto\s)(?<!\bstory\sfor\s)(?<!\bbathing\s)(?<!\bhelping\s)(?<!\bwalking\s)(?<!\bwalked\s)(?<!\bwalk\s)(?<!\bwalks\s)(?:(?<!\bwith\s)(?<!\bsaw\s)my|mi|(?<!\bwith\s)our|(?<!\blike\s)a|(?<!\blike\s)an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
     rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
     rf"|(?<!\blike\sa\s)(?<!\blike\san\s){_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours|me)\b|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"
     rf"|(?:his|her|(?<!\belse\sget\s)(?<!\belse\sgot\s)(?<!\belse\shave\s)(?<!\belse\shad\s)their)\s+(?:knees?|legs?|calf|calves|chest|foot|feet|ankles?|back|bladder)|\b(?:she|he|they)(?:'s|\s+is|\s+are|'re)\s+the\s+one\s+whose\b|(?:\A|(?<=[.!?:\n]\s))"
@@ -82,7 +82,8 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
     matches = [m for m in _OTHER_SUBJECT.finditer(text, lo, core[0])
                if (not _PLACE_OF.search(text, max(0, m.start() - 8), m.start())
                    or not _PLACE_AFTER.match(text, m.end()))
-               and not _ASKER.match(text, m.end())]  # "to answer the question someone asked, yes, my bum ..."
+               and not _ASKER.match(text, m.end())  # "to answer the question someone asked, yes, my bum ..."
+               and _OTHER_SUBJECT.match(text, m.start()) is not None]  # not "using my son's old crutches"
     last = matches[-1] if matches else None
     if last is None or _mine_after(text, last.end(), core[1]) or _MY_PART.search(text, last.end(), core[1]):
         return quoted_other(text, core)

@@ -184,6 +184,7 @@ _CONFIRMED = re.compile(
     r"|\s*(?:(?:because|cos|coz|cause|and|as)\s+)?i(?:'?ve\s+got|\s+have(?:\s+got)?)\s+(?:it|them|both|that|this|those|all\s+(?:of\s+)?"
     r"(?:that|them|three))(?:\s+(?:right\s+)?now|\s+(?:too|as\s+well))?\s*(?:[.!?,]|$)|\s*(?:because|cos|coz|cause)\s+i\s+did\b"
     r"|\s*asking\s+(?:because|cos|coz|as)\s+(?:that'?s|thats|it'?s)\s+(?:exactly\s+)?what\s+i(?:'?ve|\s+have)?\s+(?:got|had|feel)"
+    r"|\s*(?:i'?m\s+)?asking\s+(?:because|cos|coz|as|since)\s+i(?:'ve|\s+have)?(?:\s+got)?\s+(?:it|them|that|this|both)\b"
     r"|\s*(?:both\s+of\s+)?(?:mine|i)(?:'ve|\s+has|\s+have)\s+been\s+like\s+(?:it|that|this)\s+(?:since|for|all)\b"
     r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:(?:there|like\s+that|going\s+on|happening)\s+)?(?:since|for|all)\b"
     r"|\s*(?:it'?s|it\s+has|they'?ve|they\s+have)\s+been\s+(?:there|like\s+that|going\s+on|happening)\s+(?:(?:a|an|one|two|three|four|five|six|\d+|a\s+few|a\s+couple\s+of)\s+(?:days?|weeks?|hours?))\b"
@@ -239,12 +240,16 @@ def answered_no(text: str, told: tuple[int, int], core: tuple[int, int]) -> bool
     """Whether the sign is asked and answered no at once, as in a checklist: the sentence is the question
     ("Gave way? No. Swelling? Nope.", "weak leg? I don't think so"), a list of signs is followed by "I don't have
     any of those", or the sign is named alone and denied after a comma or colon ("Giving way, no, never.",
-    "Instability: not at all.")."""
-    if _ANSWERED_NO.match(text, told[1]) is not None:
+    "Instability: not at all."), or the question is said to be general ("Can the nerve thing cause numbness in both
+    legs? Asking generally, mine is only one side")."""
+    if _ANSWERED_NO.match(text, told[1]) is not None or _GENERALLY.match(text, told[1]) is not None:
         return True
     return _ECHO_LEAD.fullmatch(text, told[0], core[0]) is not None and _ECHO_NO.match(text, core[1]) is not None
 
 
+_GENERALLY = re.compile(r"\s*\?+\s*(?:i'?m\s+|i\s+am\s+)?(?:just\s+|only\s+)?asking\s+(?:generally|in\s+general|"
+                        r"hypothetically|out\s+of\s+(?:interest|curiosity)|for\s+(?:interest|curiosity))\b"
+                        r"(?![^.!?]{0,30}\b(?:because|cos|as|since)\s+(?:i|mine|my)\b)", re.I)
 # the sign named alone at the start of its sentence, then denied: "Chest pain, no no, nothing like that"
 _ECHO_LEAD = re.compile(r"\W*(?:(?:and|also|any|as\s+for|about|re|what\s+about|oh|well|so)\s+)*", re.I)
 _ECHO_NO = re.compile(r"(?:\s+(?:in|of|on|around|behind|at)\s+(?:the\s+|my\s+)?(?:knee|leg|calf|foot|chest)s?)?"
@@ -315,3 +320,17 @@ _DICTATED = re.compile(r"(?<=\w)\s+(?:(?P<stop>full\s+stop)|(?P<comma>comma))\b(
 def dictated(text: str) -> str:
     """`text` with dictated punctuation read as the mark, padded with spaces so that every offset stays the same."""
     return _DICTATED.sub(lambda m: ("." if m.group("stop") else ",").ljust(len(m.group()), " "), text)
+
+
+# someone exclaiming at the writer's own body ("my wife walked in and said why does your knee look like a football",
+# "she goes what happened to your leg"): that "your" is the writer's, read as "my" (reading 56)
+_ADDRESSED = re.compile(r"\b(?:said|says|asked|asks|goes|went|yelled|shouted|screamed|gasped)\b[,:]?\s*[\"']?\s*(?:"
+                        r"what(?:'s|\s+is|s)?\s+(?:happened\s+to|wrong\s+with|up\s+with|going\s+on\s+with)|"
+                        r"what\s+have\s+you\s+done\s+to|why\s+(?:is|does|are|do|has)|why's|look\s+at|wow,?)\s+"
+                        r"(?P<your>your)(?=\s+(?:left\s+|right\s+|other\s+)?(?:knees?|legs?|calf|calves|ankles?|foot|feet)\b)",
+                        re.I)
+
+
+def addressed(text: str) -> str:
+    """`text` with a "your" said to the writer about their own leg read as "my", offsets kept."""
+    return _ADDRESSED.sub(lambda m: m.group()[:m.start("your") - m.start()] + "my  ", text)
