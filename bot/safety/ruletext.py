@@ -253,7 +253,8 @@ _GENERALLY = re.compile(r"\s*\?+\s*(?:i'?m\s+|i\s+am\s+)?(?:just\s+|only\s+)?ask
 # the sign named alone at the start of its sentence, then denied: "Chest pain, no no, nothing like that"
 _ECHO_LEAD = re.compile(r"\W*(?:(?:and|also|any|as\s+for|about|re|what\s+about|oh|well|so)\s+)*", re.I)
 _ECHO_NO = re.compile(r"(?:\s+(?:in|of|on|around|behind|at)\s+(?:the\s+|my\s+)?(?:knee|leg|calf|foot|chest)s?)?"
-                      r"\s*[,:\u2013\u2014-]\s*(?:no+|nope|nah|never|none|not\s+at\s+all|not\s+once|negative|n(?=[ \t]*(?:\n|$|/)))\b"
+                      r"\s*[,:\u2013\u2014-]\s*(?:no+|nope|nah|never|none|not\s+at\s+all|not\s+once|negative|"
+                      r"n(?=[ \t]*(?:\n|$|/)))\b"
                       r"(?=\s*(?:[.,;!?)/]|$|\n|\s+(?:no|not|never|none|nothing|at\s+all|thanks|thank)\b))", re.I)
 
 
