@@ -412,7 +412,7 @@ BROKEN_FILES = [
                  r"rules\.cauda_equina_signs\.urgency", id="unknown-field"),
     pytest.param("    triage: book_assessment", "    triage: soon", r"persistent_pain\.triage.*self_care",
                  id="bad-triage-lists-levels"),
-    pytest.param(r"re: '\b(?P<f>buckl", r"re: '\b(?P<f>(buckl", r"rules\.knee_instability\.cues\[3\]",
+    pytest.param(r"re: '\b(?P<f>buckl", r"re: '\b(?P<f>(buckl", r"rules\.knee_instability\.cues\[4\]",
                  id="bad-regex-names-the-cue"),
     pytest.param("<<swell>>", "<<swel>>", r"unknown definition <<swel>>", id="unknown-definition"),
     pytest.param("    triage: emergency\n", "    triage: emergency\n    triage: emergency\n",

@@ -219,3 +219,17 @@ def quoted_other(text: str, core: tuple[int, int]) -> bool:
     if _MY_PART_SAID.search(text, max(0, opening.start() - 40), opening.start()) and _LIKE.match(text, opening.end()):
         return False  # their word for my knee: "partner says my knee looked 'like a grapefruit'"
     return _SPOKEN.search(text[max(0, opening.start() - 160):opening.start()]) is not None
+
+
+# someone exclaiming at the writer's own body ("my wife walked in and said why does your knee look like a football",
+# "she goes what happened to your leg"): that "your" is the writer's, read as "my" (reading 56)
+_ADDRESSED = re.compile(r"\b(?:said|says|asked|asks|goes|went|yelled|shouted|screamed|gasped)\b[,:]?\s*[\"']?\s*(?:"
+                        r"what(?:'s|\s+is|s)?\s+(?:happened\s+to|wrong\s+with|up\s+with|going\s+on\s+with)|"
+                        r"what\s+have\s+you\s+done\s+to|why\s+(?:is|does|are|do|has)|why's|look\s+at|wow,?)\s+"
+                        r"(?P<your>your)(?=\s+(?:left\s+|right\s+|other\s+)?(?:knees?|legs?|calf|calves|ankles?|foot|feet)\b)",
+                        re.I)
+
+
+def addressed(text: str) -> str:
+    """`text` with a "your" said to the writer about their own leg read as "my", offsets kept."""
+    return _ADDRESSED.sub(lambda m: m.group()[:m.start("your") - m.start()] + "my  ", text)

@@ -221,7 +221,7 @@ class RuleSet:
     def scan(self, text: str, timeline: Timeline | None = None, pending: RedFlag | None = None) -> ScanResult:
         """Every rule's decision on `text`; `pending` is the flag whose question was just asked."""
         text = text if isinstance(text, str) else str(text)
-        norm = ruletext.addressed(ruletext.dictated(text.replace("\u2019", "'").replace("\u2018", "'")))
+        norm = persons.addressed(ruletext.dictated(text.replace("\u2019", "'").replace("\u2018", "'")))
         glossed = self.glossary.read(norm)
         if glossed is None:
             return self._scan(norm, text, timeline, pending)

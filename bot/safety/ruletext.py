@@ -212,7 +212,14 @@ _CONFIRMED = re.compile(
 def confirmed(text: str, end: int) -> bool:
     """Whether the sentence ending at `end` is followed by the person saying it is theirs ("if the pins
     and needles last a day, do I need it looked at? Because that's where I'm at.")."""
-    return _CONFIRMED.match(text, end) is not None or _CONFIRMED.match(text, min(len(text), end + 1)) is not None
+    return (_CONFIRMED.match(text, end) is not None or _CONFIRMED.match(text, min(len(text), end + 1)) is not None
+            or _ITS_ME.search(text) is not None)
+
+
+# "if someone couldn't feel their private parts ... (it's me, i'm someone)": the someone is the writer (reading 58)
+_ITS_ME = re.compile(r"(?:\(\s*|\b(?:ok|okay|fine|lol|jk|ngl)\W*\s*)(?:ok\s+)?(?:it'?s|its|it\s+is)\s+me\b(?!\s+again)|"
+                     r"\bi'?m\s+(?:the\s+)?someone\b|"
+                     r"\bthe\s+(?:someone|friend|person)\s+(?:is|was)\s+me\b", re.I)
 
 
 # "no" as the whole answer ("Gave way? No.", "breathless? also no"), not the start of another denial
@@ -241,12 +248,18 @@ def answered_no(text: str, told: tuple[int, int], core: tuple[int, int]) -> bool
     ("Gave way? No. Swelling? Nope.", "weak leg? I don't think so"), a list of signs is followed by "I don't have
     any of those", or the sign is named alone and denied after a comma or colon ("Giving way, no, never.",
     "Instability: not at all."), or the question is said to be general ("Can the nerve thing cause numbness in both
-    legs? Asking generally, mine is only one side")."""
+    legs? Asking generally, mine is only one side"), or asked of "you" with no word of the person's own."""
     if _ANSWERED_NO.match(text, told[1]) is not None or _GENERALLY.match(text, told[1]) is not None:
         return True
+    if (_TO_YOU.match(text, told[0], told[1]) and not _MY.search(text, told[0], core[0])
+            and not _MY.search(text, core[1])):
+        return True  # "is it normal to be breathless when you start running again?", and no word of the writer's own
     return _ECHO_LEAD.fullmatch(text, told[0], core[0]) is not None and _ECHO_NO.match(text, core[1]) is not None
 
 
+_TO_YOU = re.compile(r"\W*(?:(?:but|so|and|also|oh|quick\s+question:?)\s+)?is\s+it\s+(?:normal|ok|okay|common|usual)\s+"
+                     r"to\s+(?:be|feel|get)\b(?=[^.?!]{0,60}\bwhen\s+you\b)", re.I)
+_MY = re.compile(r"\b(?:i|i'?m|im|i'?ve|ive|i'?d|my|me|mine|myself)\b", re.I)
 _GENERALLY = re.compile(r"\s*\?+\s*(?:i'?m\s+|i\s+am\s+)?(?:just\s+|only\s+)?asking\s+(?:generally|in\s+general|"
                         r"hypothetically|out\s+of\s+(?:interest|curiosity)|for\s+(?:interest|curiosity))\b"
                         r"(?![^.!?]{0,30}\b(?:because|cos|as|since)\s+(?:i|mine|my)\b)", re.I)
@@ -321,17 +334,3 @@ _DICTATED = re.compile(r"(?<=\w)\s+(?:(?P<stop>full\s+stop)|(?P<comma>comma))\b(
 def dictated(text: str) -> str:
     """`text` with dictated punctuation read as the mark, padded with spaces so that every offset stays the same."""
     return _DICTATED.sub(lambda m: ("." if m.group("stop") else ",").ljust(len(m.group()), " "), text)
-
-
-# someone exclaiming at the writer's own body ("my wife walked in and said why does your knee look like a football",
-# "she goes what happened to your leg"): that "your" is the writer's, read as "my" (reading 56)
-_ADDRESSED = re.compile(r"\b(?:said|says|asked|asks|goes|went|yelled|shouted|screamed|gasped)\b[,:]?\s*[\"']?\s*(?:"
-                        r"what(?:'s|\s+is|s)?\s+(?:happened\s+to|wrong\s+with|up\s+with|going\s+on\s+with)|"
-                        r"what\s+have\s+you\s+done\s+to|why\s+(?:is|does|are|do|has)|why's|look\s+at|wow,?)\s+"
-                        r"(?P<your>your)(?=\s+(?:left\s+|right\s+|other\s+)?(?:knees?|legs?|calf|calves|ankles?|foot|feet)\b)",
-                        re.I)
-
-
-def addressed(text: str) -> str:
-    """`text` with a "your" said to the writer about their own leg read as "my", offsets kept."""
-    return _ADDRESSED.sub(lambda m: m.group()[:m.start("your") - m.start()] + "my  ", text)

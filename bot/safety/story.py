@@ -26,7 +26,8 @@ RECURRED = re.compile(rf"\b(?:(?:it'?s|it\s+is|it\s+has|they'?re|they\s+are)\s+(
                       rf"(?:{_SINCE}|now|since)|(?:it|they)\s+(?:has\s+|have\s+)?(?:came|come)\s+back\s+(?:again\s+)?{_SINCE}|"
                       r"(?:now|today|and)\s+(?:i\s+(?:have|got)|i'?ve\s+got)\s+it\s+again|"
                       r"(?:it'?s|it\s+has|it\s+is|they'?ve|they\s+have)\s+(?:started|starting|begun|kicked\s+off)"
-                      r"\s+(?:up\s+)?again)\b", re.I)
+                      r"\s+(?:up\s+)?again|(?:it'?s|it\s+is|they'?re|they\s+are)\s+doing\s+(?:it|that|the\s+same)"
+                      r"\s+again)\b", re.I)
 
 
 def now_in(now: re.Pattern[str] | None, text: str, lo: int, hi: int) -> bool:
