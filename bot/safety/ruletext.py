@@ -217,7 +217,8 @@ def confirmed(text: str, end: int) -> bool:
 
 
 # "if someone couldn't feel their private parts ... (it's me, i'm someone)": the someone is the writer (reading 58)
-_ITS_ME = re.compile(r"(?:\(\s*|\b(?:ok|okay|fine|lol|jk|ngl)\W*\s*)(?:ok\s+)?(?:it'?s|its|it\s+is)\s+me\b(?!\s+again)|"
+_ITS_ME = re.compile(r"(?:\(\s*|\b(?:ok|okay|fine|lol|jk|ngl)\W*\s*)(?:ok\s+)?(?:it'?s|its|it\s+is)\s+me\b"
+                     r"(?=\s*(?:[,.)!?]|$))|"
                      r"\bi'?m\s+(?:the\s+)?someone\b|"
                      r"\bthe\s+(?:someone|friend|person)\s+(?:is|was)\s+me\b", re.I)
 
