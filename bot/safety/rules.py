@@ -27,7 +27,7 @@ from bot.safety.inside import denied_inside
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, segment
 from bot.safety.rxcache import PatternCache
-from bot.safety.sentences import sentence_at, sentences
+from bot.safety.sentences import sentence_at, sentences, with_next
 from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
@@ -292,7 +292,7 @@ class RuleSet:
                     and not self._body.search(norm, *clause)) or (compiled.elsewhere is not None and not cue.anywhere
                     and ruletext.elsewhere(norm, core, clause, compiled.elsewhere, self._knee)):
                 return None, frozenset()  # about something else, or another place ("my calf is swollen and hot")
-        where = (0, len(norm)) if cue.clear_in_message else seg
+        where = (0, len(norm)) if cue.clear_in_message else with_next(norm, seg)  # "... They're there for hours"
         clear = cleared if cleared is not None else (cue.clear_if is not None and
                                                      cue.clear_if.search(norm, *where) is not None)
         if cue.unless is not None and not clear:

@@ -59,6 +59,23 @@ def sentence_at(text: str, pos: int) -> tuple[int, int]:
     return lo, stop
 
 
+# A sentence that goes on about the finding just told: it starts by referring back ("They're there for hours", "It's
+# been constant for 4 days") or with its subject left out ("started last night", "still there this morning").
+_GOES_ON = re.compile(r"[.!?;\n]+[\"'\u201d\u2019]*\s*(?:(?:and|but|so)\s+)?(?>(?:they|it|that|this|these|those|both)"
+                      r"(?:'?s|'re|'ve|\s+(?:is|are|was|were|has|have|had|keeps?|stays?|stayed|lasts?|lasted))?|"
+                      r"the\s+(?:numbness|tingling|pins|feeling|weakness)\s+(?:is|was|has|have|keeps?|stays?|lasts?|lasted)|"
+                      r"(?:started|began|came\s+on|been(?!\s+like\b)|still|lasting|lasted|stayed|going\s+on))\b"
+                      r"(?!\s+(?:not|never|hasn'?t|haven'?t|isn'?t|aren'?t|wasn'?t|doesn'?t|didn'?t|only|just|gone|goes|went))",
+                      re.I)
+
+
+def with_next(text: str, seg: tuple[int, int]) -> tuple[int, int]:
+    """`seg`, reaching over the next sentence when that one goes on about what `seg` told (`_GOES_ON`): where a vague
+    finding looks for what makes it clear ("pins and needles in my shin. They're there for hours")."""
+    m = _GOES_ON.match(text, seg[1], seg[1] + MAX_SENTENCE)
+    return (seg[0], sentence_at(text, m.end())[1]) if m else seg
+
+
 def continues_list(tokens: list[re.Match[str]], after: int, limit: int) -> bool:
     """Whether the word after a comma-listed symptom carries the list on (or ends it)."""
     nxt = next((t for t in tokens if t.start() >= after), None)
