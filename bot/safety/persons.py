@@ -29,8 +29,8 @@ _OTHER_SUBJECT = re.compile(
     rf"(?:patient|client|pt)(?=\s*(?:\(|,|(?:(?:last\s+\w+|yesterday|today|this\s+\w+)\s+)?(?:reports|says|has|had|complains|presents|describes|states|c/o)\b|"
     rf"\d{{1,3}}\s*(?:m|f|yo|y/o|yrs?|years?\s+old)\b))"
     rf"|(?:\A|(?<=[.!?:\n]\s))(?:teammate|team-mate|colleague|co-?worker|flatmate|roommate|housemate|hubby|wifey|bestie|"
-    rf"buddy|gf|bf|grandad|grandpa|grandma|granny|gran|nan|nana|mum|mom|dad|apprentice|trainee|client)"
-    rf"(?=\s*\(\d{{1,3}}\)\s*:|(?:\s+(?:i|we)\s+(?:train|coach|see|treat|look\s+after|work\s+with))?\s+(?:went|goes|has|had|is|was|got|gets|says|"
+    rf"buddy|gf|bf|grandad|grandpa|grandma|granny|gran|nan|nana|mum|mom|dad|apprentice|trainee|client|father|mother|"
+    rf"husband|wife|son|daughter|brother|sister)(?=\s*\(\d{{1,3}}\)\s*:|(?:\s*\(\d{{1,3}}\))?(?:\s+(?:i|we)\s+(?:train|coach|see|treat|look\s+after|work\s+with))?\s+(?:went|goes|has|had|is|was|got|gets|says|"
     rf"said|keeps|kept|felt|feels|fell|pulled|tore)\b)"
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
@@ -98,9 +98,15 @@ _ASIDE = re.compile(r"\((?:i'?m|i\s+am|im|i\s+work\s+as)\s[^()]{0,30}\)", re.I)
 
 
 def _mine_after(text: str, lo: int, hi: int) -> bool:
-    """Whether a first-person word in text[lo:hi] makes the finding the writer's (not one in an aside)."""
+    """Whether a first-person word in text[lo:hi] makes the finding the writer's (not one in an aside, nor a "me"
+    who only went along: "my husband ran out of breath walking up the hill with me and has chest pains")."""
     asides = [m.span() for m in _ASIDE.finditer(text, lo, hi)]
-    return any(not any(a <= m.start() < b for a, b in asides) for m in FIRST_PERSON.finditer(text, lo, hi))
+    return any(not any(a <= m.start() < b for a, b in asides)
+               and not (m.group().lower() == "me" and _ALONG.search(text, lo, m.start()))
+               for m in FIRST_PERSON.finditer(text, lo, hi))
+
+
+_ALONG = re.compile(r"\b(?:with|beside|alongside|next\s+to)\s+$", re.I)
 
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)
