@@ -6,7 +6,7 @@ import pytest
 from bot.errors import RulesError
 from bot.safety.context import DEFAULT_PATH, Assessment, ContextRules, Modifier, assess
 from bot.safety.rules import RuleSet
-from bot.safety.sentences import MAX_SENTENCE, sentences
+from bot.safety.sentences import MAX_SENTENCE, sentences, with_next
 
 NEG, HYP, INF, HIS, OTH, UNC = (Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.HISTORICAL,
                     Modifier.OTHER_PERSON, Modifier.UNCERTAIN)
@@ -98,6 +98,22 @@ def test_window_limits_a_long_forward_scope():
 ])
 def test_sentences(text, expected):
     assert [text[a:b] for a, b in sentences(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "reaches"), [
+    ("pins and needles in my shin. They're there for hours after.", True),
+    ("numb legs, both sides. started last night", True),
+    ("the tingling in my foot. It's been constant for 4 days", True),
+    ("pins and needles in my shin. They are gone in seconds.", False),  # goes on, but says it is gone
+    ("my leg went dead for a moment. It hasn't happened since.", False),
+    ("toes tingle in the fold. Been like this a while.", False),  # a pattern of episodes, not one lasting
+    ("pins and needles in my shin. My knee is fine.", False),  # another subject
+])
+def test_with_next_reaches_a_sentence_that_goes_on(text, reaches):
+    first = text.index(".")
+    assert (with_next(text, (0, first)) != (0, first)) is reaches
+    if reaches:
+        assert with_next(text, (0, first))[1] == len(text.rstrip("."))
 
 
 def test_clause_cuts_at_terminators():
