@@ -35,7 +35,13 @@ _SINCE_CHANGE = re.compile(r"\s+(?:now\s+)?(?:since|after)\s+(?:i\s+|we\s+)?(?:s
                            r"adjusted)\b", re.I)
 # "doing the gentler version every day" while it hurt for ten days: the routine ran as long as the pain
 _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|evening)|each\s+day|daily|religiously|"
-                         r"consistently|haven'?t\s+(?:skipped|missed)|without\s+fail)\b", re.I)
+                         r"consistently|haven'?t\s+(?:skipped|missed)|without\s+fail|"
+                         # "hurting for a fortnight through all the modified stretching", "a week of doing them
+                         # the careful way"
+                         r"through(?:out)?\s+(?:all\s+)?(?:the|my)\s+(?:\w+\s+)?"
+                         r"(?:modified|gentle|gentler|careful|easier|new|changed)|"
+                         r"(?:weeks?|fortnight|days)\s+of\s+(?:doing|following|sticking\s+to)\s+(?:the|my|them|it))\b",
+                         re.I)
 # the same when the pain is told as not improving ("sore for ten days, even though I've stuck to the light ones")
 _ALL_ALONG = re.compile(r"\b(?:even\s+though|even\s+after|despite|stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
                         r"(?:doing|done|did|followed|following)\s+(?:everything|exactly|it\s+all)|"
