@@ -97,6 +97,9 @@ def other_subject(text: str, lo: int, core: tuple[int, int]) -> bool:
 _ASIDE = re.compile(r"\((?:i'?m|i\s+am|im|i\s+work\s+as)\s[^()]{0,30}\)", re.I)
 
 
+_ALONG = re.compile(r"\b(?:with|beside|alongside|next\s+to)\s+$", re.I)  # "... walking with me"
+
+
 def _mine_after(text: str, lo: int, hi: int) -> bool:
     """Whether a first-person word in text[lo:hi] makes the finding the writer's (not one in an aside, nor a "me"
     who only went along: "my husband ran out of breath walking up the hill with me and has chest pains")."""
@@ -104,9 +107,6 @@ def _mine_after(text: str, lo: int, hi: int) -> bool:
     return any(not any(a <= m.start() < b for a, b in asides)
                and not (m.group().lower() == "me" and _ALONG.search(text, lo, m.start()))
                for m in FIRST_PERSON.finditer(text, lo, hi))
-
-
-_ALONG = re.compile(r"\b(?:with|beside|alongside|next\s+to)\s+$", re.I)
 
 
 _THEIR = re.compile(r"\b(?:his|her|their)\s+$", re.I)

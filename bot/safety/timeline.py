@@ -39,7 +39,8 @@ _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|eveni
                          # "hurting for a fortnight through all the modified stretching", "a week of doing them
                          # the careful way"
                          r"through(?:out)?\s+(?:all\s+)?(?:the|my)\s+(?:\w+\s+)?"
-                         r"(?:modified|gentle|gentler|careful|easier|new|changed)|"
+                         r"(?:modified|gentle|gentler|careful|easier|new|changed)\s+(?:\w+\s+)?(?:stretch\w*|routine|version|"
+                         r"way|exercises?|programme|program|regime|plan|approach|method|ones|moves|holds)|"
                          r"(?:weeks?|fortnight|days)\s+of\s+(?:doing|following|sticking\s+to)\s+(?:the|my|them|it))\b",
                          re.I)
 # the same when the pain is told as not improving ("sore for ten days, even though I've stuck to the light ones")
