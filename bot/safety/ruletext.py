@@ -32,7 +32,7 @@ _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good
                       # a nervous laugh after the cause is played down, or told as new ("prob just anxiety lol")
                       r"\b(?:prob(?:ably)?|probs|prolly|likely|maybe)\s+(?:just\s+)?(?:nothing|anxiety|stress|tired\w*|overthinking|"
                       r"(?:the\s+)?(?:coffee|caffeine|energy\s+drinks?|nerves)|(?:i'?m\s+|im\s+|i\s+am\s+)?(?:just\s+)?(?:out\s+of\s+shape|unfit|getting\s+old))\b|"
-                      r"\bnot\s+(?:ideal|great|good|fun)\b|\b(?:sorry|sry)\W{0,3}(?:lol+|haha\w*|lmf?ao+)\b|\b(?:lol+|haha\w*|lmf?ao+)\W{0,3}(?:sorry|sry)\b(?!\s+(?:for|about))|\b(?:tmi|embarrass\w*|mortif\w*)\b|\bnot\s+crying\b|\bnot\s+(?:lol+|funny)\s+actually\b|\bnot\s+lol+\b|\b(?:no|not|nae)\s+kiddin\w*|"
+                      r"\bnot\s+(?:ideal|great|good|fun)\b|\b(?:sorry|sry)\W{0,3}(?:lol+|haha\w*|lmf?ao+)\b|\b(?:lol+|haha\w*|lmf?ao+)\W{0,3}(?:sorry|sry)\b(?!\s+(?:for|about))|\b(?:tmi|embarrass\w*|mortif\w*)\b|\bnot\s+crying\b|\bnot\s+(?:lol+|funny)\s+actually\b|\bnot\s+(?:so\s+|that\s+|very\s+)?lol+\b|\b(?:no|not|nae)\s+kiddin\w*|"
                       r"\bwhich\s+never\s+happens\b|\b(?:has|had)\s+never\s+happened\s+before\b|"
                       r"\(\s*don'?t\s+ask\W*(?:lol+|haha\w*)\W*\)", re.I)  # "(don't ask lol)": a laugh at the story
 
