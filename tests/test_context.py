@@ -6,7 +6,7 @@ import pytest
 from bot.errors import RulesError
 from bot.safety.context import DEFAULT_PATH, Assessment, ContextRules, Modifier, assess
 from bot.safety.rules import RuleSet
-from bot.safety.sentences import MAX_SENTENCE, sentences, with_next
+from bot.safety.sentences import MAX_SENTENCE, headline, sentences, with_next
 
 NEG, HYP, INF, HIS, OTH, UNC = (Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.HISTORICAL,
                     Modifier.OTHER_PERSON, Modifier.UNCERTAIN)
@@ -114,6 +114,24 @@ def test_with_next_reaches_a_sentence_that_goes_on(text, reaches):
     assert (with_next(text, (0, first)) != (0, first)) is reaches
     if reaches:
         assert with_next(text, (0, first))[1] == len(text.rstrip("."))
+
+
+@pytest.mark.parametrize(("text", "title"), [
+    ("Title: knee hot and swollen\n\nMy dad's knee is hot.", "Title: knee hot and swollen\n"),
+    ("Re: Knee gave way in class\n> mine too", "Re: Knee gave way in class\n"),
+    ("Subject: numb foot", ""),  # no body under it
+    ("My title: knee gave way\nagain", ""),  # not at the start
+])
+def test_headline_is_a_leading_title_line_over_a_body(text, title):
+    assert text[:headline(text)] == title
+
+
+def test_a_title_counts_unless_its_body_tells_the_sign_as_someone_elses():
+    rules = RuleSet.load()
+    theirs = rules.scan("Title: asking for my mum - knee locked\n\nMy mum says her knee locked on the stairs today.")
+    assert "locking_or_clicking" not in {str(d.rule) for d in theirs.detections}
+    mine = rules.scan("Title: knee locked on the stairs today\n\nWhat should I do?")
+    assert {str(f) for f in mine.recorded} == {"locking_or_clicking"}
 
 
 def test_clause_cuts_at_terminators():

@@ -76,7 +76,7 @@ class _TriggerSpec(BaseModel):
     re: str
     direction: Literal["forward", "backward", "both"] = "forward"
     window: int | None = None
-    attach: Literal["near", "never", "always", "resolved", "list"] = "near"
+    attach: Literal["near", "never", "always", "resolved", "list", "dated"] = "near"
 
 
 class _RulesSpec(BaseModel):
@@ -190,7 +190,7 @@ class ContextRules:
             if gap is None and trig.direction in ("backward", "both") and end <= t0:
                 if start >= self._backward_start(lo, t0, trig, stops, tokens):
                     gap = (end, t0)
-            if gap is None or (trig.attach == "resolved" and RECURRED.search(text, t1)):
+            if gap is None or (trig.attach in ("resolved", "dated") and RECURRED.search(text, t1)):
                 continue  # a dated episode that has come back since is told now ("... Now it's come back")
             found.add(trig.modifier)
             if self._attached(text, trig, gap, tokens, heads, end):
@@ -215,7 +215,7 @@ class ContextRules:
     def _forward_end(self, text: str, t1: int, hi: int, trig: _Trigger, stops: list[tuple[int, int]],
                      tokens: list[re.Match[str]], heads: list[tuple[int, int]]) -> int:
         limit = min([s0 for s0, _ in stops if s0 >= t1] + [hi])
-        if trig.attach == "list":  # a pasted list ("get help if: ...") reaches every item, to a terminator or its end
+        if trig.attach in ("list", "dated"):  # a pasted list ("get help if: ...") reaches every item, to a terminator
             return min([s0 for s0, s1 in stops if s1 > s0 >= t1 and text[s0] != ","] + [hi])  # nor a comma or restart
         # state: None (free), "head" (just passed a symptom word), "list" (a list connector after one)
         count, state, head_end, nouns, conn = 0, None, -1, 0, ""
@@ -268,7 +268,7 @@ class ContextRules:
                   heads: list[tuple[int, int]], end: int) -> bool:
         if trig.attach in ("never", "always", "list"):
             return trig.attach != "never"
-        if trig.attach == "resolved":
+        if trig.attach in ("resolved", "dated"):
             return self._resolved(text, end)
         between = [t for t in tokens if gap[0] <= t.start() and t.end() <= gap[1]]
         weight = sum(1 for t in between if t.group().lower() not in self.fillers

@@ -10,10 +10,10 @@ _PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyf
            r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|"
            r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
            r"grandmother|grandad|grandpa|grandfather|grandson|granddaughter|grandchild(?:ren)?|grandkid|grandbaby|nan|nana|nani|dadi|mummy|mommy|mumma|daddy|aunt|auntie|uncle|cousin|kid|child|"
-           r"toddler|baby(?!\s+(?:toe|toes|steps?|oil|wipes|carrots?|bump|fat))|teen|teenager|coach|trainer|teammate|captain|client|patient|athlete|player|resident|"
+           r"toddler|baby(?!\s+(?:toe|toes|steps?|oil|wipes|carrots?|bump|fat))|teen|teenager|coach(?!\s+(?:trip|journey|ride|holiday|tour|station|travel|seat|park|party|company|trips|journeys|rides|holidays|tours)\b)|trainer|teammate|captain|client|patient|athlete|player|resident|"
            r"colleague|co-?worker|co-?driver|co-?pilot|apprentice|trainee|neighbou?r|flatmate|roommate|housemate|dog|cat|puppy|horse|(?<=\bthe\s)mare|(?<=\bmy\s)mare|(?<=\bour\s)mare|pony|gelding|foal|heifer|(?<=\bour\s)calf|(?<=\bour\s)calves|student|pupil|crew|crewmate|"
            r"classmate|boss|niece|nephew|fianc[eé]e?|old\s+man|old\s+lady|in-?law|lady(?!\s+(?:parts|bits|garden|region))|bloke|guy|woman|man(?!\s+(?:bits|parts|region)\b)|"
-           r"rider|tito|tita|lolo|lola|girl|boy(?!s\s+downstairs\b)|someone|somebody|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
+           r"rider|tito|tita|lolo|lola|girl|boy(?!s\s+downstairs\b)|(?<!\blike\s)(?<!\bas\sif\s)(?<!\bas\sthough\s)(?:someone|somebody)|runner|member|footballer|sprinter|swimmer|dancer|cyclist|lifter|climber|"
            r"gymnast|rower|golfer|customer|attendee|participant|mam|missus|missis|fella|lad|hubs|twin|sibling|spouse|"
            r"bestie|bff|sis|bro|da|eldest|youngest|oldest|ouma|oupa|oma|opa|nonna|nonno|abuela|abuelo|breddah|bredda|pug|dh|dw|ds|\d{1,2}\s*yo|winger|striker|goalie|goalkeeper|keeper|defender|midfielder|fullback|full-back|skipper|regular(?=\s+(?:at|from|in|who)\b))")
 # "my kid's party balloons", "my mate's wedding": a thing of theirs, not them as the subject

@@ -27,7 +27,7 @@ from bot.safety.inside import denied_inside
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, segment
 from bot.safety.rxcache import PatternCache
-from bot.safety.sentences import sentence_at, sentences, with_next
+from bot.safety.sentences import headline, sentence_at, sentences, with_next
 from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
@@ -237,11 +237,13 @@ class RuleSet:
             lo = len(text) - len(text.lstrip())
             hi = min(len(text.rstrip()), lo + 200)
             found[RedFlag(pending)] = Detection(RedFlag(pending), Decision.RECORD, (lo, hi), text[lo:hi])
-        spans = sentences(norm)  # a cue never reaches across sentences
+        spans, head = sentences(norm), headline(norm)  # a cue never reaches across sentences
         for flag, compiled in self._rules.items():
             if flag in found:
-                continue
-            best = self._best(norm, text, compiled, spans, others)
+                continue  # a post's title line (f405) counts unless its body tells the sign as someone else's
+            best = self._best(norm, text, compiled, [s for s in spans if s[0] >= head], others)
+            if head and flag not in others:
+                best = self._best(norm, text, compiled, spans, others)
             if best is not None:
                 found[flag] = best
         before = timeline or Timeline()

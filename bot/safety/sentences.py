@@ -76,6 +76,17 @@ def with_next(text: str, seg: tuple[int, int]) -> tuple[int, int]:
     return (seg[0], sentence_at(text, m.end())[1]) if m else seg
 
 
+# A post's title line over its body ("Title: Asking for my dad - knee hot and swollen", "Subject: ...", "Re: ...")
+# names the topic that the body tells (f405): the body speaks for every sign it mentions.
+_HEADLINE = re.compile(r"\A\s*(?:title|subject|subj|re|fwd?|topic|thread)\s*:[^\n]{1,300}\n(?=\s*\S)", re.I)
+
+
+def headline(text: str) -> int:
+    """Where a message's leading title line ends, 0 when it has none."""
+    m = _HEADLINE.match(text)
+    return m.end() if m else 0
+
+
 def continues_list(tokens: list[re.Match[str]], after: int, limit: int) -> bool:
     """Whether the word after a comma-listed symptom carries the list on (or ends it)."""
     nxt = next((t for t in tokens if t.start() >= after), None)
