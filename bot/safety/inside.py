@@ -1,4 +1,4 @@
-"""A denial told inside a finding: "both legs are not numb", "my calf isn't swollen or red".
+"""A denial told inside a finding ("both legs are not numb", "my calf isn't swollen or red") or just after it.
 
 A cue may span the words between a body part and its finding ("both legs ... numb"), so a "not" between
 them is inside the match, where the context rules (which read what comes before it) do not look. A
@@ -8,6 +8,8 @@ the finding itself and stays a hit: "are not working", "am not able to", "can't 
 from __future__ import annotations
 
 import re
+
+from bot.safety.context import Assessment, Modifier
 
 _STATE = (r"(?:numb\w*|swollen|swelled|swelling|puffy|tight|hot|warm|red|tender|sore|painful|weak|tingl\w*|"
           r"cold|pale|blue|purple|bruised|stiff|feverish|achy|dead)")
@@ -21,3 +23,31 @@ _DENIAL = re.compile(
 def denied_inside(text: str, core: tuple[int, int]) -> bool:
     """Whether the finding `text[core[0]:core[1]]` ends in a state word its own copula denies."""
     return _DENIAL.search(text, core[0], core[1]) is not None
+
+
+# "knee swelled after stretch... actually not swelled", "my leg feels weak... ok not weak, more like tired": the
+# finding's own word taken back at once (reading 70)
+_TAKEN_BACK = re.compile(r"(?:\s+[\w']+){0,4}?\W{0,6}(?:\s*\b(?:actually|ok|okay|well|no|nah|wait|sorry|hmm+|i\s+mean|"
+                         r"correction|scratch\s+that)\b[\s,.:;!\-]*)+(?:it'?s\s+|it\s+is\s+|is\s+|are\s+|i'?m\s+)?not\s+"
+                         r"(?:really\s+|exactly\s+)?(\w+)", re.I)
+# a joke about the finding, then the real body part told fine: "gives way only in FIFA lol. Real knee fine",
+# "my legs are weak lol because I skip leg day. Not real weakness", "numb from the toilet ... it ok after 1 min lol"
+_FINE_AFTER = re.compile(r"\b(?:(?:my\s+)?(?:real|actual)\s+)?(?:knee|knees|leg|legs)\s+(?:is\s+|are\s+|feels?\s+)?"
+                         r"(?:fine|ok|okay|good|normal)\b|\bnot\s+(?:a\s+)?real\s+\w+|\bit'?s?\s+(?:ok|okay|fine|gone)\s+after\s+"
+                         r"(?:\d+|a|one|two|a\s+few|few)\s+(?:sec\w*|min\w*)\b", re.I)
+
+
+def taken_back(a: Assessment, text: str, core: tuple[int, int], emergency: bool) -> Assessment:
+    """The finding's modifiers with a denial added when the writer takes its own word back right after it
+    ("swelled... actually not swelled"): clearly attached, except that an emergency keeps its question ("a bit
+    breathless - actually no, not breathless")."""
+    m = _TAKEN_BACK.match(text, core[1], min(len(text), core[1] + 60))
+    said = {w[:4].lower() for w in re.findall(r"\w+", text[core[0]:core[1]])}
+    if m is None or m.group(1)[:4].lower() not in said:
+        return a
+    return Assessment(a.modifiers | {Modifier.NEGATED}, a.attached | ({Modifier.NEGATED} if not emergency else set()))
+
+
+def laughed_off(text: str, after: int) -> bool:
+    """Whether, after a joking finding, the message tells the real body part as fine."""
+    return _FINE_AFTER.search(text, after) is not None

@@ -30,7 +30,8 @@ _OTHER_SUBJECT = re.compile(
     rf"\d{{1,3}}\s*(?:m|f|yo|y/o|yrs?|years?\s+old)\b))"
     rf"|(?:\A|(?<=[.!?:\n]\s))(?:teammate|team-mate|colleague|co-?worker|flatmate|roommate|housemate|hubby|wifey|bestie|"
     rf"buddy|gf|bf|grandad|grandpa|grandma|granny|gran|nan|nana|mum|mom|dad|apprentice|trainee|client|father|mother|"
-    rf"husband|wife|son|daughter|brother|sister)(?=\s*\(\d{{1,3}}\)\s*:|(?:\s*\(\d{{1,3}}\))?(?:\s+(?:i|we)\s+(?:train|coach|see|treat|look\s+after|work\s+with))?\s+(?:went|goes|has|had|is|was|got|gets|says|"
+    rf"husband|wife|son|daughter|brother|sister|uncle|aunt|auntie|aunty|cousin|nephew|niece|grandfather|grandmother)"
+    rf"(?:\s+ji)?(?=\s*\(\d{{1,3}}\)\s*:|(?:\s*\(\d{{1,3}}\))?(?:\s+(?:i|we)\s+(?:train|coach|see|treat|look\s+after|work\s+with))?\s+(?:went|goes|has|had|is|was|got|gets|says|"
     rf"said|keeps|kept|felt|feels|fell|pulled|tore)\b)"
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",

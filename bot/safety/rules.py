@@ -23,7 +23,7 @@ from bot.safety import persons, questions, ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import Assessment, ContextRules, Modifier
 from bot.safety.glossary import Glossary, packaged
-from bot.safety.inside import denied_inside
+from bot.safety.inside import denied_inside, laughed_off, taken_back
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, segment
 from bot.safety.rxcache import PatternCache
@@ -310,7 +310,8 @@ class RuleSet:
         told = sentence_at(norm, core[0])
         if ruletext.told_not(compiled.silent_if, norm, *told, then=True) or ruletext.answered_no(norm, told, core):
             return None, frozenset()
-        a = ruletext.own_no_asked(self.context.assess(norm, core), norm, core[0])  # "no swelling, no feeling there"
+        a = taken_back(ruletext.own_no_asked(self.context.assess(norm, core), norm, core[0]), norm, core,  # "no, not"
+                       compiled.rule.triage is Triage.EMERGENCY)  # "swelled... actually not swelled"
         if mine := ruletext.confirmed(norm, told[1]):  # "if I still have pins and needles ...? Because I do."
             a = Assessment(a.modifiers - _ASKED_ABOUT, a.attached - _ASKED_ABOUT)
         me_too = persons.MINE_TOO.search(norm, core[1], told[1]) is not None  # "... gave way and so did mine"
@@ -324,13 +325,12 @@ class RuleSet:
             return None, a.modifiers | {Modifier.OTHER_PERSON}
         if not mine and questions.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
             return None, a.modifiers | {Modifier.HYPOTHETICAL}
-        # "my chest is SO tight... from laughing": the cause may follow the sentence's end
-        laughed = LAUGHED.search(norm, *told) or ruletext.LAUGHED_NEXT.match(norm, told[1])
+        laughed = LAUGHED.search(norm, *told) or ruletext.LAUGHED_NEXT.match(norm, told[1])  # may follow the sentence
         if laughed and not ruletext.NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
                 and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
-        if joking(norm, *seg):  # "laughed so hard I couldn't breathe": the rules ask, never record
-            return Decision.CONFIRM, a.modifiers | {Modifier.JOKING}
+        if joking(norm, *seg):  # "laughed so hard I couldn't breathe": asked, never recorded; "real knee fine": silent
+            return (None if laughed_off(norm, seg[1]) else Decision.CONFIRM), a.modifiers | {Modifier.JOKING}
         if compiled.ask_if is not None and any(
                 u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *told)) or (
                 compiled.ask_told is not None and compiled.ask_told.search(norm, *told)):
