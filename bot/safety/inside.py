@@ -32,8 +32,8 @@ _TAKEN_BACK = re.compile(r"(?:\s+[\w']+){0,4}?\W{0,6}(?:\s*\b(?:actually|ok|okay
                          r"(?:really\s+|exactly\s+)?(\w+)", re.I)
 # a joke about the finding, then the real body part told fine: "gives way only in FIFA lol. Real knee fine",
 # "my legs are weak lol because I skip leg day. Not real weakness", "numb from the toilet ... it ok after 1 min lol"
-_FINE_AFTER = re.compile(r"\b(?:(?:my\s+)?(?:real|actual)\s+)?(?:knee|knees|leg|legs)\s+(?:is\s+|are\s+|feels?\s+)?"
-                         r"(?:fine|ok|okay|good|normal)\b|\bnot\s+(?:a\s+)?real\s+\w+|\bit'?s?\s+(?:ok|okay|fine|gone)\s+after\s+"
+_FINE_AFTER = re.compile(r"\b(?:(?:my\s+)?(?:real|actual)\s+)?(?:knee|knees|leg|legs)(?:'s|\s+is|\s+are|\s+feels?)?\s+"
+                         r"(?:fine|ok|okay|good|normal)\b(?!-?ish)|\bnot\s+(?:a\s+)?real\s+\w+|\bit'?s?\s+(?:ok|okay|fine|gone)\s+after\s+"
                          r"(?:\d+|a|one|two|a\s+few|few)\s+(?:sec\w*|min\w*)\b", re.I)
 
 

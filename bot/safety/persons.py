@@ -36,6 +36,10 @@ _OTHER_SUBJECT = re.compile(
     rf"|(?<=\bwhen\s)(?:someone|somebody|anyone|anybody|people|a\s+person)(?=\s+(?:gets|has|feels|got|had|is|was|say|says|said|talk\s+about|mention|describe|write)\b)"
     rf"|(?<!knee\s)(?<!leg\s)(?<!foot\s)\b(?:she|he)\b(?!(?:'s|\s+is|\s+was)?\s+(?:not\s+wrong|right|correct)\b)(?:'s|'d)?)\b",
     re.I)
+# the writer says the sign just named is theirs, in its own sentence ("the leaflet says call 999 with chest pain like a
+# tight band i do have that right now", typed without stops)
+HAVE_IT_NOW = re.compile(r"\bi\s+(?:do\s+|really\s+)?(?:kind\s+of\s+|sort\s+of\s+|kinda\s+)?(?:have|'?ve\s+got|got)\s+"
+                         r"(?:that|this|it|them|those|all\s+(?:of\s+)?(?:that|them|those))\s+(?:right\s+)?now\b", re.I)
 # the person has it too, told after someone else's ("my mate's knee gave way and so did mine", "she can feel a
 # clunk in the knee, and I can feel it too")
 MINE_TOO = re.compile(r"\b(?:(?:so\s+(?:(?:did|has|does|is|was)\s+(?:mine|i)|(?:do|am|have)\s+i(?=\s*(?:[.,;!]|$|too"

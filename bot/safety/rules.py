@@ -312,7 +312,7 @@ class RuleSet:
             return None, frozenset()
         a = taken_back(ruletext.own_no_asked(self.context.assess(norm, core), norm, core[0]), norm, core,  # "no, not"
                        compiled.rule.triage is Triage.EMERGENCY)  # "swelled... actually not swelled"
-        if mine := ruletext.confirmed(norm, told[1]):  # "if I still have pins and needles ...? Because I do."
+        if mine := ruletext.confirmed(norm, told[1]) or persons.HAVE_IT_NOW.search(norm, core[1], told[1]) is not None:
             a = Assessment(a.modifiers - _ASKED_ABOUT, a.attached - _ASKED_ABOUT)
         me_too = persons.MINE_TOO.search(norm, core[1], told[1]) is not None  # "... gave way and so did mine"
         if me_too:

@@ -20,14 +20,17 @@ _STORY_OPEN = re.compile(r"\W*(?:(?:(?:ok(?:ay)?\s+)?so\s+)?(?:back\s+)?in\s+|(?
                          r"november|december)\s+(?:of\s+)?)?'?(?:19|20)\d\d\b", re.I)
 
 
-# a sign told as over that has come back ("... went away after surgery. Now I have it again since this morning.")
+# a sign told as over that has come back ("... went away after surgery. Now I have it again since this morning.", "it
+# gave way when I was 20 ... it did it again yesterday")
 _SINCE = r"(?:today|this\s+(?:morning|afternoon|evening|week)|yesterday|last\s+night)"
 RECURRED = re.compile(rf"\b(?:(?:it'?s|it\s+is|it\s+has|they'?re|they\s+are)\s+(?:come\s+|came\s+)?back\s+(?:again\s+)?"
                       rf"(?:{_SINCE}|now|since)|(?:it|they)\s+(?:has\s+|have\s+)?(?:came|come)\s+back\s+(?:again\s+)?{_SINCE}|"
                       r"(?:now|today|and)\s+(?:i\s+(?:have|got)|i'?ve\s+got)\s+it\s+again|"
                       r"(?:it'?s|it\s+has|it\s+is|they'?ve|they\s+have)\s+(?:started|starting|begun|kicked\s+off)"
                       r"\s+(?:up\s+)?again|(?:it'?s|it\s+is|they'?re|they\s+are)\s+doing\s+(?:it|that|the\s+same)"
-                      r"\s+again)\b", re.I)
+                      r"\s+again|(?:it|they|the\s+knee|my\s+knee|and)\s+(?:did|has\s+done)\s+(?:it|that|the\s+same(?:\s+thing)?)"
+                      r"\s+again\s+(?:today|yesterday|this\s+\w+|last\s+night|(?:an?|one|two|\d+)\s+(?:hours?|days?|min\w*)\s+ago"
+                      r"|just\s+now))\b", re.I)
 
 
 def now_in(now: re.Pattern[str] | None, text: str, lo: int, hi: int) -> bool:
