@@ -5,6 +5,7 @@ import pytest
 
 from bot.errors import RulesError
 from bot.safety.context import DEFAULT_PATH, Assessment, ContextRules, Modifier, assess
+from bot.safety.quoted import quote_end, unquoted
 from bot.safety.rules import RuleSet
 from bot.safety.sentences import MAX_SENTENCE, headline, sentences, with_next
 
@@ -164,3 +165,14 @@ def test_a_run_on_is_read_in_bounded_pieces_and_a_finding_in_it_still_counts():
     assert len(spans) > 1 and all(hi - lo <= MAX_SENTENCE for lo, hi in spans)
     assert " ".join(run_on[lo:hi] for lo, hi in spans).split() == run_on.split()
     assert "knee_instability" in [str(f) for f in RuleSet.load().scan(run_on).recorded]
+
+
+@pytest.mark.parametrize(("text", "cut"), [
+    ("> Any swelling?\nyes, loads", len("> Any swelling?\n")),
+    ("> line one\n> line two\nmy answer", len("> line one\n> line two\n")),
+    ("> only a quote", 0),  # nothing under it
+    ("no quote > here\nyes", 0),
+])
+def test_a_leading_quote_with_a_reply_under_it_is_blanked(text, cut):
+    assert quote_end(text) == cut
+    assert len(unquoted(text)) == len(text) and unquoted(text)[cut:] == text[cut:] and not unquoted(text)[:cut].strip()

@@ -365,3 +365,13 @@ def test_training_runs_from_a_copy_of_the_model_and_records_where(tmp_path, monk
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["weights_sha256"] == manifest["weights_sha256"]
     scores = LearnedLayer.load(tmp_path / "out").scores("my knee gave way on the stairs")
     assert set(map(str, scores)) == set(manifest["flags"])
+
+
+@pytest.mark.parametrize(("text", "recorded"), [
+    # a reply under a quoted question: a yes answers the flag the quote asks about, a no leaves it out
+    ("> Any chest pain or shortness of breath?\nyes, since this morning", {RedFlag.CHEST_PAIN_OR_BREATHLESS}),
+    ("> Has your knee swollen up quickly?\nnope, looks the same as the other one", set()),
+    ("> Is your calf swollen, warm or red?\nno, it just aches a bit when I press it", set()),
+])
+def test_a_reply_under_a_quoted_question_is_read_alone(detector, text, recorded):
+    assert set(detector.scan(text).recorded) == recorded

@@ -18,6 +18,7 @@ from dataclasses import replace
 from bot.ids import RedFlag
 from bot.safety.context import PROMOTABLE
 from bot.safety.layer import LearnedLayer
+from bot.safety.quoted import unquoted
 from bot.safety.rules import TIMELINE, Decision, Detection, RuleSet, ScanResult
 from bot.safety.timeline import Timeline
 
@@ -48,7 +49,9 @@ class RedFlagDetector:
         # In a long message the layer reads only some windows: a rule's hit is judged on its own
         # neighbourhood too, so a part the layer did not read never turns a hit into a question.
         hits = [d for d in result.detections if d.decision is Decision.RECORD] if len(text) > NEAR else []
-        texts = [text] + [text[max(0, d.span[0] - NEAR // 2):d.span[1] + NEAR // 2] for d in hits]
+        # a reply under a quoted question is read alone (`quoted`): the quote is not the person's report
+        texts = [unquoted(text).strip() or text] + [text[max(0, d.span[0] - NEAR // 2):d.span[1] + NEAR // 2]
+                                                    for d in hits]
         if scores is not None:
             texts = texts[1:]
         rows = self.layer.scores_many(texts) if texts else []

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -22,8 +21,10 @@ from bot.ids import RedFlag, Triage
 from bot.safety import persons, questions, ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import Assessment, ContextRules, Modifier
+from bot.safety.detections import Decision, Detection, ScanResult
 from bot.safety.glossary import Glossary, packaged
 from bot.safety.inside import denied_inside, laughed_off, taken_back
+from bot.safety.quoted import quote_end
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, segment
 from bot.safety.rxcache import PatternCache
@@ -38,13 +39,9 @@ SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMA
 TIMELINE = "timeline"  # modifier of a persistent-pain detection made from the timeline of several messages
 
 
-class Decision(StrEnum):
-    """What a detection asks the dialogue to do."""
-
-    RECORD = "record"
-    CONFIRM = "confirm"
-
-
+# a quoted question whose yes means the sign is not there ("Does the numbness go away once you stop?")
+_GONE_ASKED = re.compile(r"\b(?:go(?:es)?\s+away|goes|gone|stop(?:s|ped)?|disappear\w*|improv\w*|better|fine|ok|okay|"
+                         r"normal|settl\w*|eas(?:e|es|ed|ing)|pass(?:es|ed)?|(?:only|just)\s+(?:in|during|while|when))\b")
 MAX_HITS_WEIGHED = 40  # cue matches a rule weighs in one message (bounds the cost of repeated words)
 
 @dataclass(frozen=True)
@@ -57,37 +54,6 @@ class Rule:
     why: str
     cite: str
     source: str
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One rule's decision on one message."""
-
-    rule: RedFlag
-    decision: Decision
-    span: tuple[int, int]
-    matched: str
-    modifiers: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    """Detections in a message, and the persistent-pain timeline updated by it."""
-
-    detections: list[Detection] = field(default_factory=list)
-    timeline: Timeline = field(default_factory=Timeline)
-    others: frozenset[RedFlag] = frozenset()  # flags whose cue the rules found told of someone else, and silenced
-    theirs: frozenset[RedFlag] = frozenset()  # of those, told as someone else's now (not denied, past or supposed)
-
-    @property
-    def recorded(self) -> list[RedFlag]:
-        """Flags this message records."""
-        return [d.rule for d in self.detections if d.decision is Decision.RECORD]
-
-    @property
-    def to_confirm(self) -> list[RedFlag]:
-        """Flags whose confirmation question this message calls for."""
-        return [d.rule for d in self.detections if d.decision is Decision.CONFIRM]
 
 
 @dataclass(frozen=True)
@@ -210,6 +176,15 @@ class RuleSet:
             or any(ruletext.told_not(compiled.silent_if, said, lo, hi)  # the person's words, or their English
                    for said in {norm, glossed} for lo, hi in sentences(said))
 
+    def _asked(self, quote: str) -> RedFlag | None:
+        """The flag a quoted question asks about, for a yes under it to record: of the flags whose cues it uses, the
+        most urgent; none for a statement, or a question whose yes means the sign is gone ("Does it go away ...?")."""
+        norm = quote.replace("\u2019", "'").lower()
+        if not norm.rstrip().endswith("?") or _GONE_ASKED.search(norm):
+            return None
+        named = [flag for flag, c in self._rules.items() if any(cue.pattern.search(norm) for cue in c.cues)]
+        return max(named, key=lambda f: list(Triage).index(self.rule(f).triage), default=None)
+
     def read_confirmation(self, text: str) -> Answer:
         """What a reply to the flag's question amounts to: a doubt is yes, a doubt about something else no answer."""
         return answer_to(text)
@@ -221,6 +196,8 @@ class RuleSet:
     def scan(self, text: str, timeline: Timeline | None = None, pending: RedFlag | None = None) -> ScanResult:
         """Every rule's decision on `text`; `pending` is the flag whose question was just asked."""
         text = text if isinstance(text, str) else str(text)
+        if (cut := quote_end(text)) and pending is None:  # "> Any swelling?\nyes": answers the quote's question
+            pending = self._asked(text[:cut])
         norm = persons.addressed(ruletext.dictated(text.replace("\u2019", "'").replace("\u2018", "'")))
         glossed = self.glossary.read(norm)
         if glossed is None:
@@ -233,15 +210,16 @@ class RuleSet:
     def _scan(self, norm: str, text: str, timeline: Timeline | None, pending: RedFlag | None) -> ScanResult:
         found: dict[RedFlag, Detection] = {}
         others: dict[RedFlag, bool] = {}  # flag -> told as someone else's now
-        if pending is not None and self.read_confirmation(text).counts_as_yes:
-            lo = len(text) - len(text.lstrip())
+        if pending is not None and self.read_confirmation(text[(cut := quote_end(text)):]).counts_as_yes:
+            lo = cut + len(text[cut:]) - len(text[cut:].lstrip())  # the answer, under any quote
             hi = min(len(text.rstrip()), lo + 200)
             found[RedFlag(pending)] = Detection(RedFlag(pending), Decision.RECORD, (lo, hi), text[lo:hi])
         spans, head = sentences(norm), headline(norm)  # a cue never reaches across sentences
+        said = [s for s in spans if s[0] >= max(head, quote_end(norm))]  # a quote above the reply is not the person's
         for flag, compiled in self._rules.items():
             if flag in found:
                 continue  # a post's title line (f405) counts unless its body tells the sign as someone else's
-            best = self._best(norm, text, compiled, [s for s in spans if s[0] >= head], others)
+            best = self._best(norm, text, compiled, said, others)
             if head and flag not in others:
                 best = self._best(norm, text, compiled, spans, others)
             if best is not None:

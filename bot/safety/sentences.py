@@ -61,7 +61,8 @@ def sentence_at(text: str, pos: int) -> tuple[int, int]:
 
 # A sentence that goes on about the finding just told: it starts by referring back ("They're there for hours", "It's
 # been constant for 4 days") or with its subject left out ("started last night", "still there this morning").
-_GOES_ON = re.compile(r"[.!?;\n]+[\"'\u201d\u2019]*\s*(?:(?:and|but|so)\s+)?(?>(?:they|it|that|this|these|those|both)"
+_GOES_ON = re.compile(r"(?:[.!?;\n]+[\"'\u201d\u2019]*\s*(?:(?:and|but|so)\s+)?|\s*,?\s*(?:but|and|yet)\s+)"
+                      r"(?>(?:they|it|that|this|these|those|both)"
                       r"(?:'?s|'re|'ve|\s+(?:is|are|was|were|has|have|had|keeps?|stays?|stayed|lasts?|lasted))?|"
                       r"the\s+(?:numbness|tingling|pins|feeling|weakness)\s+(?:is|was|has|have|keeps?|stays?|lasts?|lasted)|"
                       r"(?:started|began|came\s+on|been(?!\s+like\b)|still|lasting|lasted|stayed|going\s+on))\b"
@@ -70,10 +71,17 @@ _GOES_ON = re.compile(r"[.!?;\n]+[\"'\u201d\u2019]*\s*(?:(?:and|but|so)\s+)?(?>(
 
 
 def with_next(text: str, seg: tuple[int, int]) -> tuple[int, int]:
-    """`seg`, reaching over the next sentence when that one goes on about what `seg` told (`_GOES_ON`): where a vague
-    finding looks for what makes it clear ("pins and needles in my shin. They're there for hours")."""
-    m = _GOES_ON.match(text, seg[1], seg[1] + MAX_SENTENCE)
-    return (seg[0], sentence_at(text, m.end())[1]) if m else seg
+    """`seg`, reaching over the rest of its sentence after a "but" and over up to three next sentences while each goes
+    on about what `seg` told (`_GOES_ON`): where a vague finding looks for what makes it clear ("pins and needles in my
+    shin. They're there for hours", "... but it's still there 40 minutes later", "Numbness in my foot. Started in the
+    stretch. Still there this morning")."""
+    lo, hi = seg
+    for _ in range(3):
+        m = _GOES_ON.match(text, hi, hi + MAX_SENTENCE)
+        if m is None:
+            break
+        hi = sentence_at(text, m.end())[1]
+    return lo, hi
 
 
 # A post's title line over its body ("Title: Asking for my dad - knee hot and swollen", "Subject: ...", "Re: ...")
