@@ -30,6 +30,19 @@ def denied_inside(text: str, core: tuple[int, int]) -> bool:
 _TAKEN_BACK = re.compile(r"(?:\s+[\w']+){0,4}?\W{0,6}(?:\s*\b(?:actually|ok|okay|well|no|nah|wait|sorry|hmm+|i\s+mean|"
                          r"correction|scratch\s+that)\b[\s,.:;!\-]*)+(?:it'?s\s+|it\s+is\s+|is\s+|are\s+|i'?m\s+)?not\s+"
                          r"(?:really\s+|exactly\s+)?(\w+)", re.I)
+# the finding taken back without its word: "the knee is swollen - no wait, that's the bandage", "Chest pain -
+# actually no, it was indigestion", "I said I was breathless, scratch that", "'Can't bear weight' was me being
+# dramatic" (reading 73)
+_WAIT_NO = re.compile(r"(?:\s+[\w']+){0,3}?[\W_]{0,8}(?:oh\s+)?(?:no\W{1,4}wait|wait\W{1,4}no|actually\W{1,4}no|"
+                      r"scratch\s+that|my\s+mistake|i\s+was\s+wrong|false\s+alarm|"
+                      r"(?:was\s+)?(?:just\s+)?me\s+being\s+(?:dramatic|silly))\b"
+                      r"(?![^.!?]{0,40}\b(?:both|as\s+well|too|also|worse|even|more|that\s+went)\b)", re.I)
+# what the person said in an earlier message, then takes back ("wrote earlier that my calf was swollen - I measured
+# both and they're identical ... my mistake")
+_SAID_BEFORE = re.compile(r"\b(?:i\s+(?:said|wrote|told\s+you|mentioned)|(?:wrote|said)\s+(?:earlier|before))\b"
+                          r"[^.!?]{0,40}$", re.I)
+_UNSAID = re.compile(r"\b(?:scratch\s+that|my\s+mistake|i\s+was\s+wrong|not\s+true|false\s+alarm|being\s+dramatic|"
+                     r"i\s+(?:measured|checked)|turns\s+out|identical)\b", re.I)
 # a joke about the finding, then the real body part told fine: "gives way only in FIFA lol. Real knee fine",
 # "my legs are weak lol because I skip leg day. Not real weakness", "numb from the toilet ... it ok after 1 min lol"
 _FINE_AFTER = re.compile(r"\b(?:(?:my\s+)?(?:real|actual)\s+)?(?:knee|knees|leg|legs)(?:'s|\s+is|\s+are|\s+feels?)?\s+"
@@ -38,14 +51,18 @@ _FINE_AFTER = re.compile(r"\b(?:(?:my\s+)?(?:real|actual)\s+)?(?:knee|knees|leg|
 
 
 def taken_back(a: Assessment, text: str, core: tuple[int, int], emergency: bool) -> Assessment:
-    """The finding's modifiers with a denial added when the writer takes its own word back right after it
-    ("swelled... actually not swelled"): clearly attached, except that an emergency keeps its question ("a bit
-    breathless - actually no, not breathless")."""
+    """The finding's modifiers with a denial added when the writer takes it back: its own word ("swelled... actually
+    not swelled") or having said it ("I said ... my mistake") clearly, except that an emergency keeps its question
+    ("a bit breathless - actually no, not breathless"); a "no wait" or "scratch that" without the word is asked
+    ("My knee gave way - no wait, I slipped on the wet floor")."""
     m = _TAKEN_BACK.match(text, core[1], min(len(text), core[1] + 60))
     said = {w[:4].lower() for w in re.findall(r"\w+", text[core[0]:core[1]])}
-    if m is None or m.group(1)[:4].lower() not in said:
+    clear = (m is not None and m.group(1)[:4].lower() in said) or bool(
+        _SAID_BEFORE.search(text, max(0, core[0] - 60), core[0]) and _UNSAID.search(text, core[1]))
+    if not clear and _WAIT_NO.match(text, core[1], core[1] + 60) is None:
         return a
-    return Assessment(a.modifiers | {Modifier.NEGATED}, a.attached | ({Modifier.NEGATED} if not emergency else set()))
+    attached = {Modifier.NEGATED} if clear and not emergency else set()
+    return Assessment(a.modifiers | {Modifier.NEGATED}, a.attached | attached)
 
 
 def laughed_off(text: str, after: int) -> bool:
