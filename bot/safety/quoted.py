@@ -1,6 +1,7 @@
 """A reply under a quoted question ("> Any swelling behind the knee?\\nyes, within the hour"): Discord and forum
-replies quote what they answer. The quote is not the person's report: the rules and the learned layer read the
-reply alone, and a yes under it answers the flag the quote asks about, as an answer to kneebot's own question does."""
+replies quote what they answer. The quote is not the person's report: the rules look for signs in the reply only
+(the quote may still tell them a place or the changed stretching it names), the learned layer reads the reply alone,
+and a yes under a quoted question answers the flag it asks about, as an answer to kneebot's own question does."""
 from __future__ import annotations
 
 import re
