@@ -32,7 +32,7 @@ class ScanResult:
 
     detections: list[Detection] = field(default_factory=list)
     timeline: Timeline = field(default_factory=Timeline)
-    others: frozenset[RedFlag] = frozenset()  # flags whose cue the rules found told of someone else, and silenced
+    others: frozenset[RedFlag] = frozenset()  # flags whose cue the rules found told of someone else or taken back
     theirs: frozenset[RedFlag] = frozenset()  # of those, told as someone else's now (not denied, past or supposed)
 
     @property

@@ -42,7 +42,10 @@ _WAIT_NO = re.compile(r"(?:\s+[\w']+){0,3}?[\W_]{0,8}(?:oh\s+)?(?:no\W{1,4}wait|
 _SAID_BEFORE = re.compile(r"\b(?:i\s+(?:said|wrote|told\s+you|mentioned)|(?:wrote|said)\s+(?:earlier|before))\b"
                           r"[^.!?]{0,40}$", re.I)
 _UNSAID = re.compile(r"\b(?:scratch\s+that|my\s+mistake|i\s+was\s+wrong|not\s+true|false\s+alarm|being\s+dramatic|"
-                     r"i\s+(?:measured|checked)|turns\s+out|identical)\b", re.I)
+                     r"i\s+(?:measured|checked)|turns\s+out|identical|"
+                     # "earlier I said my knee gave way but actually I just slipped ... knee's fine" (reading 77)
+                     r"actually\s+(?:i|it)\s+(?:just\s+|only\s+)?(?:slipped|tripped|stumbled|meant|was\s+(?:just|only))|"
+                     r"(?:knee|leg|it)(?:'s|\s+is)\s+(?:fine|ok|okay))\b", re.I)
 # a joke about the finding, then the real body part told fine: "gives way only in FIFA lol. Real knee fine",
 # "my legs are weak lol because I skip leg day. Not real weakness", "numb from the toilet ... it ok after 1 min lol"
 _FINE_AFTER = re.compile(r"\b(?:(?:my\s+)?(?:real|actual)\s+)?(?:knee|knees|leg|legs)(?:'s|\s+is|\s+are|\s+feels?)?\s+"
@@ -55,14 +58,20 @@ def taken_back(a: Assessment, text: str, core: tuple[int, int], emergency: bool)
     not swelled") or having said it ("I said ... my mistake") clearly, except that an emergency keeps its question
     ("a bit breathless - actually no, not breathless"); a "no wait" or "scratch that" without the word is asked
     ("My knee gave way - no wait, I slipped on the wet floor")."""
-    m = _TAKEN_BACK.match(text, core[1], min(len(text), core[1] + 60))
-    said = {w[:4].lower() for w in re.findall(r"\w+", text[core[0]:core[1]])}
-    clear = (m is not None and m.group(1)[:4].lower() in said) or bool(
-        _SAID_BEFORE.search(text, max(0, core[0] - 60), core[0]) and _UNSAID.search(text, core[1]))
+    clear = retracted(text, core)
     if not clear and _WAIT_NO.match(text, core[1], core[1] + 60) is None:
         return a
     attached = {Modifier.NEGATED} if clear and not emergency else set()
     return Assessment(a.modifiers | {Modifier.NEGATED}, a.attached | attached)
+
+
+def retracted(text: str, core: tuple[int, int]) -> bool:
+    """Whether the writer clearly takes the finding back: its own word ("swelled... actually not swelled") or having
+    said it ("earlier I said ... but actually I just slipped")."""
+    m = _TAKEN_BACK.match(text, core[1], min(len(text), core[1] + 60))
+    said = {w[:4].lower() for w in re.findall(r"\w+", text[core[0]:core[1]])}
+    return (m is not None and m.group(1)[:4].lower() in said) or bool(
+        _SAID_BEFORE.search(text, max(0, core[0] - 60), core[0]) and _UNSAID.search(text, core[1]))
 
 
 def laughed_off(text: str, after: int) -> bool:

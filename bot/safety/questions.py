@@ -30,6 +30,7 @@ _NOW = re.compile(r"\b(?:again|still(?!\s+(?:stretch|do|go|train|run|carry|exerc
 
 
 _DENIED = re.compile(r"\b(?:just\s+reading\s+up|i\s+(?:haven'?t|have\s+not)(?=\s*[,.;!])|"
+                     r"(?:haven'?t|have\s+not|never)\s+had\s+(?:it|that|this)\s+happen\b(?!\s+(?:before|b4|till|until))|"
                      r"(?:just\s+)?been\s+reading\s+(?:up|about)|no\s+problems?\s+(?:myself|for\s+me)|mine(?:'s|\s+is|"
                      r"\s+feels|\s+looks)\s+(?:\w+\s+)?(?:normal|fine)|i\s+(?:don'?t|do\s+not)\s+have\s+(?:it|that|"
                      r"this|one|any)|not\s+me\b|(?:hasn'?t|has\s+not|never)\s+happened"

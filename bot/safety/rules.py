@@ -23,7 +23,7 @@ from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import Assessment, ContextRules, Modifier
 from bot.safety.detections import Decision, Detection, ScanResult
 from bot.safety.glossary import Glossary, packaged
-from bot.safety.inside import denied_inside, laughed_off, taken_back
+from bot.safety.inside import denied_inside, laughed_off, retracted, taken_back
 from bot.safety.quoted import quote_end
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, segment
@@ -32,6 +32,9 @@ from bot.safety.sentences import headline, sentence_at, sentences, with_next
 from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
+# "difference is ...", "but I've also ...": a new point; a laugh or reason told before it is not about it (reading 77)
+_TURN = re.compile(r"\b(?:(?:the\s+)?difference\s+is|the\s+(?:thing|problem)\s+is|"
+                   r"but\s+(?:i'?ve\s+|i\s+have\s+|i\s+)?also)\b", re.I)
 _ASKED_ABOUT = frozenset({Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL})  # lifted when the person says it is theirs
 _NOT_NOW = _ASKED_ABOUT | {Modifier.NEGATED, Modifier.HISTORICAL}  # not a bystander warning when so told
 SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL,
@@ -251,7 +254,9 @@ class RuleSet:
                     cleared = cue.clear_if is not None and cue.clear_if.search(norm) is not None
                 decision, mods = self._decide(norm, m, core, cue, compiled, cleared)
                 if decision is None:
-                    if Modifier.OTHER_PERSON in mods:
+                    # told of someone else, or taken back ("earlier I said it gave way but actually I slipped"): the
+                    # learned layer may ask about it, not record it
+                    if Modifier.OTHER_PERSON in mods or Modifier.NEGATED in mods and retracted(norm, core):
                         others[compiled.rule.id] = others.get(compiled.rule.id, False) or not mods & _NOT_NOW
                     continue
                 if best is None or (decision is Decision.RECORD and best.decision is Decision.CONFIRM):
@@ -307,11 +312,13 @@ class RuleSet:
         if laughed and not ruletext.NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
                 and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
-        if joking(norm, *seg):  # "laughed so hard I couldn't breathe": asked, never recorded; "real knee fine": silent
+        turn = max((t.end() for t in _TURN.finditer(norm, told[0], core[0])), default=told[0])
+        # "laughed so hard I couldn't breathe": asked, never recorded; "real knee fine": silent
+        if joking(norm, max(seg[0], turn), seg[1]):
             return (None if laughed_off(norm, seg[1]) else Decision.CONFIRM), a.modifiers | {Modifier.JOKING}
         if compiled.ask_if is not None and any(
                 u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *told)) or (
-                compiled.ask_told is not None and compiled.ask_told.search(norm, *told)):
+                compiled.ask_told is not None and compiled.ask_told.search(norm, turn, told[1])):
             return Decision.CONFIRM, a.modifiers | {Modifier.UNCERTAIN}
         if (cue.vague and not clear) or a.modifiers:
             return Decision.CONFIRM, a.modifiers

@@ -88,6 +88,9 @@ _NOT_MINE = re.compile(
     r"when\s+(?:people|someone|somebody|a\s+person|you|they|doctors|physios)\s+(?:say|says|talk\s+about|mention|write|describe)\b|"
     r"i\s+keep\s+(?:seeing|reading|hearing)|i\s+(?:read|saw|heard)\s+(?:that|somewhere|online)|what\s+counts\s+as|"
     r"(?:he|she|they)\s+(?:reckons?|thinks|claims|swears)\b|(?:he|she)\s+(?:says|said)\s+(?:his|her|he|she)\b|"
+    # "Comparing with my running buddy: his pain went after 3 days" (reading 77)
+    r"(?:comparing\s+(?:with|to)\b[^.!?:]{0,40}:\s*)?(?:his|her|their)\s+(?:own\s+)?(?:pain|knee|leg|ache|hamstring|calf)s?\s+"
+    r"(?:went|goes|was|is|has|had|got|cleared|settled|eased)\b|"
     r"(?:title\s*:\s*)?(?:my|our|a)\s+(?:\w+\s+)?(?:brother|sister|mum|mom|dad|father|mother|wife|husband|partner|friend|son|"
     r"daughter|kid|teen\w*|child|client|patient|mate|boyfriend|girlfriend|colleague|neighbou?r|student|pupil|twin|coach|athlete|"
     r"runner|player|teammate|cousin|aunt|uncle|gran\w*|grandad|grandpa|nan|housemate|flatmate|roommate|roomie|trainee|"
@@ -111,8 +114,10 @@ _TRYING = re.compile(r"\W*(?:(?:and|but|so)\W+)?(?:(?:should|shall|could|can)\s+
                      r"|is\s+it\s+(?:worth|better)\s+(?:trying|to\s+try|switching|to\s+switch)|would\s+it\s+help)\b",
                      re.I)
 # "10 days of pain; modified everything on day 2"; "a few days - actually, it's 11 days"
+# "I've been doing the bent-knee version since day 3" (reading 77)
 _ON_DAY = re.compile(r"\b(?:modified|switched|changed|(?<!pain\s)(?<!it\s)started|eased\s+off|adjusted|cut\s+back|"
-                     r"went\s+(?:easy|gentle))\w*\b[^.!?]{0,40}?\bon\s+day\s+(?P<n>\d{1,2})\b", re.I)
+                     r"went\s+(?:easy|gentle)|(?<=been\s)doing)\w*\b[^.!?]{0,40}?\b(?:on|since|from)\s+day\s+(?P<n>\d{1,2})\b",
+                     re.I)
 _CORRECTED = re.compile(r"\b(?:actually|correction|no\s+wait|i\s+mean)\b(?:(?!\b(?:pain|hurt\w*|ache\w*|sore|start\w*|"
                         r"began|begun)\b)[^.!?\d]){0,40}$", re.I)
 _SKIP = {Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL, Modifier.OTHER_PERSON}
