@@ -32,6 +32,9 @@ NEGATED_BEFORE = re.compile(r"(?:\bnot|n't|\bnever|\bno)\s+(?:\w+\s+){0,2}$", re
 _NOT_FINE = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:\w+\s+){0,2}(?:fine|ok|okay|right|good|normal|great|well|stable|"
                        r"solid|the\s+same)\b", re.I)  # "it hasn't been right since" is not over
 _TAKES_OBJECT = re.compile(r"(?:lock|click|catch|pull|hurt|injur)\w*", re.I)  # "locking my knee out" goes on
+# a dated day's story goes on through "and I", "and my", "when I" ("In June 2017, I had back pain and I could not
+# feel myself pass urine") (real31)
+_STORY_GOES_ON = re.compile(r"(?:and|when)\s+(?:i|i'm|im|my)\b", re.I)
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|[,&/]")
 
 
@@ -216,7 +219,8 @@ class ContextRules:
                      tokens: list[re.Match[str]], heads: list[tuple[int, int]]) -> int:
         limit = min([s0 for s0, _ in stops if s0 >= t1] + [hi])
         if trig.attach in ("list", "dated"):  # a pasted list ("get help if: ...") reaches every item, to a terminator
-            return min([s0 for s0, s1 in stops if s1 > s0 >= t1 and text[s0] != ","] + [hi])  # nor a comma or restart
+            return min([s0 for s0, s1 in stops if s1 > s0 >= t1 and text[s0] != ","  # nor a comma or restart
+                        and not (trig.attach == "dated" and _STORY_GOES_ON.match(text, s0))] + [hi])
         # state: None (free), "head" (just passed a symptom word), "list" (a list connector after one)
         count, state, head_end, nouns, conn = 0, None, -1, 0, ""
         for i, tok in enumerate(tokens):
