@@ -372,6 +372,11 @@ def test_training_runs_from_a_copy_of_the_model_and_records_where(tmp_path, monk
     ("> Any chest pain or shortness of breath?\nyes, since this morning", {RedFlag.CHEST_PAIN_OR_BREATHLESS}),
     ("> Has your knee swollen up quickly?\nnope, looks the same as the other one", set()),
     ("> Is your calf swollen, warm or red?\nno, it just aches a bit when I press it", set()),
+    # the yes is the rules' alone, however little the reply says to the layer (reading 78)
+    ("> Any numbness in your saddle area or genitals?\nerm yes actually, a little, didn't think it mattered",
+     {RedFlag.CAUDA_EQUINA_SIGNS}),
+    # of equally urgent flags the quote names, the one it names most fully: the calf's, not swelling in general
+    ("> Is your calf looking swollen?\nyes, fatter than the other one and warm", {RedFlag.CALF_CLOT_SIGNS}),
 ])
 def test_a_reply_under_a_quoted_question_is_read_alone(detector, text, recorded):
     assert set(detector.scan(text).recorded) == recorded

@@ -6,10 +6,10 @@ confident the message does not report the flag (its score is under `keep`). It n
 whatever the rules found is at least asked. A rule's question on a vague description ("a bit puffy",
 "it catches"), with nothing hedged, or told with a laugh ("... lol"), becomes a hit when the layer is
 confident too (`promote`): the two agree. A rule's question for a hedge or a condition ("I think it gave
-way") stays a question, as the contract says. An answer to the flag's own question, and the persistent-pain
-timeline built over several messages, are the rules' alone, and where the timeline says the gentler
-stretching began less than the rules' minimum ago, or that the pain is improving, the layer adds no persistent
-pain.
+way") stays a question, as the contract says. An answer to the flag's own question (kneebot's, or one quoted
+above the reply), and the persistent-pain timeline built over several messages, are the rules' alone, and where
+the timeline says the gentler stretching began less than the rules' minimum ago, or that the pain is improving,
+the layer adds no persistent pain.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from bot.ids import RedFlag
 from bot.safety.context import PROMOTABLE
 from bot.safety.layer import LearnedLayer
 from bot.safety.quoted import unquoted
-from bot.safety.rules import TIMELINE, Decision, Detection, RuleSet, ScanResult
+from bot.safety.rules import ANSWERED, TIMELINE, Decision, Detection, RuleSet, ScanResult
 from bot.safety.timeline import Timeline
 
 LAYER_DOUBT = "layer_doubt"  # modifier on a rule's hit that the layer turned into a question
@@ -78,7 +78,7 @@ def combine(result: ScanResult, scores: dict[RedFlag, float], layer: LearnedLaye
     for flag in RedFlag:
         p = scores.get(flag, 0.0)
         d = by_flag.get(flag)
-        own = flag == pending or (d is not None and TIMELINE in d.modifiers)
+        own = flag == pending or (d is not None and bool(d.modifiers & {TIMELINE, ANSWERED}))
         if d is not None:
             if own:
                 out.append(d)

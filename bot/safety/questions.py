@@ -17,7 +17,8 @@ _WHAT_IF = re.compile(r"\W*(?:(?:and|but|so|ok|okay|also|like)\W+)?(?:(?:just\s+
                       r"could|can|does|is)\s+(?:a\s+|the\s+|any\s+)?(?:\w+\s+)?(?:swelling|pain|numbness|tingling|"
                       r"knee|leg|calf)\s+(?:that|which|with)\s)|imagine\s+(?:if\s+)?(?:i|my)|(?:my\s+)?(?:worry|fear|concern)"
                       r"\s+is\s+(?:that\s+)?if|if\s+(?:i|it|(?:my|me|the)\s+\w+)\s+(?:ever\s+)?(?:goes|went|(?:get|gets|got)(?!\s+(?:up|out|down|off|into|in|on|back|to|from)\b)|develop\w*|were|had|become|became|"
-                      r"packs?\s+(?:it\s+)?in)\b(?=[^.?!]*,\s*(?:(?:do|should|shall|would|will|can|is|does)\s+(?:i|that|this|it)\b|"
+                      # "If the numbness ever spreads to both legs is that when I go to hospital?" (reading 78)
+                      r"spreads?|spread|starts?|started|reach\w*|packs?\s+(?:it\s+)?in)\b(?=[^.?!]*(?:,\s*|\s)(?:(?:do|should|shall|would|will|can|is|does)\s+(?:i|that|this|it)\b|"
                       r"which\s+(?:of|one)|what\s+(?:should|do|would|does)\b))|(?:can|could|does|do|would|will|might)\s+"
                       r"(?:\w+\s+){0,3}?ever\s+(?:cause|give\s+(?:you|someone|people)|lead\s+to|trigger|bring\s+on|result\s+in)|if\s+i\b(?=[^.?!]{0,120}?"
                       r"\bwhat\s+(?:do|should|would|shall)\s+i\s+do\b)|(?:could|can|will|would|might)\s+i\s+(?:\w+\s+)?end\s+up\s+"

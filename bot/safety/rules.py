@@ -40,6 +40,7 @@ _NOT_NOW = _ASKED_ABOUT | {Modifier.NEGATED, Modifier.HISTORICAL}  # not a bysta
 SILENCING = frozenset({Modifier.NEGATED, Modifier.HYPOTHETICAL, Modifier.INFORMATIONAL,
                        Modifier.HISTORICAL, Modifier.OTHER_PERSON})
 TIMELINE = "timeline"  # modifier of a persistent-pain detection made from the timeline of several messages
+ANSWERED = "answered"  # modifier of a yes to the flag's own question, kneebot's or one quoted above the reply
 
 
 # a quoted question whose yes means the sign is not there ("Does the numbness go away once you stop?")
@@ -185,8 +186,13 @@ class RuleSet:
         norm = quote.replace("\u2019", "'").lower()
         if not norm.rstrip().endswith("?") or _GONE_ASKED.search(norm):
             return None
-        named = [flag for flag, c in self._rules.items() if any(cue.pattern.search(norm) for cue in c.cues)]
-        return max(named, key=lambda f: list(Triage).index(self.rule(f).triage), default=None)
+        # of equally urgent flags, the one its words name most fully ("Does your calf look swollen?": the calf's), and
+        # not one told of another place ("Is your calf swollen, warm or red?" is no hot knee)
+        named = {flag: max(len(m.group()) for m in found) for flag, c in self._rules.items()
+                 if (found := [m for cue in c.cues if (m := cue.pattern.search(norm)) and not (
+                     c.elsewhere is not None and ruletext.elsewhere(norm, m.span(), (0, len(norm)), c.elsewhere,
+                                                                    self._knee))])}
+        return max(named, key=lambda f: (list(Triage).index(self.rule(f).triage), named[f]), default=None)
 
     def read_confirmation(self, text: str) -> Answer:
         """What a reply to the flag's question amounts to: a doubt is yes, a doubt about something else no answer."""
@@ -216,7 +222,8 @@ class RuleSet:
         if pending is not None and self.read_confirmation(text[(cut := quote_end(text)):]).counts_as_yes:
             lo = cut + len(text[cut:]) - len(text[cut:].lstrip())  # the answer, under any quote
             hi = min(len(text.rstrip()), lo + 200)
-            found[RedFlag(pending)] = Detection(RedFlag(pending), Decision.RECORD, (lo, hi), text[lo:hi])
+            found[RedFlag(pending)] = Detection(RedFlag(pending), Decision.RECORD, (lo, hi), text[lo:hi],
+                                                frozenset({ANSWERED}))
         spans, head = sentences(norm), headline(norm)  # a cue never reaches across sentences
         said = [s for s in spans if s[0] >= max(head, quote_end(norm))]  # a quote above the reply is not the person's
         for flag, compiled in self._rules.items():
@@ -313,8 +320,10 @@ class RuleSet:
                 and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
         turn = max((t.end() for t in _TURN.finditer(norm, told[0], core[0])), default=told[0])
+        if compiled.rule.triage is Triage.EMERGENCY:  # "pretty sure I'm dying lol, chest pain down my left arm"
+            turn = max(turn, norm.rfind(",", seg[0], core[0]) + 1)  # a laugh in an earlier clause (reading 78)
         # "laughed so hard I couldn't breathe": asked, never recorded; "real knee fine": silent
-        if joking(norm, max(seg[0], turn), seg[1]):
+        if joking(norm, *seg, laugh_from=turn):
             return (None if laughed_off(norm, seg[1]) else Decision.CONFIRM), a.modifiers | {Modifier.JOKING}
         if compiled.ask_if is not None and any(
                 u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *told)) or (

@@ -37,14 +37,14 @@ _EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good
                       r"\(\s*don'?t\s+ask\W*(?:lol+|haha\w*)\W*\)", re.I)  # "(don't ask lol)": a laugh at the story
 
 
-def joking(text: str, lo: int, hi: int) -> bool:
-    """Whether text[lo:hi] tells the finding with a laugh, and does not say it is meant in earnest."""
-    return JOKING.search(text, lo, hi) is not None and _EARNEST.search(text, lo, hi) is None
+def joking(text: str, lo: int, hi: int, laugh_from: int = 0) -> bool:
+    """Whether text[lo:hi] tells the finding with a laugh (from `laugh_from` on) and does not say it is in earnest."""
+    return JOKING.search(text, max(lo, laugh_from), hi) is not None and _EARNEST.search(text, lo, hi) is None
 
 
 # The finding caused by laughing ("my knees gave out laughing", "laughed so hard I couldn't breathe"): a figure of
 # speech when the sentence tells no pain.
-LAUGHED = re.compile(r"\blaugh\w*\s+so\s+(?:hard|much)\b|\b(?:from|with|while|after)\s+laugh\w*|"
+LAUGHED = re.compile(r"\blaugh\w*\s+so\s+(?:hard|much)\b|\b(?:from|with|while|after|of)\s+laugh\w*|"
                      r"\b(?:gave\s+out|gave\s+way|buckled|collapsed|went|fell\s+over|fell\s+down)\s+(?:from\s+)?laughing\b|"
                      r"\blaughing\s+so\s+(?:hard|much)\b|\bin\s+stitches\b", re.I)
 # the cause told just after the sentence ends ("my chest is SO tight... from laughing at my brother")
