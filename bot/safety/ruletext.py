@@ -163,10 +163,10 @@ def elsewhere(text: str, core: tuple[int, int], clause: tuple[int, int], place: 
 
 
 _CONFIRMED = re.compile(
-    r"\s*(?:because|cos|coz|cause|'cause|as|and|which)?\s*(?:that'?s|thats|this\s+is|which\s+is|it'?s)\s+(?:exactly\s+|basically"
-    r"\s+|pretty\s+much\s+|literally\s+)?(?:where\s+i(?:'?m|\s+am)\s+(?:at|now)|me(?:\s+(?:right\s+)?now)?\s*[.!?]|what'?s\s+"
+    r"\s*(?:because|cos|coz|cause|'cause|as|and|which)?\s*(?:that'?s|thats|this\s+is|which\s+is|it'?s)\s+(?:been\s+)?(?:exactly\s+|basically"
+    r"\s+|pretty\s+much\s+|literally\s+)?(?:where\s+i(?:'?m|\s+am)\s+(?:at|now)|me(?:\s+(?:right\s+)?now|\s+since\s+\w+)?\s*[.!?]|what'?s\s+"
     r"happening(?:\s+to\s+me)?|what\s+happened|my\s+situation|the\s+case\s+(?:for\s+me|now)|what\s+i(?:'?ve|\s+have)\s+(?:got|had|now))"
-    r"|\s*(?:because|cos|coz|cause|and|which)\s+(?:i|it)\s+(?:do|does|have|has|am|is|did)\s*(?:[.!?]|$)|\s*(?:because|cos|coz)\s+i\s+(?:can'?t|cannot|couldn'?t|keep)\s+(?:seem\s+to\s+)?\w+"
+    r"|\s*(?:because|cos|coz|cause|and|which)\s+(?:i|it)\s+(?:do|does|have|has|am|is|did)\s*(?:[.!?]|$)|\s*(?:because|cos|coz|cause)\s+my\s+(?:knee|leg|calf)\s+(?:has|does|keeps|is|did)\b|\s*(?:because|cos|coz)\s+i\s+(?:can'?t|cannot|couldn'?t|keep)\s+(?:seem\s+to\s+)?\w+"
     r"|\s*(?:and\s+)?i(?:'?ve|\s+have)\s+had\s+(?:them|it|this|that)\s+(?:since|for)\b|\s*mine(?:'?s|\s+is|\s+has|\s+did|\s+does|\s+stays|\s+stayed|\s+lasts|\s+lasted)(?:\s+(?:been\s+)?like\s+th|\s*[.!,]|\s*$|\s+(?:and|too|this|that|today|yesterday)\b)"
     r"|\s*(?:it\s+|this\s+|that\s+)?(?:started|began|came\s+on|kicked\s+in)\s+(?:yesterday|today|last\s+night|this\s+(?:morning|"
     r"afternoon|evening|week)|last\s+week|an?\s+hour\s+ago|\w+\s+(?:minutes|hours|days)\s+ago|on\s+\w+day|since)\b"
@@ -221,7 +221,7 @@ def confirmed(text: str, end: int) -> bool:
 # "if someone couldn't feel their private parts ... (it's me, i'm someone)": the someone is the writer (reading 58)
 _ITS_ME = re.compile(r"(?:\(\s*|\b(?:ok|okay|fine|lol|jk|ngl)\W*\s*)(?:ok\s+)?(?:it'?s|its|it\s+is)\s+me\b"
                      r"(?=\s*(?:[,.)!?]|$))|"
-                     r"\bi'?m\s+(?:the\s+)?someone\b|"
+                     r"\bi'?m\s+(?:the\s+)?someone\b|\b(?:that'?s|thats)\s+been\s+me\s+(?:since|for|all)\b|"
                      r"\bthe\s+(?:someone|friend|person)\s+(?:is|was)\s+me\b", re.I)
 
 
