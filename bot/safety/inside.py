@@ -27,9 +27,11 @@ def denied_inside(text: str, core: tuple[int, int]) -> bool:
 
 # "knee swelled after stretch... actually not swelled", "my leg feels weak... ok not weak, more like tired": the
 # finding's own word taken back at once (reading 70)
+# ("My knee gave way - sorry, no, that's wrong, it didn't actually give way", reading 80)
 _TAKEN_BACK = re.compile(r"(?:\s+[\w']+){0,4}?\W{0,6}(?:\s*\b(?:actually|ok|okay|well|no|nah|wait|sorry|hmm+|i\s+mean|"
-                         r"correction|scratch\s+that)\b[\s,.:;!\-]*)+(?:it'?s\s+|it\s+is\s+|is\s+|are\s+|i'?m\s+)?not\s+"
-                         r"(?:really\s+|exactly\s+)?(\w+)", re.I)
+                         r"correction|scratch\s+that|that'?s\s+wrong)\b[\s,.:;!\-]*)+"
+                         r"(?:(?:it'?s\s+|it\s+is\s+|is\s+|are\s+|i'?m\s+)?not|(?:it\s+)?(?:didn'?t|did\s+not|wasn'?t|hasn'?t))\s+"
+                         r"(?:really\s+|exactly\s+|actually\s+)?(\w+)", re.I)
 # the finding taken back without its word: "the knee is swollen - no wait, that's the bandage", "Chest pain -
 # actually no, it was indigestion", "I said I was breathless, scratch that", "'Can't bear weight' was me being
 # dramatic" (reading 73)
@@ -69,7 +71,7 @@ def retracted(text: str, core: tuple[int, int]) -> bool:
     """Whether the writer clearly takes the finding back: its own word ("swelled... actually not swelled") or having
     said it ("earlier I said ... but actually I just slipped")."""
     m = _TAKEN_BACK.match(text, core[1], min(len(text), core[1] + 60))
-    said = {w[:4].lower() for w in re.findall(r"\w+", text[core[0]:core[1]])}
+    said = {w[:4].lower().replace("gave", "give") for w in re.findall(r"\w+", text[core[0]:core[1]])}
     return (m is not None and m.group(1)[:4].lower() in said) or bool(
         _SAID_BEFORE.search(text, max(0, core[0] - 60), core[0]) and _UNSAID.search(text, core[1]))
 

@@ -304,7 +304,8 @@ class RuleSet:
                        compiled.rule.triage is Triage.EMERGENCY)  # "swelled... actually not swelled"
         if mine := ruletext.confirmed(norm, told[1]) or persons.HAVE_IT_NOW.search(norm, core[1], told[1]) is not None:
             a = Assessment(a.modifiers - _ASKED_ABOUT, a.attached - _ASKED_ABOUT)
-        me_too = persons.MINE_TOO.search(norm, core[1], told[1]) is not None  # "... gave way and so did mine"
+        # "... gave way and so did mine"; "my nan said to ask ... she means me, I'm the one who feels it"
+        me_too = persons.MINE_TOO.search(norm, core[1], told[1]) is not None or ruletext.ITS_ME.search(norm) is not None
         if me_too:
             a = Assessment(a.modifiers - {Modifier.OTHER_PERSON}, a.attached - {Modifier.OTHER_PERSON})
         if a.attached & SILENCING:

@@ -215,13 +215,13 @@ def confirmed(text: str, end: int) -> bool:
     """Whether the sentence ending at `end` is followed by the person saying it is theirs ("if the pins
     and needles last a day, do I need it looked at? Because that's where I'm at.")."""
     return (_CONFIRMED.match(text, end) is not None or _CONFIRMED.match(text, min(len(text), end + 1)) is not None
-            or _ITS_ME.search(text) is not None)
+            or ITS_ME.search(text) is not None)
 
 
 # "if someone couldn't feel their private parts ... (it's me, i'm someone)": the someone is the writer (reading 58)
-_ITS_ME = re.compile(r"(?:\(\s*|\b(?:ok|okay|fine|lol|jk|ngl)\W*\s*)(?:ok\s+)?(?:it'?s|its|it\s+is)\s+me\b"
+ITS_ME = re.compile(r"(?:\(\s*|\b(?:ok|okay|fine|lol|jk|ngl)\W*\s*)(?:ok\s+)?(?:it'?s|its|it\s+is)\s+me\b"
                      r"(?=\s*(?:[,.)!?]|$))|"
-                     r"\bi'?m\s+(?:the\s+)?someone\b|\b(?:that'?s|thats)\s+been\s+me\s+(?:since|for|all)\b|"
+                     r"\bi'?m\s+(?:the\s+)?someone\b|\b(?:she|he|they)\s+means?\s+me\b|\b(?:that'?s|thats)\s+been\s+me\s+(?:since|for|all)\b|"
                      r"\bthe\s+(?:someone|friend|person)\s+(?:is|was)\s+me\b", re.I)
 
 
