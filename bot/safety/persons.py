@@ -53,8 +53,8 @@ FIRST_PERSON = re.compile(r"\b(?:i(?!\s+(?:care\s+for|look\s+after|work\s+with|c
                            r"visit|teach|babysit)\b)(?!(?<=where\si)\s+(?:work|volunteer|train|teach|coach)\b)|i'm|im|i've|ive|i'd|id|(?<!told\s)(?<!tells\s)(?<!texted\s)(?<!messaged\s)me|myself|mine)\b|(?<!\bin\s)(?<!\bat\s)(?<!\bof\s)"
                            r"(?<!\bfrom\s)\bmy\b(?!\s+(?:own\s+)?(?:class|club|team|gym|group|walking|running|"
                            r"pilates|yoga|work|office|school))|"
-                           # "she looked at my calf": a body part of the writer's own after "at", "of" (reading 77)
-                           r"\bmy(?=\s+(?:left\s+|right\s+|bad\s+|sore\s+|other\s+)?(?:calf|calves|knee|knees|kneecap|leg|legs|"
+                           # "she looked at my calf": a body part of the writer's own after "at" (reading 77)
+                           r"(?<=\bat\s)my(?=\s+(?:left\s+|right\s+|bad\s+|sore\s+|other\s+)?(?:calf|calves|knee|knees|kneecap|leg|legs|"
                            r"foot|feet|ankle|ankles|thigh|thighs|chest|hamstrings?)\b)", re.I)
 _SOMEONE = re.compile(rf"\b{_PEOPLE}(?:'?s)?\b|\b(?:he|she|his|her|him)\b", re.I)
 
