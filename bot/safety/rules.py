@@ -321,10 +321,11 @@ class RuleSet:
                 and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
         turn = max((t.end() for t in _TURN.finditer(norm, told[0], core[0])), default=told[0])
-        if compiled.rule.triage is Triage.EMERGENCY:  # "pretty sure I'm dying lol, chest pain down my left arm"
-            turn = max(turn, norm.rfind(",", seg[0], core[0]) + 1)  # a laugh in an earlier clause (reading 78)
+        laugh_from = turn  # "pretty sure I'm dying lol, chest pain down my left arm": a laugh in an earlier clause
+        if compiled.rule.triage is Triage.EMERGENCY:  # is not about an emergency (reading 78)
+            laugh_from = max(turn, norm.rfind(",", seg[0], core[0]) + 1)
         # "laughed so hard I couldn't breathe": asked, never recorded; "real knee fine": silent
-        if joking(norm, *seg, laugh_from=turn):
+        if joking(norm, *seg, laugh_from=laugh_from):
             return (None if laughed_off(norm, seg[1]) else Decision.CONFIRM), a.modifiers | {Modifier.JOKING}
         if compiled.ask_if is not None and any(
                 u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *told)) or (
