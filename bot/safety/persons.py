@@ -6,7 +6,8 @@ import re
 
 from bot.safety.sentences import sentence_at
 
-_PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|(?<=\bmy\s)madam|(?<=\bmy\s)oga|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
+_PEOPLE = (r"(?:friend|mate|pal|buddy|wife|husband|hubby|partner|girlfriend|boyfriend|gf|bf|mum|mom|mother|"
+           r"(?<=\bmy\s)madam|(?<=\bmy\s)oga|"
            r"esposo|esposa|marido|madre|padre|hermano|hermana|hijo|hija|"
            r"dad|father|step\s*(?:dad|mum|mom|son|daughter)|son|daughter|brother|sister|gran|grandma|granny|"
            r"grandmother|grandad|grandpa|grandfather|grandson|granddaughter|grandchild(?:ren)?|grandkid|grandbaby|nan|nana|nani|dadi|mummy|mommy|mumma|daddy|aunt|auntie|uncle|cousin|kid|child|"
