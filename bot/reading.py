@@ -52,9 +52,12 @@ def read_message(services: Services, state: DialogueState, text: str) -> Reading
     flag = RedFlag(state.pending_arg or "") if kind is PendingKind.CONFIRM else None
     slot = state.pending_arg if kind is PendingKind.SLOT else None
     answer = answer_to(clean) if kind in (PendingKind.CONFIRM, PendingKind.SCREEN) else read_answer(clean)
+    intent = classify(clean)
+    if intent is Intent.QUESTION:  # most are searched: the query is embedded while the message is scanned
+        services.guidance.prefetch(clean)
     scan = safety.scan(clean, timeline=safety.rules.timeline_from(state.timeline), pending=flag)
     findings = tuple(services.symptoms.findings.extract(clean, slot))
-    return Reading(clean, len(text), classify(clean), answer, findings, scan, reads_english(clean),
+    return Reading(clean, len(text), intent, answer, findings, scan, reads_english(clean),
                    bool(_TOPICAL.search(clean)), bool(_ACK.match(clean)), bool(_OWN_PAIN.search(clean)))
 
 

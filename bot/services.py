@@ -45,6 +45,10 @@ class Guidance:
         """The passages that answer a query, best first; empty when nothing does."""
         return self.retriever.search(query, k=k)
 
+    def prefetch(self, query: str) -> None:
+        """Begin embedding a query that is about to be searched (see Retriever.prefetch)."""
+        self.retriever.prefetch(query)
+
     def passage(self, phrase: str) -> Citation | None:
         """The passage holding a reviewed phrase verbatim; None (and a warning) if the corpus lacks it."""
         try:

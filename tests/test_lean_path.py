@@ -300,3 +300,105 @@ def test_assistant_load_honours_the_kneebot_settings(corpus_copy, tmp_path, monk
     assistant.conversation().send("I feel a pull behind my knee when I stretch")
     assert (tmp_path / "elsewhere" / "kneebot.sqlite3").exists()
     assistant.close()
+
+
+def test_the_layer_and_retrieval_share_one_lower_pass_when_asked_at_once(runtime, monkeypatch):
+    """A turn's layer pass and its question's embedding run on the runtime's workers side by side: the lower
+    layers run once for both, and the results are those of running them one after the other."""
+    import threading
+    import time
+
+    from bot.tokens import encode
+
+    ids, mask = encode(runtime.tokenizer, ["what is hamstring tendinopathy, asked 4181 times?"], 256)
+    alone = (runtime.embed(ids, mask), runtime.flag_probabilities(ids, mask))
+    runtime._hidden.clear()
+    lowers: list[str] = []
+    real_lower = runtime._lower
+    second = threading.Event()
+
+    def counted(i: np.ndarray, m: np.ndarray) -> np.ndarray:
+        lowers.append(threading.current_thread().name)
+        second.wait(5)  # the second job asks for the same lower pass while the first is computing it
+        time.sleep(0.2)
+        return real_lower(i, m)
+
+    def flags(i: np.ndarray, m: np.ndarray) -> np.ndarray:
+        second.set()
+        return runtime.flag_probabilities(i, m)
+
+    monkeypatch.setattr(runtime, "_lower", counted)
+    embedding = runtime.submit(runtime.embed, ids, mask)
+    probabilities = runtime.submit(flags, ids, mask)
+    assert np.array_equal(embedding.result(timeout=30), alone[0])
+    assert np.array_equal(probabilities.result(timeout=30), alone[1])
+    assert len(lowers) == 1 and lowers[0].startswith("kneebot-model")
+
+
+def test_a_failed_lower_pass_is_not_kept(runtime, monkeypatch):
+    from bot.tokens import encode
+
+    ids, mask = encode(runtime.tokenizer, ["a message the lower pass fails on, 5512"], 256)
+    real_lower = runtime._lower
+
+    def failing(i: np.ndarray, m: np.ndarray) -> np.ndarray:
+        raise ModelError("the lower graph failed")
+
+    monkeypatch.setattr(runtime, "_lower", failing)
+    with pytest.raises(ModelError, match="lower graph failed"):
+        runtime.submit(runtime.embed, ids, mask).result(timeout=30)
+    monkeypatch.setattr(runtime, "_lower", real_lower)
+    assert runtime.embed(ids, mask).shape == (1, 384)  # computed again, not the failure kept
+
+
+def test_a_question_is_embedded_while_the_message_is_scanned(lean_index, tmp_path, monkeypatch):
+    """On the lean path a question's embedding is begun before the red-flag scan and the search uses it."""
+    from concurrent.futures import Future
+
+    from bot.assistant import Assistant
+    from bot.config import Settings
+    from bot.guidance.retrieval import expand_query
+
+    assistant = Assistant.load(settings=Settings(index_dir=lean_index, db_path=tmp_path / "db.sqlite3"))
+    retriever = assistant.retriever
+    begun: list[str] = []
+    real_start, real_scan = retriever.embedder.start, assistant.detector.rules.scan
+
+    def start(text: str) -> Future:
+        begun.append(text)
+        return real_start(text)
+
+    def scan(text: str, **kw):  # type: ignore[no-untyped-def]
+        assert begun, "the question's embedding was not begun before the scan"
+        return real_scan(text, **kw)
+
+    monkeypatch.setattr(retriever.embedder, "start", start)
+    monkeypatch.setattr(assistant.detector.rules, "scan", scan)
+    monkeypatch.setattr(retriever.embedder, "encode", lambda texts: pytest.fail(f"embedded again: {texts}"))
+    question = "what is a Baker's cyst, asked 7303 times?"
+    reply = assistant.conversation().send(question)
+    assert begun == [expand_query(question)]
+    assert reply.citations and any("Baker" in c.text for c in reply.citations)
+    assistant.close()
+
+
+def test_a_failed_prefetch_is_embedded_again_by_the_search(real_index, runtime):
+    from concurrent.futures import Future
+
+    from bot.guidance.retrieval import Retriever
+
+    class Failing:
+        model_id, weights_sha256, dim = runtime.embedder.model_id, runtime.embedder.weights_sha256, 384
+
+        def start(self, text: str) -> Future:
+            failed: Future = Future()
+            failed.set_exception(ModelError("the worker failed"))
+            return failed
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            return runtime.embedder.encode(texts)
+
+    flaky, plain = Retriever(real_index, Failing()), Retriever(real_index, runtime.embedder)
+    flaky.prefetch("what is a Baker's cyst?")
+    assert [c.chunk_id for c in flaky.search("what is a Baker's cyst?")] == \
+        [c.chunk_id for c in plain.search("what is a Baker's cyst?")] != []

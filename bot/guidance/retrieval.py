@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -17,7 +18,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from bot.datafile import read_yaml
-from bot.errors import RulesError
+from bot.errors import ModelError, RulesError
 from bot.guidance.corpus import Chunk
 from bot.guidance.embedding import Embedder
 from bot.guidance.index import LoadedIndex, embed_text
@@ -128,10 +129,28 @@ class Retriever:
         self._words = [set(tokenize(embed_text(c))) for c in self.chunks]
         self._df = Counter(w for words in self._words for w in words)
         self._common = max(1, len(self.chunks) // 2)
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors: dict[str, np.ndarray | Future[np.ndarray]] = {}
         self._first_question_row = index.vectors.ntotal - sum(len(c.questions) for c in self.chunks)
         self._framing = np.array([c.framing for c in self.chunks], dtype=bool)
         self._lock = threading.Lock()
+
+    def prefetch(self, query: str) -> None:
+        """Begin embedding a query that is about to be searched, where the embedder can work alongside the caller
+        (the lean path's runtime): a turn's question is embedded while the rules read the message."""
+        start = getattr(self.embedder, "start", None)
+        text = expand_query(query)
+        if start is None or not tokenize(query) or text in self._vectors:
+            return
+        try:
+            self._keep(text, start(text))
+        except ModelError:  # the search embeds it again and says what is wrong
+            return
+
+    def _keep(self, text: str, vector: np.ndarray | Future[np.ndarray]) -> None:
+        with self._lock:  # a small cache: evaluation and replies repeat queries; channels use threads
+            if text not in self._vectors and len(self._vectors) >= 256:
+                self._vectors.pop(next(iter(self._vectors)))
+            self._vectors[text] = vector
 
     def _dense(self, query: str) -> tuple[list[int], np.ndarray, np.ndarray]:
         """Chunk positions by descending similarity, every chunk's similarity, and that of its own words.
@@ -142,13 +161,13 @@ class Retriever:
         my car" look answerable.
         """
         text = expand_query(query)
-        vector = self._vectors.get(text)
-        if vector is None:
-            vector = self.embedder.encode([text])
-            with self._lock:  # a small cache: evaluation and replies repeat queries; channels use threads
-                if len(self._vectors) >= 256:
-                    self._vectors.pop(next(iter(self._vectors)))
-                self._vectors[text] = vector
+        found = self._vectors.get(text)
+        if isinstance(found, Future):  # begun by `prefetch`; one that failed is done again here, failing here
+            found = found.result() if found.exception() is None else None
+        if found is None:
+            found = self.embedder.encode([text])
+        self._keep(text, found)
+        vector = found
         rows = self.index.vectors.ntotal
         scores, ids = self.index.vectors.search(vector, rows)
         by_row = np.full(rows, -1.0, dtype=np.float32)

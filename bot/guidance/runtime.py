@@ -23,9 +23,10 @@ import os
 import subprocess
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -48,6 +49,9 @@ DIM = 384
 BATCH = 32
 CPU = ["CPUExecutionProvider"]
 HIDDEN_KEPT = 8
+WORKERS = 2  # the layer's top and the retrieval top run side by side over one lower pass
+SWITCH_INTERVAL = 0.0002  # seconds; see Runtime.__init__
+T = TypeVar("T")
 REBUILD = "run `kneebot index` (building needs the index tools: pip install 'kneebot[index]')"
 _runtimes: dict[tuple[str, str], Runtime] = {}
 _lock = threading.Lock()
@@ -157,9 +161,11 @@ class Runtime:
     The sessions are created in a background thread (onnxruntime releases the GIL while it reads and
     optimises the graphs), so the rest of start-up overlaps with it; `ready()` waits and raises ModelError
     if they could not be created, and every call waits for them. The lower layers' output for the last few
-    single texts is kept: a turn runs the red-flag layer on the message, then often retrieval on the same
-    words, which then needs only the retrieval top. The lower graph looks tokens up in a table holding only
-    the rows of the tokens seen so far (bot/guidance/tokentable.py).
+    single texts is kept, and one being computed is waited for rather than computed again: a turn begins
+    the red-flag layer's pass over the message and, for a question, its retrieval embedding on the two
+    worker threads (`submit`) before the rules scan it, and the two tops run side by side over one lower
+    pass. The lower graph looks tokens up in a table holding only the rows of the tokens seen so far
+    (bot/guidance/tokentable.py).
     """
 
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
@@ -173,12 +179,14 @@ class Runtime:
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         self.embedder = ExportedEmbedder(self)
-        self._hidden: dict[bytes, np.ndarray] = {}
+        self._hidden: dict[bytes, Future[np.ndarray]] = {}
         self._hidden_lock = threading.Lock()
         self._table: TokenTable | None = None
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kneebot-runtime")
-        self._loading = pool.submit(self._create_sessions)
-        pool.shutdown(wait=False)
+        self._workers = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="kneebot-model")
+        self._loading = self._workers.submit(self._create_sessions)
+        # A thread waiting for the interpreter lock gets it within this (the default is 5 ms): a model pass on a
+        # worker then goes on while the caller's rules scan holds the lock, instead of waiting for the scan's end.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
 
     def _create_sessions(self) -> dict[str, Any]:
         import onnxruntime as ort
@@ -211,20 +219,37 @@ class Runtime:
             self._table.fill(ids)
         return self._run(LOWER, {"input_ids": ids, "attention_mask": mask})
 
+    def submit(self, fn: Callable[[np.ndarray, np.ndarray], T], ids: np.ndarray, mask: np.ndarray) -> Future[T]:
+        """`fn(ids, mask)` (`embed` or `flag_probabilities`) run on the runtime's worker threads: onnxruntime
+        releases the interpreter lock while it computes, so the caller's own work goes on meanwhile. The token
+        table is read in here first, so that the worker has little but the model to run."""
+        self.ready()
+        if self._table is not None:
+            self._table.fill(ids)
+        return self._workers.submit(fn, ids, mask)
+
     def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """The shared lower layers' output for a padded batch."""
+        """The shared lower layers' output for a padded batch; a single text's is computed once even when the
+        layer's pass and retrieval ask for it at the same time."""
         if len(ids) != 1:
             return self._lower(ids, mask)
         key = ids.tobytes() + mask.tobytes()
         with self._hidden_lock:
             found = self._hidden.get(key)
-        if found is None:
-            found = self._lower(ids, mask)
-            with self._hidden_lock:
-                self._hidden[key] = found
+            mine = found is None
+            if found is None:
+                found = self._hidden[key] = Future()
                 while len(self._hidden) > HIDDEN_KEPT:
                     self._hidden.pop(next(iter(self._hidden)))
-        return found
+        if mine:
+            try:
+                found.set_result(self._lower(ids, mask))
+            except BaseException as exc:
+                with self._hidden_lock:
+                    if self._hidden.get(key) is found:
+                        del self._hidden[key]
+                found.set_exception(exc)
+        return found.result()
 
     def embed(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Normalised retrieval embeddings for a padded batch."""
@@ -243,6 +268,10 @@ class ExportedEmbedder:
         self.model_id = BUNDLED_MODEL_ID
         self.weights_sha256 = BUNDLED_SHA256
         self.dim = DIM
+
+    def start(self, text: str) -> Future[np.ndarray]:
+        """`encode([text])` begun on the runtime's worker threads (its tokens read here)."""
+        return self.runtime.submit(self.runtime.embed, *encode(self.runtime.tokenizer, [text], MAX_SEQ_LENGTH))
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised float32 embeddings, one row per text (truncated at 256 tokens, as the model is)."""

@@ -43,20 +43,18 @@ class RedFlagDetector:
     def scan(self, text: str, timeline: Timeline | None = None, pending: RedFlag | None = None,
              scores: dict[RedFlag, float] | None = None) -> ScanResult:
         """Every flag's decision on `text`; `pending` is the flag whose question was just asked."""
-        result = self.rules.scan(text, timeline=timeline, pending=pending)
         if self.layer is None:
-            return result
+            return self.rules.scan(text, timeline=timeline, pending=pending)
+        # the layer's pass over the message runs on the model's worker while the rules scan it; a reply under a
+        # quoted question is read alone (`quoted`): the quote is not the person's report
+        started = self.layer.start([unquoted(text).strip() or text]) if scores is None else None
+        result = self.rules.scan(text, timeline=timeline, pending=pending)
         # In a long message the layer reads only some windows: a rule's hit is judged on its own
         # neighbourhood too, so a part the layer did not read never turns a hit into a question.
         hits = [d for d in result.detections if d.decision is Decision.RECORD] if len(text) > NEAR else []
-        # a reply under a quoted question is read alone (`quoted`): the quote is not the person's report
-        texts = [unquoted(text).strip() or text] + [text[max(0, d.span[0] - NEAR // 2):d.span[1] + NEAR // 2]
-                                                    for d in hits]
-        if scores is not None:
-            texts = texts[1:]
-        rows = self.layer.scores_many(texts) if texts else []
-        if scores is None:
-            scores, rows = rows[0], rows[1:]
+        rows = self.layer.scores_many([text[max(0, d.span[0] - NEAR // 2):d.span[1] + NEAR // 2]
+                                       for d in hits]) if hits else []
+        scores = started.result()[0] if started is not None else scores or {}
         near = {d.rule: row[d.rule] for d, row in zip(hits, rows, strict=True)}
         return combine(result, scores, self.layer, text, pending, near, self.rules)
 

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,17 +164,22 @@ class LearnedLayer:
 
     def scores_many(self, texts: list[str]) -> list[dict[RedFlag, float]]:
         """Scores for several messages in one batched pass."""
+        return self.start(texts).result()
+
+    def start(self, texts: list[str]) -> PendingScores:
+        """`scores_many` begun: on the runtime, the model's pass runs on its worker threads (which hold no
+        lock the caller needs) while the caller goes on, as the rules' scan does meanwhile."""
         parts: list[str] = []
         owner: list[int] = []
         for i, text in enumerate(texts):
             for w in self.windows(read_in_english(self.glossary, text)) or [""]:
                 parts.append(w)
                 owner.append(i)
-        probs = self.probabilities(parts)
-        out = np.zeros((len(texts), len(self.flags)), dtype=np.float32)
-        for row, i in zip(probs, owner, strict=True):
-            out[i] = np.maximum(out[i], row)
-        return [{f: float(p) for f, p in zip(self.flags, row, strict=True)} for row in out]
+        if self.runtime is None or not parts:
+            return PendingScores(self.flags, len(texts), owner, self.probabilities(parts))
+        ids, mask = encode_batch(self.tokenizer, parts, self.max_tokens)
+        return PendingScores(self.flags, len(texts), owner, self.runtime.submit(self.runtime.flag_probabilities,
+                                                                                ids, mask))
 
     def probabilities(self, parts: list[str]) -> np.ndarray:
         """Sigmoid outputs, one row per text part."""
@@ -187,6 +193,21 @@ class LearnedLayer:
         with self._lock, torch.inference_mode():
             logits = self.model(torch.from_numpy(ids), torch.from_numpy(mask))
         return torch.sigmoid(logits).numpy()
+
+
+class PendingScores:
+    """A batch of messages' scores, perhaps still being computed; `result()` waits for them."""
+
+    def __init__(self, flags: list[RedFlag], n: int, owner: list[int], probs: np.ndarray | Future[np.ndarray]) -> None:
+        self._flags, self._n, self._owner, self._probs = flags, n, owner, probs
+
+    def result(self) -> list[dict[RedFlag, float]]:
+        """Each message's probability per flag: its highest over the message's windows."""
+        probs = self._probs.result() if isinstance(self._probs, Future) else self._probs
+        out = np.zeros((self._n, len(self._flags)), dtype=np.float32)
+        for row, i in zip(probs, self._owner, strict=True):
+            out[i] = np.maximum(out[i], row)
+        return [{f: float(p) for f, p in zip(self._flags, row, strict=True)} for row in out]
 
 
 def read_in_english(glossary: Glossary, text: str) -> str:
