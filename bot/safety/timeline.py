@@ -44,7 +44,8 @@ _THROUGHOUT = re.compile(r"\b(?:every\s+(?:single\s+)?(?:day|morning|night|eveni
                          r"(?:weeks?|fortnight|days)\s+of\s+(?:doing|following|sticking\s+to)\s+(?:the|my|them|it))\b",
                          re.I)
 # the same when the pain is told as not improving ("sore for ten days, even though I've stuck to the light ones")
-_ALL_ALONG = re.compile(r"\b(?:even\s+though|even\s+after|despite|stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
+_ALL_ALONG = re.compile(r"\b(?:even\s+(?:though|tho|thou|altho|although)|even\s+after|despite|"
+                        r"stuck\s+(?:to|with)|sticking\s+(?:to|with)|"
                         r"(?:doing|done|did|followed|following)\s+(?:everything|exactly|it\s+all)|"
                         r"i'?ve\s+(?:been\s+)?(?:doing|done|followed|following|kept|keeping))\b", re.I)
 # or when one message of the writer's own tells the pain lasting well past a week (days), the gentler stretching
