@@ -630,6 +630,8 @@ def test_a_peach_emoji_numb_from_sitting_is_not_recorded(rules):
     ("is it normal for your chest to hurt when you stretch your legs? like mine does now",
      RedFlag.CHEST_PAIN_OR_BREATHLESS),
     ("is chest pain linked to a swollen calf? I have both right now", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("Would it be a torn cartilage if it locks and hurts? Mine does both when I come out of the stretch",
+     RedFlag.LOCKING_OR_CLICKING),
 ])
 def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, message, flag):
     """"...? happens to me", "...? mine is huge now", "...? Happened about 10 minutes ago", or a condition answered

@@ -194,7 +194,7 @@ _CONFIRMED = re.compile(
     r"grand|better|settled|gone|not|never)\b)(?:\w+\s+){0,4}?(?:since|(?:right\s+)?now|today|at\s+the\s+moment|days?|weeks?)\b"
     # "...? Because mine has", "...? Mine was visibly bulging within minutes", "...? It's gone red too."
     r"|\s*(?:because|cos|coz|cause|'cause|bc)\s+mine(?:'s|\s+is|\s+has|\s+was|\s+did|\s+does)\b(?!\s+(?:\w+\s+)?(?:fine|ok|"
-    r"okay|normal|good|alright|not)\b)"
+    r"okay|normal|good|alright|not)\b)|\s*mine\s+does\s+(?:both|too|that|as\s+well)\b"
     r"|\s*mine\s+(?:was|went|got|did|is)\s+(?:\w+\s+){0,3}?(?:within|right\s+after|straight\s+after|straight\s+away|"
     r"today|yesterday|this\s+(?:morning|afternoon|evening|week)|last\s+night|just\s+now)\b"
     # "... if I lost control of my bladder. I have, twice today.", "... if my calf got hot or swollen. It's both now.",
