@@ -605,6 +605,22 @@ def test_look_alikes_of_new_signs_neither_record_nor_ask(rules, message, flag):
     assert flag not in result.recorded and flag not in result.to_confirm
 
 
+@pytest.mark.parametrize("message", ["'can you stand on it?' nope. tried twice, had to sit back down",
+                                     "Q: Can you put weight on it? A: No.", "> Can you walk on it?\nno, not at all",
+                                     "Can you bear weight? \u2014 No. Not on that side."])
+def test_a_question_of_standing_answered_no_records_cannot_bear_weight(rules, message):
+    """A question of whether they can stand, typed out at the start or quoted above, answered no."""
+    result = rules.scan(message)
+    assert RedFlag.CANNOT_BEAR_WEIGHT in result.recorded
+    assert "answered" in next(d for d in result.detections if d.rule is RedFlag.CANNOT_BEAR_WEIGHT).modifiers
+
+
+@pytest.mark.parametrize("message", ["can you walk on it? no problem", "Can you stand on it? No, I can stand fine",
+                                     "my son's coach asked can he walk on it? no", "can you walk on it? no, it's fine"])
+def test_a_question_of_standing_answered_otherwise_is_no_record(rules, message):
+    assert RedFlag.CANNOT_BEAR_WEIGHT not in rules.scan(message).recorded
+
+
 @pytest.mark.parametrize("message", ["\U0001F351 numb \U0001F633 knee \U0001F623 since yday stretch",
                                      "\U0001F351numb since last night"])
 def test_a_peach_emoji_for_the_bottom_told_numb_records_cauda_equina_signs(rules, message):

@@ -1,7 +1,9 @@
 """A reply under a quoted question ("> Any swelling behind the knee?\\nyes, within the hour"): Discord and forum
 replies quote what they answer. The quote is not the person's report: the rules look for signs in the reply only
 (the quote may still tell them a place or the changed stretching it names), the learned layer reads the reply alone,
-and a yes under a quoted question answers the flag it asks about, as an answer to kneebot's own question does."""
+and a yes under a quoted question answers the flag it asks about, as an answer to kneebot's own question does.
+A question of whether they can stand on the leg, quoted or typed out at the start, answered no ("'can you stand on
+it?' no. tried, screamed", "Q: Can you bear weight? A: No.") tells the person cannot bear weight."""
 from __future__ import annotations
 
 import re
@@ -19,3 +21,20 @@ def unquoted(text: str) -> str:
     """`text` with a leading quote blanked out: the same length, so that spans found in it still point into `text`."""
     end = quote_end(text)
     return " " * end + text[end:] if end else text
+
+
+_STAND_ASKED_NO = re.compile(
+    r"\A\W*(?:q\s*[:.]\s*|(?:you|they|the\s+\w+|my\s+\w+)\s+asked,?\s*)?(?:can|could|are)\s+(?:you|u|ya)\s+"
+    r"(?:able\s+to\s+)?(?:stand|walk|put\s+(?:any\s+|your\s+)?weight|bear\s+(?:any\s+)?weight|weight[- ]?bear)"
+    r"(?:\s+on\s+(?:it|the\s+leg|that\s+leg|your\s+leg|the\s+knee))?\s*\?+[\"'\u201d]?\s*(?:[-\u2013\u2014:]+\s*)?"
+    r"(?:a\s*[:.]\s*)?(no+|nope|nah|negative|not\s+(?:really|at\s+all))\b"
+    r"(?=\s*(?:[.,;!)]|$|\n|\s+(?:i\s+(?:can'?t|cannot|couldn'?t)|tried|way|chance|not)\b))"
+    r"(?![.,;!]?\s*(?:i\s+can\b|(?:it'?s\s+|all\s+)?fine|problems?|issues?|bother|worries))", re.I)
+
+
+def stand_denied(text: str) -> tuple[int, int] | None:
+    """The span of a "no" answering a question, at the message's start or quoted above it, of whether they can stand on
+    the leg."""
+    cut = quote_end(text)
+    m = _STAND_ASKED_NO.match(text[:cut].replace(">", " ") + text[cut:])
+    return m.span(1) if m else None

@@ -24,7 +24,7 @@ from bot.safety.context import Assessment, ContextRules, Modifier
 from bot.safety.detections import Decision, Detection, ScanResult
 from bot.safety.glossary import Glossary, packaged
 from bot.safety.inside import denied_inside, laughed_off, retracted, taken_back
-from bot.safety.quoted import quote_end
+from bot.safety.quoted import quote_end, stand_denied
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, segment
 from bot.safety.rxcache import PatternCache
@@ -219,11 +219,15 @@ class RuleSet:
     def _scan(self, norm: str, text: str, timeline: Timeline | None, pending: RedFlag | None) -> ScanResult:
         found: dict[RedFlag, Detection] = {}
         others: dict[RedFlag, bool] = {}  # flag -> told as someone else's now
-        if pending is not None and self.read_confirmation(text[(cut := quote_end(text)):]).counts_as_yes:
+        cut = quote_end(text)
+        if pending is not None and self.read_confirmation(text[cut:]).counts_as_yes:
             lo = cut + len(text[cut:]) - len(text[cut:].lstrip())  # the answer, under any quote
             hi = min(len(text.rstrip()), lo + 200)
             found[RedFlag(pending)] = Detection(RedFlag(pending), Decision.RECORD, (lo, hi), text[lo:hi],
                                                 frozenset({ANSWERED}))
+        if (no := stand_denied(text)) is not None:  # "'can you stand on it?' no. tried, screamed"
+            found[RedFlag.CANNOT_BEAR_WEIGHT] = Detection(RedFlag.CANNOT_BEAR_WEIGHT, Decision.RECORD, no,
+                                                          text[slice(*no)], frozenset({ANSWERED}))
         spans, head = sentences(norm), headline(norm)  # a cue never reaches across sentences
         said = [s for s in spans if s[0] >= max(head, quote_end(norm))]  # a quote above the reply is not the person's
         for flag, compiled in self._rules.items():

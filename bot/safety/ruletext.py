@@ -231,7 +231,7 @@ _ANSWERED_NO = re.compile(r"\s*(?:\?|\?{2,}(?=\s*(?:no|nope|nah|zilch|nada|none|
                           r"(?:[-\u2013\u2014:]\s*)?"
                           r"(?:(?:lol|lmao|haha\w*|ha|hmm+|um+|erm+|tbh|honestly)\W*\s*)?"  # "numb bum? lol no"
                           r"(?:(?:also|again|still|and|that's\s+(?:a|also\s+a))\s+)?"
-                          r"(?:no|nope|nah|never|none|not\s+at\s+all|not\s+once|not\s+even\s+once|zilch|nada|nil|nothing|none\s+at\s+all|negative)\b(?=\s*(?:[.,;!?)]|$|\s+no\s*[.,;!]|\s+(?:not|never|"
+                          r"(?:no|nope|nah|never|none|not\s+at\s+all|not\s+really|not\s+once|not\s+even\s+once|zilch|nada|nil|nothing|none\s+at\s+all|negative)\b(?=\s*(?:[.,;!?)]|$|\s+no\s*[.,;!]|\s+(?:not|never|"
                           r"none|really|nothing|at\s+all|thanks|thank|i|it|its|it's|that's|thats|way|had|felt|known|been|of|sir|ma'?am|"
                           r"mate|doc|thankfully|luckily)\b))"
                           r"(?!\s+(?:had|felt|known|been)\s+(?:\w+\s+){0,3}?(?:before|b4|like\s+(?:this|that)))"
