@@ -161,13 +161,14 @@ class Retriever:
         my car" look answerable.
         """
         text = expand_query(query)
-        found = self._vectors.get(text)
-        if isinstance(found, Future):  # begun by `prefetch`; one that failed is done again here, failing here
-            found = found.result() if found.exception() is None else None
-        if found is None:
-            found = self.embedder.encode([text])
-        self._keep(text, found)
-        vector = found
+        cached = self._vectors.get(text)
+        vector = cached
+        if isinstance(cached, Future):  # begun by `prefetch`; one that failed is done again here, failing here
+            vector = cached.result() if cached.exception() is None else None
+        if vector is None:
+            vector = self.embedder.encode([text])
+        if vector is not cached:
+            self._keep(text, vector)
         rows = self.index.vectors.ntotal
         scores, ids = self.index.vectors.search(vector, rows)
         by_row = np.full(rows, -1.0, dtype=np.float32)
