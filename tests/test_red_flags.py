@@ -648,6 +648,7 @@ def test_a_peach_emoji_numb_from_sitting_is_not_recorded(rules):
     ("is chest pain linked to a swollen calf? I have both right now", RedFlag.CHEST_PAIN_OR_BREATHLESS),
     ("Would it be a torn cartilage if it locks and hurts? Mine does both when I come out of the stretch",
      RedFlag.LOCKING_OR_CLICKING),
+    ("Is it a problem if my knee gives way on the stairs? Because it does, since Monday.", RedFlag.KNEE_INSTABILITY),
 ])
 def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, message, flag):
     """"...? happens to me", "...? mine is huge now", "...? Happened about 10 minutes ago", or a condition answered
@@ -660,6 +661,9 @@ def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, m
     ("is it normal for the knee to swell straight after a stretch? mine is not swollen now, just asking",
      RedFlag.RAPID_SWELLING),
     ("is it normal for your knee to give way? it happened to my sister", RedFlag.KNEE_INSTABILITY),
+    ("Is it a problem if a knee gives way on the stairs? Because it did for my sister", RedFlag.KNEE_INSTABILITY),
+    ("Is it a problem if my knee gives way on the stairs? Because it does not, I only wondered",
+     RedFlag.KNEE_INSTABILITY),
     ("is it normal for knees to click? happens like a lot to people", RedFlag.LOCKING_OR_CLICKING),
     ("is chest pain related to clots? ok I got it now, thanks", RedFlag.CHEST_PAIN_OR_BREATHLESS),
     ("Is breathlessness ever linked to leg pain? I've seen something about clots", RedFlag.CHEST_PAIN_OR_BREATHLESS),

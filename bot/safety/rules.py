@@ -18,7 +18,7 @@ from bot.answers import Answer, answer_to
 from bot.datafile import SafeLoader, describe_validation
 from bot.errors import RulesError
 from bot.ids import RedFlag, Triage
-from bot.safety import persons, questions, ruletext
+from bot.safety import laughs, persons, questions, ruletext
 from bot.safety.context import DEFAULT_PATH as CONTEXT_PATH
 from bot.safety.context import Assessment, ContextRules, Modifier
 from bot.safety.detections import Decision, Detection, ScanResult
@@ -26,7 +26,7 @@ from bot.safety.glossary import Glossary, packaged
 from bot.safety.inside import denied_inside, laughed_off, retracted, taken_back
 from bot.safety.quoted import quote_end, stand_denied
 from bot.safety.rulespec import FileSpec
-from bot.safety.ruletext import LAUGHED, Expander, comma_clause, joking, matches, segment
+from bot.safety.ruletext import Expander, comma_clause, matches, segment
 from bot.safety.rxcache import PatternCache
 from bot.safety.sentences import headline, sentence_at, sentences, with_next
 from bot.safety.timeline import Timeline, TimelineCues
@@ -320,16 +320,16 @@ class RuleSet:
             return None, a.modifiers | {Modifier.OTHER_PERSON}
         if not mine and questions.what_if(norm, *told):  # "what if I stretch and then can't put weight on it?"
             return None, a.modifiers | {Modifier.HYPOTHETICAL}
-        laughed = LAUGHED.search(norm, *told) or ruletext.LAUGHED_NEXT.match(norm, told[1])  # may follow the sentence
+        laughed = laughs.LAUGHED.search(norm, *told) or laughs.LAUGHED_NEXT.match(norm, told[1])  # may follow it
         if laughed and not ruletext.NOT_BEFORE.search(norm, max(0, laughed.start() - 8), laughed.start()) \
                 and not ruletext.PAIN_TOLD.search(norm, *told):
             return None, a.modifiers  # "my knees gave out laughing at my kid": a figure of speech
         turn = max((t.end() for t in _TURN.finditer(norm, told[0], core[0])), default=told[0])
         laugh_from = turn  # "pretty sure I'm dying lol, chest pain down my left arm": a laugh in an earlier clause
         if compiled.rule.triage is Triage.EMERGENCY:  # is not about an emergency (reading 78)
-            laugh_from = max(turn, norm.rfind(",", seg[0], core[0]) + 1)
+            laugh_from = max(turn, laughs.clause_start(norm, seg[0], core[0]))
         # "laughed so hard I couldn't breathe": asked, never recorded; "real knee fine": silent
-        if joking(norm, *seg, laugh_from=laugh_from):
+        if laughs.joking(norm, *seg, laugh_from=laugh_from):
             return (None if laughed_off(norm, seg[1]) else Decision.CONFIRM), a.modifiers | {Modifier.JOKING}
         if compiled.ask_if is not None and any(
                 u.start() < m.end() and m.start() < u.end() for u in compiled.ask_if.finditer(norm, *told)) or (

@@ -14,41 +14,6 @@ from bot.safety.sentences import sentence_at
 
 _DEF = re.compile(r"<<(\w+)>>")
 _CONTRAST = re.compile(r"\b(?:but|however|though|although|whereas|except|yet)\b|[.!?;\n]", re.I)
-# A joke told with the words ("laughed so hard I couldn't breathe", "lol"); someone laughing *at* the
-# person ("the baby was laughing at me") is not, nor "don't laugh, but ...".
-JOKING = re.compile(r"(?<!n't\s)(?<!dont\s)(?<!not\s)\b"
-                    r"(?:laugh(?!\w*\s+(?:at\s+me|when\s+i\s+(?:said|told)|when\s+my\s+(?:knee|leg)s?)\b)\w*|"
-                    r"lol+|lmf?ao+|haha\w*|rofl|jk|kidding|joking|meme|(?:is|was|are|keeps?)\s+sending\s+me)\b|"
-                    r"[\U0001F602\U0001F923\U0001F606]|"
-                     # taken back in brackets ("(it's fine, i'm just lazy)", "(no actually it's fine)")
-                     r"\((?:no\s+)?(?:but\s+)?(?:actually\s+|seriously\s+|honestly\s+|jk\s*,?\s*)?(?:it'?s|i'?m|its|im)\s+"
-                     r"(?:totally\s+|actually\s+|really\s+|honestly\s+)?fine\b", re.I)
-# told as meant in earnest beside the laugh ("cant breathe lol, and not in the funny way"): no joke
-_EARNEST = re.compile(r"\bnot\s+(?:in\s+(?:the|a)\s+(?:funny|joke|jokey|fun|good|cute)\s+way|emotional\w*|"
-                      r"from\s+(?:sitting|laughing)|a\s+joke|the\s+funny\s+kind)\b|\bno\s+joke\b|\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth)\s+time\s+(?:this|today|in)\b|\bhappened\s+(?:loads|lots|a\s+lot|again|several\s+times)\b|\b(?:toilet\s+paper|paper|wipe|wiping)\s+test\b|\bactual\s+chest\s+pain\b|"
-                      r"\bno\s+(?:but\s+)?(?:actually|seriously|for\s+real)\b(?!\s+(?:it'?s|its|i'?m|im)\s+(?:\w+\s+)?fine\b)|\bbut\s+seriously\b|\bnot\s+(?:even\s+)?joking\b|"
-                      r"\b(?:twice|two\s+times|three\s+times|[2-9]\s*x)\s+(?:today|this\s+(?:week|morning)|now|since)\b|"
-                      r"\bnot\s+funny\s+(?:now|any\s*more)\b|\bnot\s+(?:actually|really|even)\s+funny\b|\bwon'?t\s+go\s+away\b|"
-                      # a nervous laugh after the cause is played down, or told as new ("prob just anxiety lol")
-                      r"\b(?:prob(?:ably)?|probs|prolly|likely|maybe)\s+(?:just\s+)?(?:nothing|anxiety|stress|tired\w*|overthinking|"
-                      r"(?:the\s+)?(?:coffee|caffeine|energy\s+drinks?|nerves)|(?:i'?m\s+|im\s+|i\s+am\s+)?(?:just\s+)?(?:out\s+of\s+shape|unfit|getting\s+old))\b|"
-                      r"\bnot\s+(?:ideal|great|good|fun)\b|\b(?:sorry|sry)\W{0,3}(?:lol+|haha\w*|lmf?ao+)\b|\b(?:lol+|haha\w*|lmf?ao+)\W{0,3}(?:sorry|sry)\b(?!\s+(?:for|about))|\b(?:tmi|embarrass\w*|mortif\w*)\b|\bnot\s+crying\b|\bnot\s+(?:lol+|funny)\s+actually\b|\bnot\s+(?:so\s+|that\s+|very\s+)?lol+\b|\b(?:no|not|nae)\s+kiddin\w*|"
-                      r"\bwhich\s+never\s+happens\b|\b(?:has|had)\s+never\s+happened\s+before\b|"
-                      r"\(\s*don'?t\s+ask\W*(?:lol+|haha\w*)\W*\)", re.I)  # "(don't ask lol)": a laugh at the story
-
-
-def joking(text: str, lo: int, hi: int, laugh_from: int = 0) -> bool:
-    """Whether text[lo:hi] tells the finding with a laugh (from `laugh_from` on) and does not say it is in earnest."""
-    return JOKING.search(text, max(lo, laugh_from), hi) is not None and _EARNEST.search(text, lo, hi) is None
-
-
-# The finding caused by laughing ("my knees gave out laughing", "laughed so hard I couldn't breathe"): a figure of
-# speech when the sentence tells no pain.
-LAUGHED = re.compile(r"\blaugh\w*\s+so\s+(?:hard|much)\b|\b(?:from|with|while|after|of)\s+laugh\w*|"
-                     r"\b(?:gave\s+out|gave\s+way|buckled|collapsed|went|fell\s+over|fell\s+down)\s+(?:from\s+)?laughing\b|"
-                     r"\blaughing\s+so\s+(?:hard|much)\b|\bin\s+stitches\b", re.I)
-# the cause told just after the sentence ends ("my chest is SO tight... from laughing at my brother")
-LAUGHED_NEXT = re.compile(r"[.\u2026\s]*(?:from|with|after)\s+laugh\w*", re.I)
 MAX_TRIES = 50  # matches looked at per cue and sentence: bounds the time on pathological input
 CONTEXT_REACH = 400  # characters either side of a finding that context may look at
 
@@ -136,9 +101,11 @@ def comma_clause(text: str, core: tuple[int, int], clause: tuple[int, int]) -> t
 def names_other(pattern: re.Pattern[str], text: str, clause: tuple[int, int]) -> bool:
     """Whether the clause names something else the finding may be about (`not_about`); one it denies
     ("I stopped right away no chest pain") is not what the finding is about. A clause told of "it" reaches
-    back to its sentence's start when that names no body part ("my car's steering feels off, like it wobbles")."""
+    back to its sentence's start when that names no body part ("my car's steering feels off, like it wobbles", "the
+    suspension gave way and now it clunks")."""
     lo = clause[0]
-    if _IT_CLAUSE.match(text, lo, clause[1]):
+    if _IT_CLAUSE.match(text, lo, clause[1]) or (_IT_NOW.match(text, lo, clause[1])
+                                                  and _NOW_BEFORE.search(text, max(0, lo - 12), lo)):
         start = max(text.rfind(c, 0, lo) for c in ".!?\n") + 1
         lo = lo if _BODY_WORD.search(text, start, clause[1]) else start
     return any(_DENIED_BEFORE.search(text, max(lo, m.start() - 24), m.start()) is None
@@ -148,6 +115,8 @@ def names_other(pattern: re.Pattern[str], text: str, clause: tuple[int, int]) ->
 
 _SIMILE = re.compile(r"\b(?:like|as\s+if|as\s+though|as)\s+(?:\w+\s+){0,3}?$|\bsimilar\s+to\b", re.I)  # "like a door"
 _IT_CLAUSE = re.compile(r"\W*(?:like|as\s+if|as\s+though)\s+(?:it|it'?s|they|they'?re)\b", re.I)
+_IT_NOW = re.compile(r"\W*(?:it|it'?s|they|they'?re)\b", re.I)  # after "... and now": "gave way and now it clunks"
+_NOW_BEFORE = re.compile(r"\b(?:now|then)\s*$", re.I)
 _BODY_WORD = re.compile(r"\b(?:kn?ees?|legs?|calf|calves|foot|feet|thighs?|hamstrings?|ankles?|shins?|hips?|chest|"
                         r"bladder|bowels?|toes?|joint|kneecap)\b", re.I)
 
@@ -195,6 +164,8 @@ _CONFIRMED = re.compile(
     # "...? Because mine has", "...? Mine was visibly bulging within minutes", "...? It's gone red too."
     r"|\s*(?:because|cos|coz|cause|'cause|bc)\s+mine(?:'s|\s+is|\s+has|\s+was|\s+did|\s+does)\b(?!\s+(?:\w+\s+)?(?:fine|ok|"
     r"okay|normal|good|alright|not)\b)|\s*mine\s+does\s+(?:both|too|that|as\s+well)\b"
+    # "Is it a problem if my knee gives way when I'm carrying shopping? Because it does, since ..." (reading 91)
+    r"|\s*(?:because|cos|coz|cause|'cause|bc)\s+(?:it|they)\s+(?:does|do|did)\b(?!\s+not\b|n't|\s+(?:for|to|with|in)\s+(?!me\b))"
     r"|\s*mine\s+(?:was|went|got|did|is)\s+(?:\w+\s+){0,3}?(?:within|right\s+after|straight\s+after|straight\s+away|"
     r"today|yesterday|this\s+(?:morning|afternoon|evening|week)|last\s+night|just\s+now)\b"
     # "... if I lost control of my bladder. I have, twice today.", "... if my calf got hot or swollen. It's both now.",

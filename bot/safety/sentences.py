@@ -65,7 +65,9 @@ _GOES_ON = re.compile(r"(?:[.!?;\n]+[\"'\u201d\u2019]*\s*(?:(?:and|but|so)\s+)?|
                       r"(?>(?:they|it|that|this|these|those|both)"
                       r"(?:'?s|'re|'ve|\s+(?:is|are|was|were|has|have|had|keeps?|stays?|stayed|lasts?|lasted))?|"
                       r"the\s+(?:numbness|tingling|pins|feeling|weakness)\s+(?:is|was|has|have|keeps?|stays?|lasts?|lasted)|"
-                      r"(?:started|began|came\s+on|been(?!\s+like\b)|still|lasting|lasted|stayed|going\s+on))\b"
+                      r"(?:started|began|came\s+on|been(?!\s+like\b)|still|lasting|lasted|stayed|going\s+on|since|whole|entire|"
+                      # telegraphic: "Leg numb. Whole foot. Since stretch. 3 hrs."
+                      r"(?:for\s+)?(?:\d+|an?|one|two|three|four|five|six)\s*(?:hrs?|hours?|mins?|minutes?|days?)(?=\s*[.!]|\s*$)))\b"
                       r"(?!\s+(?:not|never|hasn'?t|haven'?t|isn'?t|aren'?t|wasn'?t|doesn'?t|didn'?t|only|just|gone|goes|went))",
                       re.I)
 
