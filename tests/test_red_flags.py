@@ -575,6 +575,7 @@ def test_told_plainly_enough_to_record(rules, text, flag):
     ("straight after the stretch my knee blew right up", RedFlag.RAPID_SWELLING),
     ("When I walk, that foot drags now.", RedFlag.LEG_NUMBNESS_OR_WEAKNESS),
     ("felt a sharp pain in my chest that took my breath away mid-stretch", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("7 days of bent knee stretches \u2705 pain still there \u2705 improvement \u274c", RedFlag.PERSISTENT_PAIN),
 ])
 def test_modified_stretching_told_plainly_and_signs_told_as_pictures_are_recorded(rules, message, flag):
     assert flag in rules.scan(message).recorded
@@ -619,6 +620,47 @@ def test_a_question_of_standing_answered_no_records_cannot_bear_weight(rules, me
                                      "my son's coach asked can he walk on it? no", "can you walk on it? no, it's fine"])
 def test_a_question_of_standing_answered_otherwise_is_no_record(rules, message):
     assert RedFlag.CANNOT_BEAR_WEIGHT not in rules.scan(message).recorded
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("knee swollen? yes, hugely. came up within the hour", RedFlag.RAPID_SWELLING),
+    ("calf red and hot? yeah, both, since last night", RedFlag.CALF_CLOT_SIGNS),
+])
+def test_a_short_question_typed_at_the_start_and_answered_yes_records_its_flag(rules, message, flag):
+    """"knee swollen? yes, massively": the person asks and answers their own question, as under a quote."""
+    result = rules.scan(message)
+    assert flag in result.recorded
+    assert "answered" in next(d for d in result.detections if d.rule is flag).modifiers
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("Is it normal for a knee to swell after stretching? yes or no?", RedFlag.RAPID_SWELLING),
+    ("my brother's knee swollen? yes, badly, after football", RedFlag.RAPID_SWELLING),
+    ("knee swollen? no, not at all", RedFlag.RAPID_SWELLING),
+    ("Were my knee to become hot and swollen, would that be urgent? It is not, at present.",
+     RedFlag.HOT_SWOLLEN_KNEE_FEVER),
+    ("Should I ever get numbness in the saddle area, is that an emergency? I have none.", RedFlag.CAUDA_EQUINA_SIGNS),
+])
+def test_a_question_typed_or_put_as_a_condition_and_not_answered_yes_for_themselves_is_no_record(rules, message, flag):
+    assert flag not in rules.scan(message).recorded
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("My calf. Warm and puffy since Tuesday.", RedFlag.CALF_CLOT_SIGNS),
+    ("It's my left calf that worries me. It's swollen and red.", RedFlag.CALF_CLOT_SIGNS),
+    ("My chest. It feels like a weight is sitting on it.", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("It's right in the middle, behind the breastbone. It's a crushing ache.", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+])
+def test_a_place_named_alone_and_its_signs_in_the_next_sentence_are_one_report(rules, message, flag):
+    assert flag in rules.scan(message).recorded
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("My calf. It's fine now, thanks.", RedFlag.CALF_CLOT_SIGNS),
+    ("My calf. It's my knee that's swollen and hot.", RedFlag.CALF_CLOT_SIGNS),
+])
+def test_a_place_named_alone_whose_next_sentence_tells_no_sign_of_it_is_no_report(rules, message, flag):
+    assert flag not in rules.scan(message).recorded
 
 
 @pytest.mark.parametrize("message", ["\U0001F351 numb \U0001F633 knee \U0001F623 since yday stretch",

@@ -3,7 +3,8 @@ replies quote what they answer. The quote is not the person's report: the rules 
 (the quote may still tell them a place or the changed stretching it names), the learned layer reads the reply alone,
 and a yes under a quoted question answers the flag it asks about, as an answer to kneebot's own question does.
 A question of whether they can stand on the leg, quoted or typed out at the start, answered no ("'can you stand on
-it?' no. tried, screamed", "Q: Can you bear weight? A: No.") tells the person cannot bear weight."""
+it?' no. tried, screamed", "Q: Can you bear weight? A: No.") tells the person cannot bear weight. A short question
+typed at the start and answered yes ("knee swollen? yes, massively") answers the flag it asks about, as a quote does."""
 from __future__ import annotations
 
 import re
@@ -38,3 +39,22 @@ def stand_denied(text: str) -> tuple[int, int] | None:
     cut = quote_end(text)
     m = _STAND_ASKED_NO.match(text[:cut].replace(">", " ") + text[cut:])
     return m.span(1) if m else None
+
+
+# A short question typed out at the start and answered yes at once ("knee swollen? yes, massively", "stopped
+# mid-stretch because of the pain? yes, instantly"): an answer, as under a quote. A full question ("Is it normal ...?
+# yes or no?") or one about someone else is none.
+_TYPED_YES = re.compile(
+    r"\A\s*(?!(?:is|are|am|was|were|do|does|did|can|could|should|would|will|what|why|how|when|where|which|who|whose)\b)"
+    r"(?P<q>[^?.!\n]{3,80}?\?+)\s*(?=(?:yes|yeah|yep|yup|yea|definitely|absolutely|massively|totally|for\s+sure)\b"
+    r"(?!\s*(?:or\b|/)|\W*(?:i\s+(?:know|read|understand|get\s+it)|(?:that'?s|it'?s)\s+(?:an?\s+)?(?:emergency|serious))\b))",
+    re.I)
+_THEN_NO = re.compile(r"\?\s*(?:no+|nope|nah|not\s+really)\b", re.I)
+_SOMEONE = re.compile(r"\b(?:his|her|their|(?:my|our)\s+(?:husband|wife|son|daughter|dad|mum|mom|father|mother|partner|"
+                      r"friend|kid|child|boyfriend|girlfriend|brother|sister|client|patient))\b", re.I)
+
+
+def typed_question(text: str) -> int:
+    """Where a short question typed at the message's start and answered yes ends (0 when there is none)."""
+    m = _TYPED_YES.match(text)  # and no next question typed and answered no ("Swollen? yes. Quickly? no")
+    return m.end("q") if m and not _SOMEONE.search(m.group("q")) and not _THEN_NO.search(text, m.end()) else 0

@@ -24,11 +24,11 @@ from bot.safety.context import Assessment, ContextRules, Modifier
 from bot.safety.detections import Decision, Detection, ScanResult
 from bot.safety.glossary import Glossary, packaged
 from bot.safety.inside import denied_inside, laughed_off, retracted, taken_back
-from bot.safety.quoted import quote_end, stand_denied
+from bot.safety.quoted import quote_end, stand_denied, typed_question
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import Expander, comma_clause, matches, segment
 from bot.safety.rxcache import PatternCache
-from bot.safety.sentences import headline, sentence_at, sentences, with_next
+from bot.safety.sentences import headline, joined, sentence_at, sentences, with_next
 from bot.safety.timeline import Timeline, TimelineCues
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "red_flags.yaml"
@@ -205,9 +205,9 @@ class RuleSet:
     def scan(self, text: str, timeline: Timeline | None = None, pending: RedFlag | None = None) -> ScanResult:
         """Every rule's decision on `text`; `pending` is the flag whose question was just asked."""
         text = text if isinstance(text, str) else str(text)
-        if (cut := quote_end(text)) and pending is None:  # "> Any swelling?\nyes": answers the quote's question
+        if (cut := quote_end(text) or typed_question(text)) and pending is None:  # "> Any swelling?\nyes"
             pending = self._asked(text[:cut])
-        norm = persons.addressed(ruletext.dictated(text.replace("\u2019", "'").replace("\u2018", "'")))
+        norm = joined(persons.addressed(ruletext.dictated(text.replace("\u2019", "'").replace("\u2018", "'"))))
         glossed = self.glossary.read(norm)
         if glossed is None:
             return self._scan(norm, text, timeline, pending)
@@ -219,7 +219,7 @@ class RuleSet:
     def _scan(self, norm: str, text: str, timeline: Timeline | None, pending: RedFlag | None) -> ScanResult:
         found: dict[RedFlag, Detection] = {}
         others: dict[RedFlag, bool] = {}  # flag -> told as someone else's now
-        cut = quote_end(text)
+        cut = quote_end(text) or typed_question(text)
         if pending is not None and self.read_confirmation(text[cut:]).counts_as_yes:
             lo = cut + len(text[cut:]) - len(text[cut:].lstrip())  # the answer, under any quote
             hi = min(len(text.rstrip()), lo + 200)

@@ -152,8 +152,10 @@ def quoted_other(text: str, start: int, end: int) -> bool:
 
 
 # A condition put as a question ("If my knee ever puffed up, how quickly should I get it seen?", "Say I couldn't
-# walk on it. Would I ...?"): told in the past, with "ever" or "one day", not a habit ("if I stretch it locks").
-_CONDITION = re.compile(r"\b(?:if|say|suppose|supposing|imagine)\s+(?:[\w']+\s+){0,4}?(?:ever|one\s+day|someday|"
+# walk on it. Would I ...?", "Were my knee to become hot ...?"): told in the past, with "ever" or "one day", not a habit
+# ("if I stretch it locks").
+_CONDITION = re.compile(r"\b(?:if|say|suppose|supposing|imagine|(?<![\w,]\s)(?:were|should)(?=\s+(?:i|my|the)\b))\s+"
+                        r"(?:[\w']+\s+){0,4}?(?:ever|one\s+day|someday|"
                         r"went|got|were|was|had|became|become|becomes|started|stayed|suddenly|couldn'?t|could\s+not|felt|swelled|"
                         r"ballooned|blew|puffed|locked|buckled|gave|turned)\b",
                         re.I)
@@ -178,3 +180,30 @@ def conditional_question(text: str, start: int, end: int, not_conditions: Sequen
     if _MET.search(text, end, hi + 200):
         return False
     return after.lstrip().startswith("?") or (after.startswith(".") and "?" in after.split(".")[1][:120])
+
+
+# A place named alone, or as the whole point of a short sentence, whose signs the next sentence tells ("My calf. Hot
+# and swollen since Friday.", "It's my calf that worries me. It's warm and puffed up.", "My chest. It feels like
+# someone is sitting on it.", "It's in the middle, behind the breastbone. It's a pressing pain"; reading 92): the
+# full stop between them is taken out, so that they are one sentence.
+_PLACE_ONLY = re.compile(r"(?:(?:it'?s|it\s+is)\s+)?(?:(?:right\s+)?in\s+the\s+middle,?\s+)?"
+                         r"(?:(?:behind|under|in|across|on)\s+)?(?:(?:my|the|left|right|this|that|and)\s+){0,3}"
+                         r"(?:calf|chest|breastbone|sternum)"
+                         r"(?:\s+(?:of\s+my\s+(?:left|right|other)\s+leg\s*)?(?:that|which)\s+(?:\w+\s+)?"
+                         r"(?:worries|concerns|bothers|scares|frightens)\s+me)?", re.I)
+_TOLD_NEXT = re.compile(r"(?:it'?s|it\s+(?:is|has|feels|looks|was|went|got|became|hurts)|(?:very\s+|really\s+|all\s+)?"
+                        r"(?:hot|warm|red|swollen|puffy|puffed|tight|painful|sore|tender|pressing|crushing|heavy)\b)",
+                        re.I)
+_OTHER_PLACE = re.compile(r"\b(?:knees?|kneecap|thighs?|ankles?|foot|feet|hips?)\b", re.I)
+
+
+def joined(text: str) -> str:
+    """`text` with the full stop after a place named alone read as a space (and the next word lowercased) where the
+    next sentence tells of it and names no other place; offsets kept."""
+    spans, out = sentences(text), text
+    for (a0, a1), (b0, b1) in zip(spans, spans[1:], strict=False):
+        if (text[a1:b0].strip() == "." and _PLACE_ONLY.fullmatch(text, a0, a1) and _TOLD_NEXT.match(text, b0, b1)
+                and not _OTHER_PLACE.search(text, b0, b1)):
+            stop = a1 + text[a1:b0].index(".")
+            out = out[:stop] + " " + out[stop + 1:b0] + out[b0].lower() + out[b0 + 1:]
+    return out
