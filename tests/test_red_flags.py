@@ -691,6 +691,9 @@ def test_a_peach_emoji_numb_from_sitting_is_not_recorded(rules):
     ("Would it be a torn cartilage if it locks and hurts? Mine does both when I come out of the stretch",
      RedFlag.LOCKING_OR_CLICKING),
     ("Is it a problem if my knee gives way on the stairs? Because it does, since Monday.", RedFlag.KNEE_INSTABILITY),
+    ("is it bad if my knee gives way on the stairs? happened 3 times today", RedFlag.KNEE_INSTABILITY),
+    ("is it bad if my chest hurts when I breathe in? started during my stretches about an hour ago",
+     RedFlag.CHEST_PAIN_OR_BREATHLESS),
 ])
 def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, message, flag):
     """"...? happens to me", "...? mine is huge now", "...? Happened about 10 minutes ago", or a condition answered
@@ -704,6 +707,7 @@ def test_a_question_the_next_sentence_makes_the_persons_own_is_recorded(rules, m
      RedFlag.RAPID_SWELLING),
     ("is it normal for your knee to give way? it happened to my sister", RedFlag.KNEE_INSTABILITY),
     ("Is it a problem if a knee gives way on the stairs? Because it did for my sister", RedFlag.KNEE_INSTABILITY),
+    ("is it bad if my knee gives way on the stairs? happened to my gran 3 times today", RedFlag.KNEE_INSTABILITY),
     ("Is it a problem if my knee gives way on the stairs? Because it does not, I only wondered",
      RedFlag.KNEE_INSTABILITY),
     ("is it normal for knees to click? happens like a lot to people", RedFlag.LOCKING_OR_CLICKING),

@@ -176,7 +176,11 @@ _CONFIRMED = re.compile(
     r"|\s*(?:like|as)\s+mine\s+(?:does|is|did)\s+(?:right\s+)?now\b"
     # "...? happens to me on stairs", "...? Happened about 10 minutes ago."
     r"|\s*(?:(?:because|cos|coz|and|as|well)\s+)?(?:it\s+|this\s+|that\s+)?happen(?:s|ed)\s+(?:to\s+me\b|(?:about\s+|like\s+|around\s+)?(?:\d+|an?|one|two|ten|five|twenty|half\s+an?)\s*"
-    r"(?:min|hour|sec|h\b|day)\w*\s+ago|just\s+now|(?:this|last)\s+(?:morning|night|evening|afternoon|week)|yesterday|today|earlier)"
+    r"(?:min|hour|sec|h\b|day)\w*\s+ago|just\s+now|(?:this|last)\s+(?:morning|night|evening|afternoon|week)|yesterday|today|earlier|"
+    r"(?:\d+|two|three|four|five|several|a\s+few)\s+times\s+(?:today|now|this\s+(?:morning|week)))"
+    # "...? started during my stretch session about an hour ago" (reading 93)
+    r"|\s*(?:it\s+)?(?:started|began|came\s+on)\s+(?:during|in|after|while)\s+(?:\w+\s+){1,4}?(?:about\s+|around\s+|like\s+)?"
+    r"(?:an?|\d+|one|two|three|half\s+an)\s+(?:hour|minute|min|day)s?\s+ago\b"
     # "... or your bum goes numb, that's A&E.' Well it's gone numb."
     r"|[\"'\u201d\u2019]?\s*(?:(?:and|well|so|now|guess\s+what|and\s+now|well\s+now)[,!]?\s+)?(?:it'?s|it\s+has|mine'?s|mine\s+has)\s+(?:also\s+|now\s+|just\s+)?gone\s+(?:all\s+|really\s+|bright\s+)?"
     r"(?:red|hot|purple|numb|puffy|swollen|blotchy)\b", re.I)
