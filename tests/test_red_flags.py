@@ -650,6 +650,8 @@ def test_a_question_typed_or_put_as_a_condition_and_not_answered_yes_for_themsel
     ("It's my left calf that worries me. It's swollen and red.", RedFlag.CALF_CLOT_SIGNS),
     ("My chest. It feels like a weight is sitting on it.", RedFlag.CHEST_PAIN_OR_BREATHLESS),
     ("It's right in the middle, behind the breastbone. It's a crushing ache.", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("Down there. Numb since the weekend.", RedFlag.CAUDA_EQUINA_SIGNS),
+    ("It's my bottom that worries me. It's gone numb.", RedFlag.CAUDA_EQUINA_SIGNS),
 ])
 def test_a_place_named_alone_and_its_signs_in_the_next_sentence_are_one_report(rules, message, flag):
     assert flag in rules.scan(message).recorded
@@ -658,6 +660,7 @@ def test_a_place_named_alone_and_its_signs_in_the_next_sentence_are_one_report(r
 @pytest.mark.parametrize(("message", "flag"), [
     ("My calf. It's fine now, thanks.", RedFlag.CALF_CLOT_SIGNS),
     ("My calf. It's my knee that's swollen and hot.", RedFlag.CALF_CLOT_SIGNS),
+    ("My bum. It's fine, I just sat too long.", RedFlag.CAUDA_EQUINA_SIGNS),
 ])
 def test_a_place_named_alone_whose_next_sentence_tells_no_sign_of_it_is_no_report(rules, message, flag):
     assert flag not in rules.scan(message).recorded

@@ -184,15 +184,18 @@ def conditional_question(text: str, start: int, end: int, not_conditions: Sequen
 
 # A place named alone, or as the whole point of a short sentence, whose signs the next sentence tells ("My calf. Hot
 # and swollen since Friday.", "It's my calf that worries me. It's warm and puffed up.", "My chest. It feels like
-# someone is sitting on it.", "It's in the middle, behind the breastbone. It's a pressing pain"; reading 92): the
+# someone is sitting on it.", "It's in the middle, behind the breastbone. It's a pressing pain"; reading 92; "My bum.
+# Numb since yesterday."): the
 # full stop between them is taken out, so that they are one sentence.
 _PLACE_ONLY = re.compile(r"(?:(?:it'?s|it\s+is)\s+)?(?:(?:right\s+)?in\s+the\s+middle,?\s+)?"
                          r"(?:(?:behind|under|in|across|on)\s+)?(?:(?:my|the|left|right|this|that|and)\s+){0,3}"
-                         r"(?:calf|chest|breastbone|sternum)"
+                         r"(?:calf|chest|breastbone|sternum|bum|bottom|butt|backside|groin|crotch|privates|private\s+parts|"
+                         r"genitals|saddle(?:\s+area)?|down\s+there)"
                          r"(?:\s+(?:of\s+my\s+(?:left|right|other)\s+leg\s*)?(?:that|which)\s+(?:\w+\s+)?"
                          r"(?:worries|concerns|bothers|scares|frightens)\s+me)?", re.I)
 _TOLD_NEXT = re.compile(r"(?:it'?s|it\s+(?:is|has|feels|looks|was|went|got|became|hurts)|(?:very\s+|really\s+|all\s+)?"
-                        r"(?:hot|warm|red|swollen|puffy|puffed|tight|painful|sore|tender|pressing|crushing|heavy)\b)",
+                        r"(?:hot|warm|red|swollen|puffy|puffed|tight|painful|sore|tender|pressing|crushing|heavy|numb|"
+                        r"tingl\w*|dead|no\s+feeling|can'?t\s+feel|cannot\s+feel)\b)",
                         re.I)
 _OTHER_PLACE = re.compile(r"\b(?:knees?|kneecap|thighs?|ankles?|foot|feet|hips?)\b", re.I)
 
