@@ -634,6 +634,26 @@ def test_a_short_question_typed_at_the_start_and_answered_yes_records_its_flag(r
 
 
 @pytest.mark.parametrize(("message", "flag"), [
+    ("'Has your knee given way?' yes, twice this week.", RedFlag.KNEE_INSTABILITY),
+    ("bot: 'any chest pain or trouble breathing?' me: a bit, yeah", RedFlag.CHEST_PAIN_OR_BREATHLESS),
+    ("'Can you put weight on it?' no. 'Did it swell?' yes, straight away", RedFlag.RAPID_SWELLING),
+])
+def test_a_question_quoted_inline_and_answered_yes_records_its_flag(rules, message, flag):
+    result = rules.scan(message)
+    assert flag in result.recorded
+    assert "answered" in next(d for d in result.detections if d.rule is flag).modifiers
+
+
+@pytest.mark.parametrize(("message", "flag"), [
+    ("if it asks 'any swelling?' I'd say yes", RedFlag.RAPID_SWELLING),
+    ("my son's coach asked 'does it give way?' yes, twice", RedFlag.KNEE_INSTABILITY),
+    ("'Any swelling?' no. 'Any giving way?' nope", RedFlag.KNEE_INSTABILITY),
+])
+def test_a_question_quoted_inline_and_not_answered_yes_for_themselves_is_no_record(rules, message, flag):
+    assert flag not in rules.scan(message).recorded
+
+
+@pytest.mark.parametrize(("message", "flag"), [
     ("Is it normal for a knee to swell after stretching? yes or no?", RedFlag.RAPID_SWELLING),
     ("my brother's knee swollen? yes, badly, after football", RedFlag.RAPID_SWELLING),
     ("knee swollen? no, not at all", RedFlag.RAPID_SWELLING),

@@ -23,6 +23,7 @@ _OWNED = (r"\s+(?:\w+\s+)?(?:party|birthday|wedding|funeral|house|place|flat|car
           r"wheelchair|shoes|trainers|boots|phone|room|bedroom|laptop|couch|bags?|shopping|luggage|suitcases?)\b")
 _OTHER_SUBJECT = re.compile(
     rf"\b(?:(?<!\bat\s)(?<!\bnot\s)(?<!\bcarrying\s)(?<!\bholding\s)(?<!\blifting\s)(?<!\bpushing\s)(?<!\bcarried\s)"
+    rf"(?<!\bpick\sup\s)(?<!\bpicking\sup\s)(?<!\bpicked\sup\s)(?<!\blift\s)(?<!\bcarry\s)(?<!\bhold\s)"
     rf"(?<!\bfeeding\s)(?<!\breading\s)(?<!\breading\sto\s)(?<!\bstory\sfor\s)(?<!\bbathing\s)(?<!\bhelping\s)(?<!\bwalking\s)(?<!\bwalked\s)(?<!\bwalk\s)(?<!\bwalks\s)(?:(?<!\bwith\s)(?<!\bsaw\s)my|mi|(?<!\bwith\s)our|(?<!\blike\s)a|(?<!\blike\s)an|the|his|her|their|some|one\s+of\s+(?:my|our|the)|(?:two|three|four|five|six|several|"
     rf"a\s+few|a\s+couple\s+of)(?:\s+of\s+(?:my|our|the))?)\s+(?:(?!(?:to|with|at|for|of|on|in|from|by)\b)\w+\s+){{0,2}}?{_PEOPLE}(?!'?s{_OWNED})s?(?:'s|\s+of\s+(?:mine|ours))?"
     rf"|(?<!\blike\sa\s)(?<!\blike\san\s){_PEOPLE}'s(?!{_OWNED})|{_PEOPLE}s?\s+of\s+(?:mine|ours|me)\b|\bme\s+(?:old\s+)?{_PEOPLE}'s(?!{_OWNED})"

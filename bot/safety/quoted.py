@@ -8,6 +8,9 @@ typed at the start and answered yes ("knee swollen? yes, massively") answers the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+
+from bot.ids import RedFlag
 
 _QUOTE = re.compile(r"\A(?:[ \t]*>[^\n]*(?:\n|\Z))+(?=\s*\S)")
 
@@ -58,3 +61,25 @@ def typed_question(text: str) -> int:
     """Where a short question typed at the message's start and answered yes ends (0 when there is none)."""
     m = _TYPED_YES.match(text)  # and no next question typed and answered no ("Swollen? yes. Quickly? no")
     return m.end("q") if m and not _SOMEONE.search(m.group("q")) and not _THEN_NO.search(text, m.end()) else 0
+
+
+# A question quoted inline and answered right after it ("'Has your knee given way?' yes.", "bot: 'any chest pain or
+# trouble breathing?' me: a bit, yeah", "'Can you put weight on it?' no. 'Did it swell?' yes, straight away"), not
+# one put to someone else or as a condition ("if it asks 'any swelling?' I'd say yes", "my son's coach asked ...").
+_INLINE_Q = re.compile(r"['\"\u2018\u201c](?P<q>[^'\"\u2018\u2019\u201c\u201d\n]{3,140}?\?)['\"\u2019\u201d]\s*"
+                       r"(?:(?:me|i\s+said|my\s+answer|a)\s*[:\-]\s*)?(?P<a>[^'\"\u2018\u201c\n?]{1,160})", re.I)
+_NOT_THEIRS = re.compile(r"\b(?:if|when|would|will|whether|his|her|their|(?:my|our)\s+(?:husband|wife|son|daughter|dad|"
+                         r"mum|mom|father|mother|partner|friend|kid|child|brother|sister|client|patient))\b[^.!?\n]*$",
+                         re.I)
+
+
+def answers(text: str, asked: Callable[[str], RedFlag | None],
+            yes: Callable[[str], bool]) -> Iterator[tuple[RedFlag, tuple[int, int]]]:
+    """Each flag the message answers, with its answer's span: a question of standing answered no (`stand_denied`),
+    and a question quoted inline that `asked` reads as a flag's, answered as `yes` reads a yes."""
+    if (no := stand_denied(text)) is not None:
+        yield RedFlag.CANNOT_BEAR_WEIGHT, no
+    for m in _INLINE_Q.finditer(text):
+        if not _NOT_THEIRS.search(text, max(0, m.start() - 80), m.start()) and (flag := asked(m.group("q"))) \
+                is not None and yes(m.group("a")):
+            yield flag, m.span("a")

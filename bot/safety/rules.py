@@ -24,7 +24,7 @@ from bot.safety.context import Assessment, ContextRules, Modifier
 from bot.safety.detections import Decision, Detection, ScanResult
 from bot.safety.glossary import Glossary, packaged
 from bot.safety.inside import denied_inside, laughed_off, retracted, taken_back
-from bot.safety.quoted import quote_end, stand_denied, typed_question
+from bot.safety.quoted import answers, quote_end, typed_question
 from bot.safety.rulespec import FileSpec
 from bot.safety.ruletext import Expander, comma_clause, matches, segment
 from bot.safety.rxcache import PatternCache
@@ -225,9 +225,8 @@ class RuleSet:
             hi = min(len(text.rstrip()), lo + 200)
             found[RedFlag(pending)] = Detection(RedFlag(pending), Decision.RECORD, (lo, hi), text[lo:hi],
                                                 frozenset({ANSWERED}))
-        if (no := stand_denied(text)) is not None:  # "'can you stand on it?' no. tried, screamed"
-            found[RedFlag.CANNOT_BEAR_WEIGHT] = Detection(RedFlag.CANNOT_BEAR_WEIGHT, Decision.RECORD, no,
-                                                          text[slice(*no)], frozenset({ANSWERED}))
+        for flag, at in answers(text, self._asked, lambda a: self.read_confirmation(a).counts_as_yes):  # "'...?' yes"
+            found.setdefault(flag, Detection(flag, Decision.RECORD, at, text[slice(*at)], frozenset({ANSWERED})))
         spans, head = sentences(norm), headline(norm)  # a cue never reaches across sentences
         said = [s for s in spans if s[0] >= max(head, quote_end(norm))]  # a quote above the reply is not the person's
         for flag, compiled in self._rules.items():
