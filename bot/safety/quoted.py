@@ -53,8 +53,9 @@ _TYPED_YES = re.compile(
     r"(?!\s*(?:or\b|/)|\W*(?:i\s+(?:know|read|understand|get\s+it)|(?:that'?s|it'?s)\s+(?:an?\s+)?(?:emergency|serious))\b))",
     re.I)
 _THEN_NO = re.compile(r"\?\s*(?:no+|nope|nah|not\s+really)\b", re.I)
-_SOMEONE = re.compile(r"\b(?:his|her|their|(?:my|our)\s+(?:husband|wife|son|daughter|dad|mum|mom|father|mother|partner|"
-                      r"friend|kid|child|boyfriend|girlfriend|brother|sister|client|patient))\b", re.I)
+_THEIRS = (r"his|her|their|(?:my|our)\s+(?:husband|wife|son|daughter|dad|mum|mom|father|mother|partner|friend|kid|"
+           r"child|boyfriend|girlfriend|brother|sister|client|patient)")
+_SOMEONE = re.compile(rf"\b(?:{_THEIRS})\b", re.I)
 
 
 def typed_question(text: str) -> int:
@@ -68,9 +69,7 @@ def typed_question(text: str) -> int:
 # one put to someone else or as a condition ("if it asks 'any swelling?' I'd say yes", "my son's coach asked ...").
 _INLINE_Q = re.compile(r"['\"\u2018\u201c](?P<q>[^'\"\u2018\u2019\u201c\u201d\n]{3,140}?\?)['\"\u2019\u201d]\s*"
                        r"(?:(?:me|i\s+said|my\s+answer|a)\s*[:\-]\s*)?(?P<a>[^'\"\u2018\u201c\n?]{1,160})", re.I)
-_NOT_THEIRS = re.compile(r"\b(?:if|when|would|will|whether|his|her|their|(?:my|our)\s+(?:husband|wife|son|daughter|dad|"
-                         r"mum|mom|father|mother|partner|friend|kid|child|brother|sister|client|patient))\b[^.!?\n]*$",
-                         re.I)
+_NOT_THEIRS = re.compile(rf"\b(?:if|when|would|will|whether|{_THEIRS})\b[^.!?\n]*$", re.I)
 
 
 def answers(text: str, asked: Callable[[str], RedFlag | None],
