@@ -686,6 +686,15 @@ def test_a_place_named_alone_whose_next_sentence_tells_no_sign_of_it_is_no_repor
     assert flag not in rules.scan(message).recorded
 
 
+@pytest.mark.parametrize("text", ["My calf. Hot and swollen.", "My calf. \u0130t's swollen and hot.",
+                                  "My chest. \u0130T HURTS"])
+def test_joining_a_place_named_alone_keeps_every_offset(text):
+    """Spans found in the joined text point into the message: the join may change characters, never their count."""
+    from bot.safety.sentences import joined
+    out = joined(text)
+    assert len(out) == len(text) and out != text
+
+
 @pytest.mark.parametrize("message", ["\U0001F351 numb \U0001F633 knee \U0001F623 since yday stretch",
                                      "\U0001F351numb since last night"])
 def test_a_peach_emoji_for_the_bottom_told_numb_records_cauda_equina_signs(rules, message):

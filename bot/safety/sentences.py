@@ -185,8 +185,7 @@ def conditional_question(text: str, start: int, end: int, not_conditions: Sequen
 # A place named alone, or as the whole point of a short sentence, whose signs the next sentence tells ("My calf. Hot
 # and swollen since Friday.", "It's my calf that worries me. It's warm and puffed up.", "My chest. It feels like
 # someone is sitting on it.", "It's in the middle, behind the breastbone. It's a pressing pain"; reading 92; "My bum.
-# Numb since yesterday."): the
-# full stop between them is taken out, so that they are one sentence.
+# Numb since yesterday."): the full stop between them is taken out, so that they are one sentence.
 _PLACE_ONLY = re.compile(r"(?:(?:it'?s|it\s+is)\s+)?(?:(?:right\s+)?in\s+the\s+middle,?\s+)?"
                          r"(?:(?:behind|under|in|across|on)\s+)?(?:(?:my|the|left|right|this|that|and)\s+){0,3}"
                          r"(?:calf|chest|breastbone|sternum|bum|bottom|butt|backside|groin|crotch|privates|private\s+parts|"
@@ -208,5 +207,6 @@ def joined(text: str) -> str:
         if (text[a1:b0].strip() == "." and _PLACE_ONLY.fullmatch(text, a0, a1) and _TOLD_NEXT.match(text, b0, b1)
                 and not _OTHER_PLACE.search(text, b0, b1)):
             stop = a1 + text[a1:b0].index(".")
-            out = out[:stop] + " " + out[stop + 1:b0] + out[b0].lower() + out[b0 + 1:]
+            low = out[b0].lower()  # one character only: "İ" lowercases to two, and offsets must stay
+            out = out[:stop] + " " + out[stop + 1:b0] + (low if len(low) == 1 else out[b0]) + out[b0 + 1:]
     return out
